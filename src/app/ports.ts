@@ -1,0 +1,135 @@
+// Interfaces the application layer depends on; adapters (store, sources) implement them.
+import type {
+  Finding,
+  HostObservation,
+  InstanceObservation,
+  InstanceStatus,
+  Manifest,
+  ResolvedManifest,
+  ScanOutcome,
+  Severity,
+  StoredManifest,
+  TargetResult,
+} from '../domain/types.js';
+
+export type ImportOutcome = 'created' | 'unchanged';
+
+export interface ManifestRepository {
+  /** Stores a manifest; identical body → 'unchanged', different body for the same image → ConflictError. */
+  import(manifest: Manifest, importedAt: string): ImportOutcome;
+  /** All manifests with derived status (active / revoked / superseded), sorted by region, image id. */
+  list(): ResolvedManifest[];
+  get(imageId: string): ResolvedManifest | null;
+  /** NotFoundError if unknown; revoking twice keeps the first reason and time. */
+  revoke(imageId: string, reason: string, at: string): ResolvedManifest;
+  countByStatus(): Record<'active' | 'revoked' | 'superseded', number>;
+}
+
+/** One instance's outcome in a scan, ready to persist. */
+export interface ScannedInstance {
+  observation: InstanceObservation;
+  status: InstanceStatus;
+  /** The group used for budgets and metrics: ASG name, else the manifest channel, else null. */
+  group: string | null;
+  findings: Finding[];
+}
+
+export interface ScanRecord {
+  scanId: string;
+  outcome: ScanOutcome;
+  startedAt: string;
+  finishedAt: string;
+  targets: TargetResult[];
+  instances: { total: number; compliant: number; drifted: number; unknownImage: number; stale: number };
+  /** Number of open findings after the scan. */
+  findings: number;
+}
+
+export interface PersistScanInput {
+  scanId: string;
+  startedAt: string;
+  finishedAt: string;
+  outcome: ScanOutcome;
+  targets: TargetResult[];
+  /** Instances observed in targets that answered (status 'ok'). */
+  scanned: ScannedInstance[];
+  /**
+   * Targets that failed: their previously known instances are marked stale and keep their
+   * findings untouched (nothing created, nothing resolved).
+   */
+  staleTargets: { account: string | null; region: string }[];
+}
+
+export interface StoredFinding extends Finding {
+  id: number;
+  account: string | null;
+  region: string;
+  group: string | null;
+  firstSeen: string;
+  lastSeen: string;
+  resolvedAt: string | null;
+  accepted: boolean;
+}
+
+export interface StoredInstance {
+  instanceId: string;
+  account: string | null;
+  region: string;
+  imageId: string;
+  group: string | null;
+  status: InstanceStatus;
+  /** Instances not returned by a successful scan of their target are 'gone' and leave the fleet. */
+  present: boolean;
+  observation: InstanceObservation;
+  firstSeen: string;
+  lastSeen: string;
+  lastScanId: string;
+}
+
+export interface InstanceQuery {
+  status?: InstanceStatus;
+  region?: string;
+  group?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface FindingQuery {
+  instanceId?: string;
+  rule?: string;
+  severity?: Severity;
+  /** Default: open only. */
+  includeResolved?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+export interface FleetSnapshot {
+  instancesByStatus: Record<InstanceStatus, number>;
+  findingsByRuleSeverity: { rule: string; severity: Severity; count: number }[];
+  /** Drifted instances with their worst open severity, worst first, at most `limit`. */
+  driftedInstances: { instanceId: string; imageId: string; group: string | null; severity: Severity }[];
+  /** Oldest first_seen of an open, unaccepted finding, per severity. */
+  oldestOpenBySeverity: Partial<Record<Severity, string>>;
+  lastSuccessfulScanAt: string | null;
+  scansByOutcome: Record<ScanOutcome, number>;
+}
+
+export interface FleetRepository {
+  /** Persists one scan atomically (one transaction): instances, findings, scan record. */
+  persistScan(input: PersistScanInput): ScanRecord;
+  listInstances(query?: InstanceQuery): StoredInstance[];
+  getInstance(instanceId: string): StoredInstance | null;
+  listFindings(query?: FindingQuery): StoredFinding[];
+  listScans(limit?: number): ScanRecord[];
+  getScan(scanId: string): ScanRecord | null;
+  snapshot(driftedLimit: number): FleetSnapshot;
+}
+
+export interface HostRepository {
+  /** Keeps the newest observation per (instance, source); an older push never overwrites a newer one. */
+  save(observation: HostObservation, receivedAt: string): void;
+  /** Newest observation per instance (any source). */
+  latest(instanceId: string): HostObservation | null;
+  latestAll(): Map<string, HostObservation>;
+}

@@ -1,0 +1,50 @@
+// The few error kinds driftwarden raises; each says whether retrying can help.
+
+export interface DriftwardenErrorOptions {
+  cause?: unknown;
+  /** Where the bad input is: a file, line, key or JSON path. */
+  location?: string;
+}
+
+abstract class DriftwardenError extends Error {
+  abstract readonly retryable: boolean;
+  readonly location: string | undefined;
+  constructor(message: string, options: DriftwardenErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.location = options.location;
+  }
+}
+
+/** Bad input from a user (config, rules, manifest, API body). Never retried. */
+export class ValidationError extends DriftwardenError {
+  readonly retryable = false;
+  readonly issues: string[];
+  constructor(message: string, issues: string[] = [], options: DriftwardenErrorOptions = {}) {
+    super(issues.length ? `${message}\n  - ${issues.join('\n  - ')}` : message, options);
+    this.issues = issues;
+  }
+}
+
+/** A write that contradicts stored state (e.g. re-importing a manifest with a different body). */
+export class ConflictError extends DriftwardenError {
+  readonly retryable = false;
+}
+
+export class NotFoundError extends DriftwardenError {
+  readonly retryable = false;
+}
+
+/** A failure that will not go away by retrying (access denied, database from a newer version). */
+export class TerminalError extends DriftwardenError {
+  readonly retryable = false;
+}
+
+/** A failure that may succeed later (throttling, timeouts, 5xx). */
+export class RetryableError extends DriftwardenError {
+  readonly retryable = true;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
