@@ -1,0 +1,107 @@
+// SQLite-backed FleetRepository: scan persistence and the queries behind the API, CLI and metrics.
+import type {
+  FindingQuery,
+  FleetRepository,
+  InstanceQuery,
+  ScanRecord,
+  StoredFinding,
+  StoredInstance,
+} from '../app/ports.js';
+import type { Database } from './database.js';
+import {
+  FINDING_COLUMNS,
+  INSTANCE_COLUMNS,
+  SCAN_COLUMNS,
+  toScanRecord,
+  toStoredFinding,
+  toStoredInstance,
+  type FindingRow,
+  type InstanceRow,
+  type ScanRow,
+} from './fleet-rows.js';
+import { createSnapshotReader } from './fleet-snapshot.js';
+import { createScanWriter } from './scan-writer.js';
+import { createStatementCache } from './statement-cache.js';
+
+interface Page {
+  limit: number;
+  offset: number;
+}
+
+/** SQLite reads LIMIT -1 as "no limit". */
+function page(query: { limit?: number; offset?: number }): Page {
+  return { limit: query.limit ?? -1, offset: query.offset ?? 0 };
+}
+
+export function createFleetRepository(db: Database): FleetRepository {
+  const prepared = createStatementCache(db);
+  const persistScan = createScanWriter(db);
+  const snapshot = createSnapshotReader(db);
+  const selectInstance = db.prepare<[string], InstanceRow>(
+    `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?`,
+  );
+  const selectScans = db.prepare<[number], ScanRow>(
+    `SELECT ${SCAN_COLUMNS} FROM scans ORDER BY finished_at DESC, started_at DESC, scan_id DESC LIMIT ?`,
+  );
+  const selectScan = db.prepare<[string], ScanRow>(`SELECT ${SCAN_COLUMNS} FROM scans WHERE scan_id = ?`);
+
+  return {
+    persistScan,
+    snapshot,
+
+    listInstances(query: InstanceQuery = {}): StoredInstance[] {
+      // Gone instances left the fleet; they stay reachable through getInstance for history.
+      const where = ['present = 1'];
+      if (query.status !== undefined) where.push('status = @status');
+      if (query.region !== undefined) where.push('region = @region');
+      if (query.group !== undefined) where.push('grp = @group');
+      const statement = prepared<Record<string, unknown>, InstanceRow>(
+        `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE ${where.join(' AND ')}
+         ORDER BY instance_id LIMIT @limit OFFSET @offset`,
+      );
+      const params: Record<string, unknown> = { ...page(query) };
+      if (query.status !== undefined) params.status = query.status;
+      if (query.region !== undefined) params.region = query.region;
+      if (query.group !== undefined) params.group = query.group;
+      return statement.all(params).map(toStoredInstance);
+    },
+
+    getInstance(instanceId: string): StoredInstance | null {
+      const row = selectInstance.get(instanceId);
+      return row ? toStoredInstance(row) : null;
+    },
+
+    listFindings(query: FindingQuery = {}): StoredFinding[] {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { ...page(query) };
+      if (!query.includeResolved) where.push('f.resolved_at IS NULL');
+      if (query.instanceId !== undefined) {
+        where.push('f.instance_id = @instanceId');
+        params.instanceId = query.instanceId;
+      }
+      if (query.rule !== undefined) {
+        where.push('f.rule = @rule');
+        params.rule = query.rule;
+      }
+      if (query.severity !== undefined) {
+        where.push('f.severity = @severity');
+        params.severity = query.severity;
+      }
+      const statement = prepared<Record<string, unknown>, FindingRow>(
+        `SELECT ${FINDING_COLUMNS} FROM findings f JOIN instances i ON i.instance_id = f.instance_id
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY f.instance_id, f.path, f.change, f.id LIMIT @limit OFFSET @offset`,
+      );
+      return statement.all(params).map(toStoredFinding);
+    },
+
+    listScans(limit?: number): ScanRecord[] {
+      return selectScans.all(limit ?? -1).map(toScanRecord);
+    },
+
+    getScan(scanId: string): ScanRecord | null {
+      const row = selectScan.get(scanId);
+      return row ? toScanRecord(row) : null;
+    },
+  };
+}

@@ -1,0 +1,122 @@
+// Row shapes of the fleet tables and their mapping to the port types.
+import type { ScanRecord, StoredFinding, StoredInstance } from '../app/ports.js';
+import type {
+  Action,
+  Change,
+  InstanceObservation,
+  InstanceStatus,
+  ScanOutcome,
+  Severity,
+  TargetResult,
+} from '../domain/types.js';
+
+export interface InstanceRow {
+  instance_id: string;
+  account: string | null;
+  region: string;
+  image_id: string;
+  grp: string | null;
+  status: InstanceStatus;
+  present: number;
+  observation: string;
+  first_seen: string;
+  last_seen: string;
+  last_scan_id: string;
+}
+
+export const INSTANCE_COLUMNS =
+  'instance_id, account, region, image_id, grp, status, present, observation, first_seen, last_seen, last_scan_id';
+
+export function toStoredInstance(row: InstanceRow): StoredInstance {
+  return {
+    instanceId: row.instance_id,
+    account: row.account,
+    region: row.region,
+    imageId: row.image_id,
+    group: row.grp,
+    status: row.status,
+    present: row.present === 1,
+    observation: JSON.parse(row.observation) as InstanceObservation,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    lastScanId: row.last_scan_id,
+  };
+}
+
+/** A finding joined with its instance's account, region and group. */
+export interface FindingRow {
+  id: number;
+  instance_id: string;
+  image_id: string;
+  path: string;
+  change: Change;
+  rule: string;
+  severity: Severity;
+  action: Action;
+  for_ms: number | null;
+  expected: string;
+  actual: string;
+  first_seen: string;
+  last_seen: string;
+  resolved_at: string | null;
+  accepted: number;
+  account: string | null;
+  region: string;
+  grp: string | null;
+}
+
+export const FINDING_COLUMNS =
+  'f.id, f.instance_id, f.image_id, f.path, f.change, f.rule, f.severity, f.action, f.for_ms, f.expected, ' +
+  'f.actual, f.first_seen, f.last_seen, f.resolved_at, f.accepted, i.account, i.region, i.grp';
+
+export function toStoredFinding(row: FindingRow): StoredFinding {
+  return {
+    id: row.id,
+    instanceId: row.instance_id,
+    imageId: row.image_id,
+    path: row.path,
+    change: row.change,
+    expected: JSON.parse(row.expected) as unknown,
+    actual: JSON.parse(row.actual) as unknown,
+    rule: row.rule,
+    severity: row.severity,
+    action: row.action,
+    forMs: row.for_ms,
+    account: row.account,
+    region: row.region,
+    group: row.grp,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    resolvedAt: row.resolved_at,
+    accepted: row.accepted === 1,
+  };
+}
+
+/** `undefined` (a side that does not exist) is stored as JSON null. */
+export function toJsonColumn(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+export interface ScanRow {
+  scan_id: string;
+  outcome: ScanOutcome;
+  started_at: string;
+  finished_at: string;
+  targets: string;
+  counts: string;
+  findings: number;
+}
+
+export const SCAN_COLUMNS = 'scan_id, outcome, started_at, finished_at, targets, counts, findings';
+
+export function toScanRecord(row: ScanRow): ScanRecord {
+  return {
+    scanId: row.scan_id,
+    outcome: row.outcome,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    targets: JSON.parse(row.targets) as TargetResult[],
+    instances: JSON.parse(row.counts) as ScanRecord['instances'],
+    findings: row.findings,
+  };
+}

@@ -1,0 +1,74 @@
+// Reads the aggregate fleet state that metrics and the dashboard show, in one consistent read.
+import type { FleetSnapshot } from '../app/ports.js';
+import { INSTANCE_STATUSES, type InstanceStatus, type ScanOutcome, type Severity } from '../domain/types.js';
+import type { Database } from './database.js';
+
+// Drift that counts: open, not accepted, on an instance still in the fleet.
+const OPEN_UNACCEPTED = `FROM findings f JOIN instances i ON i.instance_id = f.instance_id
+  WHERE f.resolved_at IS NULL AND f.accepted = 0 AND i.present = 1`;
+
+const SEVERITY_RANK_SQL =
+  "CASE f.severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 WHEN 'info' THEN 1 END";
+const SEVERITY_BY_RANK: Record<number, Severity> = { 1: 'info', 2: 'warning', 3: 'critical' };
+
+export function createSnapshotReader(db: Database): (driftedLimit: number) => FleetSnapshot {
+  const byStatus = db.prepare<[], { status: InstanceStatus; n: number }>(
+    'SELECT status, count(*) AS n FROM instances WHERE present = 1 GROUP BY status',
+  );
+  const byRuleSeverity = db.prepare<[], { rule: string; severity: Severity; n: number }>(
+    `SELECT f.rule, f.severity, count(*) AS n ${OPEN_UNACCEPTED}
+     GROUP BY f.rule, f.severity ORDER BY f.rule, ${SEVERITY_RANK_SQL} DESC`,
+  );
+  // An instance marked drifted without open findings (should not happen) is reported as `warning`,
+  // the severity of unclassified drift.
+  const drifted = db.prepare<
+    [number],
+    { instance_id: string; image_id: string; grp: string | null; rank: number }
+  >(
+    `SELECT i.instance_id, i.image_id, i.grp, coalesce(max(${SEVERITY_RANK_SQL}), 2) AS rank
+     FROM instances i LEFT JOIN findings f ON f.instance_id = i.instance_id AND f.resolved_at IS NULL
+     WHERE i.present = 1 AND i.status IN ('drifted', 'unknown_image')
+     GROUP BY i.instance_id ORDER BY rank DESC, i.instance_id LIMIT ?`,
+  );
+  const oldest = db.prepare<[], { severity: Severity; first_seen: string }>(
+    `SELECT f.severity, min(f.first_seen) AS first_seen ${OPEN_UNACCEPTED} GROUP BY f.severity`,
+  );
+  const lastSuccess = db.prepare<[], { at: string | null }>(
+    "SELECT max(finished_at) AS at FROM scans WHERE outcome = 'success'",
+  );
+  const scansByOutcome = db.prepare<[], { outcome: ScanOutcome; n: number }>(
+    'SELECT outcome, count(*) AS n FROM scans GROUP BY outcome',
+  );
+
+  const read = db.transaction((driftedLimit: number): FleetSnapshot => {
+    const instancesByStatus = Object.fromEntries(INSTANCE_STATUSES.map((s) => [s, 0])) as Record<
+      InstanceStatus,
+      number
+    >;
+    for (const { status, n } of byStatus.all()) instancesByStatus[status] = n;
+
+    const oldestOpenBySeverity: FleetSnapshot['oldestOpenBySeverity'] = {};
+    for (const { severity, first_seen } of oldest.all()) oldestOpenBySeverity[severity] = first_seen;
+
+    const scans: Record<ScanOutcome, number> = { success: 0, partial: 0, failure: 0 };
+    for (const { outcome, n } of scansByOutcome.all()) scans[outcome] = n;
+
+    return {
+      instancesByStatus,
+      findingsByRuleSeverity: byRuleSeverity
+        .all()
+        .map((r) => ({ rule: r.rule, severity: r.severity, count: r.n })),
+      driftedInstances: drifted.all(Math.max(0, Math.floor(driftedLimit))).map((r) => ({
+        instanceId: r.instance_id,
+        imageId: r.image_id,
+        group: r.grp,
+        severity: SEVERITY_BY_RANK[r.rank] ?? 'warning',
+      })),
+      oldestOpenBySeverity,
+      lastSuccessfulScanAt: lastSuccess.get()?.at ?? null,
+      scansByOutcome: scans,
+    };
+  });
+  // A read transaction so every number comes from the same committed state, even mid-scan.
+  return (driftedLimit) => read.deferred(driftedLimit);
+}

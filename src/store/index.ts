@@ -1,0 +1,60 @@
+// The store's entry point: opens and migrates the database and wires the repositories.
+import type { FleetRepository, HostRepository, ManifestRepository } from '../app/ports.js';
+import { openDatabase, type Database } from './database.js';
+import { createFleetRepository } from './fleet-repository.js';
+import { createHostRepository } from './host-repository.js';
+import { createManifestRepository } from './manifest-repository.js';
+import { migrate } from './migrations.js';
+
+export { openDatabase, type Database, type OpenDatabaseOptions } from './database.js';
+export {
+  migrate,
+  migrationStatus,
+  pendingMigrations,
+  type AppliedMigration,
+  type MigrateOptions,
+  type MigrateResult,
+  type MigrationStatus,
+} from './migrations.js';
+export { createFleetRepository } from './fleet-repository.js';
+export { createHostRepository } from './host-repository.js';
+export { createManifestRepository } from './manifest-repository.js';
+
+export interface OpenStoreOptions {
+  now: () => Date;
+}
+
+export interface Store {
+  db: Database;
+  manifests: ManifestRepository;
+  fleet: FleetRepository;
+  hosts: HostRepository;
+  /** Migration names applied while opening (empty when the schema was already current). */
+  migrationsApplied: string[];
+  close(): void;
+}
+
+/** Opens the database file, applies pending migrations (or refuses a newer/edited schema), wires repositories. */
+export function openStore(path: string, options: OpenStoreOptions): Store {
+  const db = openDatabase(path);
+  let applied: string[];
+  try {
+    applied = migrate(db, { now: options.now }).applied;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return {
+    db,
+    manifests: createManifestRepository(db),
+    fleet: createFleetRepository(db),
+    hosts: createHostRepository(db),
+    migrationsApplied: applied,
+    close(): void {
+      if (!db.open) return;
+      // Lets SQLite refresh its planner statistics cheaply, as recommended before closing.
+      db.pragma('optimize');
+      db.close();
+    },
+  };
+}

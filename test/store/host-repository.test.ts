@@ -1,0 +1,63 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HostObservation } from '../../src/domain/types.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { T0, at, useTempDir } from './fixtures.js';
+
+function host(
+  instanceId: string,
+  source: HostObservation['source'],
+  observedAt: string,
+  openssl: string,
+): HostObservation {
+  return { instanceId, source, observedAt, host: { packages: { openssl } } };
+}
+
+describe('HostRepository (SQLite)', () => {
+  const tmp = useTempDir();
+  let store: Store;
+  beforeEach(() => {
+    store = openStore(tmp.dbPath(), { now: () => new Date(T0) });
+  });
+  afterEach(() => store.close());
+
+  it('returns null for an instance that never pushed', () => {
+    expect(store.hosts.latest('i-1')).toBeNull();
+  });
+
+  it('replaces an observation with a newer one from the same source', () => {
+    store.hosts.save(host('i-1', 'agent', at(1), '3.0.1'), at(1));
+    store.hosts.save(host('i-1', 'agent', at(2), '3.0.2'), at(2));
+    expect(store.hosts.latest('i-1')).toEqual(host('i-1', 'agent', at(2), '3.0.2'));
+  });
+
+  it('never lets an older observation overwrite a newer one', () => {
+    store.hosts.save(host('i-1', 'agent', at(5), 'new'), at(5));
+    store.hosts.save(host('i-1', 'agent', at(1), 'old'), at(6));
+    expect(store.hosts.latest('i-1')?.host.packages?.openssl).toBe('new');
+  });
+
+  it('compares observation times across time zones', () => {
+    store.hosts.save(host('i-1', 'agent', '2026-11-20T10:30:00.000Z', 'utc'), at(40));
+    // 11:00+02:00 is 09:00Z: older, even though the string sorts later.
+    store.hosts.save(host('i-1', 'agent', '2026-11-20T11:00:00+02:00', 'cest'), at(41));
+    expect(store.hosts.latest('i-1')?.host.packages?.openssl).toBe('utc');
+  });
+
+  it('returns the newest observation across sources', () => {
+    store.hosts.save(host('i-1', 'agent', at(1), 'agent'), at(1));
+    store.hosts.save(host('i-1', 'aws-config', at(3), 'config'), at(3));
+    expect(store.hosts.latest('i-1')?.source).toBe('aws-config');
+    store.hosts.save(host('i-1', 'agent', at(4), 'agent2'), at(4));
+    expect(store.hosts.latest('i-1')?.host.packages?.openssl).toBe('agent2');
+  });
+
+  it('maps every instance to its newest observation', () => {
+    store.hosts.save(host('i-2', 'agent', at(1), 'a'), at(1));
+    store.hosts.save(host('i-1', 'agent', at(2), 'b'), at(2));
+    store.hosts.save(host('i-1', 'aws-config', at(1), 'c'), at(2));
+    const all = store.hosts.latestAll();
+    expect([...all.keys()]).toEqual(['i-1', 'i-2']);
+    expect(all.get('i-1')?.host.packages?.openssl).toBe('b');
+    expect(all.get('i-2')?.host.packages?.openssl).toBe('a');
+  });
+});
