@@ -88,13 +88,16 @@ export interface Target {
   account: string | null;
   region: string;
   roleArn: string | null;
-  filters: Record<string, string[]>;
+  filters: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Slim per-instance observation from EC2 (never the SDK object). */
 export interface InstanceObservation {
   instanceId: string;
+  /** The target's configured account: the identity stale/gone matching uses (null = default credentials). */
   account: string | null;
+  /** The owning account AWS reported for the reservation, for display. */
+  ownerId: string | null;
   region: string;
   imageId: string;
   state: Ec2State;

@@ -1,0 +1,66 @@
+// Compares a fresh host fingerprint against the manifest's baked packages, files and services.
+import type { FileFingerprint, HostSection } from '../domain/types.js';
+import type { PathDifference } from './path-difference.js';
+
+const FILE_ATTRIBUTES = ['sha256', 'mode', 'owner'] as const satisfies readonly (keyof FileFingerprint)[];
+
+/**
+ * Each declared map is the complete baked set, so keys on either side only are drift too.
+ * `compareBoth` reports differences for a key present on both sides.
+ */
+function diffCompleteMap<T>(
+  prefix: readonly string[],
+  expected: Record<string, T>,
+  actual: Record<string, T>,
+  compareBoth: (path: readonly string[], expected: T, actual: T) => PathDifference[],
+): PathDifference[] {
+  const out: PathDifference[] = [];
+  for (const [key, want] of Object.entries(expected)) {
+    const path = [...prefix, key];
+    if (Object.hasOwn(actual, key)) out.push(...compareBoth(path, want, actual[key] as T));
+    else out.push({ path, change: 'removed', expected: want, actual: null });
+  }
+  for (const [key, have] of Object.entries(actual)) {
+    if (!Object.hasOwn(expected, key))
+      out.push({ path: [...prefix, key], change: 'added', expected: null, actual: have });
+  }
+  return out;
+}
+
+function compareValues(path: readonly string[], expected: string, actual: string): PathDifference[] {
+  return expected === actual ? [] : [{ path, change: 'changed', expected, actual }];
+}
+
+/** Only attributes the manifest declares are compared; one the agent did not report counts as removed. */
+function compareFiles(
+  path: readonly string[],
+  expected: FileFingerprint,
+  actual: FileFingerprint,
+): PathDifference[] {
+  const out: PathDifference[] = [];
+  for (const attribute of FILE_ATTRIBUTES) {
+    const want = expected[attribute];
+    if (want === undefined) continue;
+    const have = actual[attribute];
+    if (have === undefined)
+      out.push({ path: [...path, attribute], change: 'removed', expected: want, actual: null });
+    else if (have !== want)
+      out.push({ path: [...path, attribute], change: 'changed', expected: want, actual: have });
+  }
+  return out;
+}
+
+/** A sub-section is compared only when both sides declare it: an agent that does not collect files is not drift. */
+export function diffHost(expected: HostSection, actual: HostSection): PathDifference[] {
+  const out: PathDifference[] = [];
+  if (expected.packages && actual.packages) {
+    out.push(...diffCompleteMap(['host', 'packages'], expected.packages, actual.packages, compareValues));
+  }
+  if (expected.files && actual.files) {
+    out.push(...diffCompleteMap(['host', 'files'], expected.files, actual.files, compareFiles));
+  }
+  if (expected.services && actual.services) {
+    out.push(...diffCompleteMap(['host', 'services'], expected.services, actual.services, compareValues));
+  }
+  return out;
+}
