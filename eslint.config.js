@@ -19,11 +19,29 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'better-sqlite3', 'express', 'pino', 'prom-client', '@aws-sdk/*'], message: 'src/core is pure: no I/O imports.' },
+            {
+              group: [
+                'node:*',
+                'fs',
+                'path',
+                'better-sqlite3',
+                'express',
+                'pino',
+                'prom-client',
+                '@aws-sdk/*',
+              ],
+              message: 'src/core is pure: no I/O imports.',
+            },
           ],
         },
       ],
-      'no-restricted-syntax': ['error', { selector: "MemberExpression[object.name='Date'][property.name='now']", message: 'core takes time as a parameter.' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='Date'][property.name='now']",
+          message: 'core takes time as a parameter.',
+        },
+      ],
     },
   },
 );

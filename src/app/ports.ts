@@ -8,7 +8,6 @@ import type {
   ResolvedManifest,
   ScanOutcome,
   Severity,
-  StoredManifest,
   TargetResult,
 } from '../domain/types.js';
 

@@ -37,7 +37,8 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   }
   const lineOf = (path: KeyPath): number => {
     let node: unknown = doc.contents;
-    let line = node && typeof node === 'object' && 'range' in node ? lineFromNode(node as Node, lineCounter) : 1;
+    let line =
+      node && typeof node === 'object' && 'range' in node ? lineFromNode(node as Node, lineCounter) : 1;
     for (const key of path) {
       if (isMap(node)) {
         const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);

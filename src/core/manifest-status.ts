@@ -25,7 +25,8 @@ export function resolveManifests(stored: readonly StoredManifest[]): ResolvedMan
     .map((m): ResolvedManifest => {
       if (m.revokedAt !== null) return { ...m, status: 'revoked', supersededBy: null };
       const channel = m.manifest.image.channel;
-      const newest = channel === undefined ? undefined : newestActive.get(`${m.manifest.image.region}\u0000${channel}`);
+      const newest =
+        channel === undefined ? undefined : newestActive.get(`${m.manifest.image.region}\u0000${channel}`);
       if (newest !== undefined && newest !== m) {
         return { ...m, status: 'superseded', supersededBy: newest.manifest.image.id };
       }
@@ -47,7 +48,8 @@ export function newestActiveInChannel(
   if (channel === undefined) return null;
   return (
     manifests.find(
-      (m) => m.status === 'active' && m.manifest.image.region === region && m.manifest.image.channel === channel,
+      (m) =>
+        m.status === 'active' && m.manifest.image.region === region && m.manifest.image.channel === channel,
     ) ?? null
   );
 }

@@ -6,13 +6,7 @@ export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 export type Action = 'report' | 'replace';
 
 /** Path-level changes plus image-level changes (path `image.id`). */
-export type Change =
-  | 'added'
-  | 'removed'
-  | 'changed'
-  | 'unknown-image'
-  | 'revoked-image'
-  | 'superseded-image';
+export type Change = 'added' | 'removed' | 'changed' | 'unknown-image' | 'revoked-image' | 'superseded-image';
 export const CHANGES: readonly Change[] = [
   'added',
   'removed',

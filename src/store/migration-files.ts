@@ -1,9 +1,9 @@
 // Finds and reads the numbered SQL migrations shipped in the package's `migrations/` directory.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { TerminalError } from '../domain/errors.js';
+import { packagePath } from '../package-root.js';
 
 export interface MigrationFile {
   version: number;
@@ -16,22 +16,9 @@ export interface MigrationFile {
 
 const FILE_NAME = /^(\d{4,})_([A-Za-z0-9_-]+)\.sql$/;
 
-/**
- * The package root is the nearest ancestor holding package.json and migrations/: this file runs
- * from `src/store/` under vitest and from `dist/src/store/` once built, at different depths.
- */
+/** The `migrations/` directory shipped with the package. */
 export function defaultMigrationsDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'migrations'))) {
-      return join(dir, 'migrations');
-    }
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new TerminalError(`cannot find the migrations directory above ${fileURLToPath(import.meta.url)}`);
-    }
-    dir = parent;
-  }
+  return packagePath('migrations');
 }
 
 /** Migrations sorted by version; a `.sql` file with a bad name or a duplicate version is an error. */

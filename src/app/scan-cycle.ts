@@ -1,0 +1,161 @@
+// One level-triggered scan: collect every target, pair, diff, classify, persist. Reads everything afresh.
+import type { Logger } from 'pino';
+import { classifyDifferences } from '../core/classify.js';
+import { diffPair } from '../core/diff.js';
+import { pairInstances } from '../core/pair.js';
+import { errorMessage } from '../domain/errors.js';
+import type {
+  Finding,
+  InstanceObservation,
+  InstanceStatus,
+  Pair,
+  ResolvedManifest,
+  RuleSet,
+  ScanOutcome,
+  Target,
+  TargetResult,
+} from '../domain/types.js';
+import type { CollectProgress, InstanceSource } from './instance-source.js';
+import type {
+  FleetRepository,
+  HostRepository,
+  ManifestRepository,
+  ScannedInstance,
+  ScanRecord,
+  StoredFinding,
+} from './ports.js';
+
+export interface ScanCycleDeps {
+  targets: readonly Target[];
+  source: InstanceSource;
+  manifests: ManifestRepository;
+  fleet: FleetRepository;
+  hosts: HostRepository;
+  ruleSet: () => RuleSet;
+  clock: () => Date;
+  newScanId: () => string;
+  hostMaxAgeMs: number;
+  logger: Logger;
+  onTargetProgress?: (target: Target, progress: CollectProgress) => void;
+}
+
+export interface ScanReport {
+  record: ScanRecord;
+  /** All open findings after the scan, sorted by instance then path. */
+  findings: StoredFinding[];
+}
+
+interface TargetCollection {
+  result: TargetResult;
+  instances: InstanceObservation[];
+}
+
+export async function runScanCycle(
+  deps: ScanCycleDeps,
+  options: { signal?: AbortSignal } = {},
+): Promise<ScanReport> {
+  const scanId = deps.newScanId();
+  const startedAt = deps.clock().toISOString();
+  const log = deps.logger.child({ scanId });
+  log.info({ targets: deps.targets.length }, 'scan started');
+
+  const manifests = deps.manifests.list();
+  const declaresUserData = new Set(
+    manifests.filter((m) => m.manifest.launch?.userDataSha256 !== undefined).map((m) => manifestKey(m)),
+  );
+  const collections = await Promise.all(
+    deps.targets.map((target) => collectTarget(deps, target, declaresUserData, log, options.signal)),
+  );
+  options.signal?.throwIfAborted();
+
+  const targets = collections.map((c) => c.result);
+  const observed = collections.flatMap((c) => c.instances);
+  const pairs = pairInstances(observed, manifests, deps.hosts.latestAll(), {
+    now: deps.clock().getTime(),
+    hostMaxAgeMs: deps.hostMaxAgeMs,
+  });
+  const ruleSet = deps.ruleSet();
+  const scanned = pairs.map((pair) => assessPair(pair, manifests, ruleSet));
+
+  const record = deps.fleet.persistScan({
+    scanId,
+    startedAt,
+    finishedAt: deps.clock().toISOString(),
+    outcome: scanOutcome(targets),
+    targets,
+    scanned,
+    staleTargets: targets
+      .filter((t) => t.status === 'stale')
+      .map(({ account, region }) => ({ account, region })),
+  });
+  log.info(
+    { outcome: record.outcome, instances: record.instances, findings: record.findings },
+    record.outcome === 'success' ? 'scan finished' : `scan finished ${record.outcome}`,
+  );
+  return { record, findings: deps.fleet.listFindings() };
+}
+
+async function collectTarget(
+  deps: ScanCycleDeps,
+  target: Target,
+  declaresUserData: ReadonlySet<string>,
+  log: Logger,
+  signal: AbortSignal | undefined,
+): Promise<TargetCollection> {
+  try {
+    const collected = await deps.source.collect(target, {
+      now: deps.clock,
+      signal,
+      needsUserData: (region, imageId) => declaresUserData.has(`${region}/${imageId}`),
+      onProgress: (progress) => deps.onTargetProgress?.(target, progress),
+    });
+    log.debug({ region: target.region, instances: collected.instances.length }, 'target collected');
+    return {
+      result: { account: collected.account, region: target.region, status: 'ok', error: null },
+      instances: collected.instances,
+    };
+  } catch (error) {
+    // A failed target is data, not a crash: its instances keep their last state, marked stale.
+    const name = (error as { name?: string }).name ?? 'Error';
+    const message = `${name}: ${errorMessage(error)}`;
+    log.warn(
+      { region: target.region, account: target.account, err: message },
+      'target failed; instances marked stale',
+    );
+    return {
+      result: { account: target.account, region: target.region, status: 'stale', error: message },
+      instances: [],
+    };
+  }
+}
+
+function assessPair(pair: Pair, manifests: readonly ResolvedManifest[], ruleSet: RuleSet): ScannedInstance {
+  const { instance } = pair;
+  const group = instance.asgName ?? pair.manifest?.manifest.image.channel ?? null;
+  const findings = classifyDifferences(diffPair(pair, manifests), ruleSet, {
+    instanceId: instance.instanceId,
+    account: instance.account,
+    region: instance.region,
+    group,
+    tags: instance.tags,
+  });
+  return { observation: instance, status: instanceStatus(pair, findings), group, findings };
+}
+
+/** Drift wins over staleness: what we did see is reported; unseen host state is never "compliant". */
+export function instanceStatus(pair: Pair, findings: readonly Finding[]): InstanceStatus {
+  if (findings.some((f) => f.change === 'unknown-image')) return 'unknown_image';
+  if (findings.length > 0) return 'drifted';
+  if (pair.hostStatus === 'stale') return 'stale';
+  return 'compliant';
+}
+
+export function scanOutcome(targets: readonly TargetResult[]): ScanOutcome {
+  const failed = targets.filter((t) => t.status !== 'ok').length;
+  if (failed === 0) return 'success';
+  return failed === targets.length ? 'failure' : 'partial';
+}
+
+function manifestKey(m: ResolvedManifest): string {
+  return `${m.manifest.image.region}/${m.manifest.image.id}`;
+}

@@ -1,0 +1,55 @@
+// The `scan --once --json` document (DESIGN §6), built from a scan report.
+import type { ScanReport } from './scan-cycle.js';
+
+export interface ScanJson {
+  scanId: string;
+  outcome: string;
+  startedAt: string;
+  finishedAt: string;
+  instances: { total: number; compliant: number; drifted: number; unknownImage: number; stale: number };
+  targets: { account: string | null; region: string; status: string; error: string | null }[];
+  findings: {
+    instanceId: string;
+    imageId: string;
+    rule: string;
+    severity: string;
+    action: string;
+    path: string;
+    change: string;
+    expected: unknown;
+    actual: unknown;
+    firstSeen: string;
+    accepted: boolean;
+  }[];
+}
+
+export function toScanJson(report: ScanReport): ScanJson {
+  const { record } = report;
+  return {
+    scanId: record.scanId,
+    outcome: record.outcome,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
+    instances: { ...record.instances },
+    targets: record.targets.map(({ account, region, status, error }) => ({ account, region, status, error })),
+    findings: report.findings.map((f) => ({
+      instanceId: f.instanceId,
+      imageId: f.imageId,
+      rule: f.rule,
+      severity: f.severity,
+      action: f.action,
+      path: f.path,
+      change: f.change,
+      expected: f.expected,
+      actual: f.actual,
+      firstSeen: f.firstSeen,
+      accepted: f.accepted,
+    })),
+  };
+}
+
+/** Exit code contract: 0 clean, 2 unaccepted drift found, 1 error (every target failed). */
+export function scanExitCode(report: ScanReport): 0 | 1 | 2 {
+  if (report.record.outcome === 'failure') return 1;
+  return report.findings.some((f) => !f.accepted) ? 2 : 0;
+}

@@ -1,0 +1,50 @@
+// `driftwarden scan --once [--json]`: one scan, printed; exit 0 clean, 2 drift, 1 error.
+import type { Command } from 'commander';
+import { scanExitCode, toScanJson } from '../../app/scan-json.js';
+import { createRuntime } from '../../main.js';
+import { CliExit, cliLogger, loadCliConfig, printJson, type GlobalOptions } from '../context.js';
+import { renderScanSummary } from '../render.js';
+
+interface ScanOptions {
+  once?: boolean;
+  json?: boolean;
+}
+
+export function registerScanCommand(program: Command): void {
+  program
+    .command('scan')
+    .description('scan the fleet once and print the drift found (exit 0 clean, 2 drift found, 1 error)')
+    .option('--once', 'run one scan and exit (required; use `serve` to scan on a schedule)')
+    .option('--json', 'print the scan as one JSON object')
+    .action(async (options: ScanOptions, command: Command) => {
+      if (!options.once) {
+        command.error('scan needs --once (use `driftwarden serve` to scan on a schedule)', { exitCode: 1 });
+      }
+      const config = loadCliConfig(command.optsWithGlobals<GlobalOptions>());
+      const logger = cliLogger(config);
+      const tty = process.stderr.isTTY && !options.json;
+      const runtime = createRuntime({
+        config,
+        logger,
+        onTargetProgress: tty
+          ? (target, p) =>
+              process.stderr.write(`\r  ${target.region}: ${p.pages} pages, ${p.instances} instances   `)
+          : undefined,
+      });
+      const controller = new AbortController();
+      const onSignal = (): void => controller.abort(new Error('interrupted'));
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      try {
+        const report = await runtime.runScan(controller.signal);
+        if (tty) process.stderr.write('\n');
+        if (options.json) printJson(toScanJson(report));
+        else process.stdout.write(renderScanSummary(toScanJson(report)));
+        throw new CliExit(scanExitCode(report));
+      } finally {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+        runtime.close();
+      }
+    });
+}

@@ -1,0 +1,206 @@
+// zod schema of driftwarden.yaml: every key, its default and its limits (the file's shape, before normalising).
+import { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
+import { ACCOUNT_ID_PATTERN, EXTERNAL_ID_PATTERN, REGION_PATTERN, ROLE_ARN_PATTERN } from './aws-patterns.js';
+import { parseByteSize } from './byte-size.js';
+import { LOG_LEVELS, REMEDIATION_MODES, TOKEN_SCOPES } from './config.js';
+import { describeCronProblem } from './cron-schedule.js';
+
+/** Tokens below this length are guessable; the check applies to the resolved value of `env:NAME` too. */
+export const MIN_TOKEN_LENGTH = 16;
+export const ENV_TOKEN_PREFIX = 'env:';
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .refine((text) => (parseDuration(text) ?? 0) > 0, {
+      error: 'expected a positive duration such as 30s, 5m, 1h30m or 2d',
+    })
+    .default(fallback);
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.number().int().min(min).max(max).default(fallback);
+const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
+
+export const regionSchema = z
+  .string()
+  .regex(REGION_PATTERN, { error: 'expected an AWS region such as us-east-1' });
+
+/** Duplicates in a list that means a set are reported at the second occurrence. */
+function rejectDuplicates<T>(what: string) {
+  return (items: T[], ctx: z.core.$RefinementCtx<T[]>) => {
+    const seen = new Map<T, number>();
+    items.forEach((item, index) => {
+      const first = seen.get(item);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [index], message: `duplicate ${what} (also at [${first}])` });
+      } else seen.set(item, index);
+    });
+  };
+}
+
+// YAML reads an unquoted `account: 012345678901` as a number; padding restores the leading zeros.
+const accountId = z
+  .union([z.string(), z.number().int().nonnegative()])
+  .transform((value) => (typeof value === 'number' ? String(value).padStart(12, '0') : value))
+  .pipe(z.string().regex(ACCOUNT_ID_PATTERN, { error: 'expected a 12-digit AWS account id' }));
+
+const targetSchema = z
+  .strictObject({
+    account: accountId.nullable().default(null),
+    regions: z
+      .array(regionSchema)
+      .min(1, { error: 'list at least one region' })
+      .superRefine(rejectDuplicates('region')),
+    roleArn: z
+      .string()
+      .regex(ROLE_ARN_PATTERN, {
+        error: 'expected an IAM role ARN such as arn:aws:iam::123456789012:role/driftwarden',
+      })
+      .nullable()
+      .default(null),
+    externalId: z
+      .string()
+      .regex(EXTERNAL_ID_PATTERN, { error: 'expected 2..1224 characters of [A-Za-z0-9+=,.@:/_-]' })
+      .nullable()
+      .default(null),
+    // A single value is accepted for a filter, as a one-element list.
+    filters: z
+      .record(
+        nonEmpty,
+        z.union([
+          nonEmpty.transform((v) => [v]),
+          z.array(nonEmpty).min(1, { error: 'list at least one value' }),
+        ]),
+      )
+      .default({}),
+  })
+  .superRefine((target, ctx) => {
+    const roleAccount = target.roleArn ? ROLE_ARN_PATTERN.exec(target.roleArn)?.[1] : undefined;
+    if (target.account !== null && roleAccount !== undefined && roleAccount !== target.account) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['account'],
+        message: `account ${target.account} does not match the account of roleArn (${roleAccount})`,
+      });
+    }
+    if (target.externalId !== null && target.roleArn === null) {
+      ctx.addIssue({ code: 'custom', path: ['externalId'], message: 'externalId needs a roleArn' });
+    }
+  });
+
+const tokenSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][\w.-]{0,63}$/, { error: 'expected a short name of [A-Za-z0-9_.-]' }),
+  token: z.string().superRefine((token, ctx) => {
+    if (token.startsWith(ENV_TOKEN_PREFIX)) {
+      if (!ENV_NAME.test(token.slice(ENV_TOKEN_PREFIX.length))) {
+        ctx.addIssue({ code: 'custom', message: 'expected env:NAME with an environment variable name' });
+      }
+    } else if (token.length < MIN_TOKEN_LENGTH) {
+      ctx.addIssue({ code: 'custom', message: `token must be at least ${MIN_TOKEN_LENGTH} characters` });
+    }
+  }),
+  scopes: z.array(z.enum(TOKEN_SCOPES)).min(1, { error: `list at least one of ${TOKEN_SCOPES.join(', ')}` }),
+});
+
+/**
+ * The file schema. Sections default to `{}` (so every key takes its default) and every object is
+ * strict: a misspelt key is an error, never a silently ignored setting.
+ */
+export const configFileSchema = z.strictObject({
+  database: z.strictObject({ path: nonEmpty.default('./data/driftwarden.db') }).prefault({}),
+  http: z
+    .strictObject({
+      host: nonEmpty.default('127.0.0.1'),
+      port: integer(0, 65_535, 9750),
+      bodyLimit: z
+        .union([z.string(), z.number()])
+        .refine((size) => (parseByteSize(size) ?? 0) > 0, {
+          error: 'expected a positive size such as 512kb or 1mb, or a byte count',
+        })
+        .default('1mb'),
+    })
+    .prefault({}),
+  schedule: z
+    .string()
+    .superRefine((expression, ctx) => {
+      const problem = describeCronProblem(expression);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default('*/1 * * * *'),
+  scan: z.strictObject({ timeout: duration('5m'), staleAfter: duration('3m') }).prefault({}),
+  aws: z
+    .strictObject({
+      endpoint: z
+        .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+        .nullable()
+        .default(null),
+      maxRequestsPerSecond: z.number().positive().max(10_000).default(10),
+      maxAttempts: integer(1, 10, 3),
+      pageSize: integer(5, 1000, 1000),
+    })
+    .prefault({}),
+  targets: z
+    .array(targetSchema)
+    .min(1, { error: 'list at least one target' })
+    .superRefine((targets, ctx) => {
+      // Scanning one region twice with the same credentials would report every instance twice.
+      const seen = new Map<string, string>();
+      targets.forEach((target, index) => {
+        target.regions.forEach((region, r) => {
+          const key = `${target.account ?? ''}|${target.roleArn ?? ''}|${region}`;
+          const first = seen.get(key);
+          if (first !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'regions', r],
+              message: `region ${region} is already scanned with the same account and roleArn by ${first}`,
+            });
+          } else seen.set(key, `targets[${index}]`);
+        });
+      });
+    })
+    .prefault([{ regions: ['us-east-1'] }]),
+  rules: z.strictObject({ dir: nonEmpty.default('./rules') }).prefault({}),
+  fingerprints: z.strictObject({ maxAge: duration('15m') }).prefault({}),
+  metrics: z.strictObject({ instanceDriftLimit: integer(0, 1_000_000, 1000) }).prefault({}),
+  remediation: z
+    .strictObject({
+      mode: z.enum(REMEDIATION_MODES).default('dry-run'),
+      maxConcurrent: integer(1, 1000, 1),
+      maxPerHour: integer(1, 100_000, 10),
+      maxUnavailablePercent: z.number().min(1).max(100).default(10),
+      breaker: z
+        .strictObject({
+          maxDriftedPercent: z.number().min(1).max(100).default(30),
+          minDrifted: integer(0, 1_000_000, 3),
+        })
+        .prefault({}),
+      protectTag: nonEmpty.default('driftwarden:protect'),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      tokens: z
+        .array(tokenSchema)
+        .superRefine((tokens, ctx) => {
+          const seen = new Map<string, number>();
+          tokens.forEach((t, index) => {
+            const first = seen.get(t.name);
+            if (first !== undefined) {
+              ctx.addIssue({
+                code: 'custom',
+                path: [index, 'name'],
+                message: `duplicate token name (also at [${first}])`,
+              });
+            } else seen.set(t.name, index);
+          });
+        })
+        .default([]),
+    })
+    .prefault({}),
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+});
+
+export type ConfigFile = z.output<typeof configFileSchema>;

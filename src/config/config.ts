@@ -1,0 +1,128 @@
+// The validated, normalised, deeply frozen configuration every other module receives.
+
+export type RemediationMode = 'off' | 'dry-run' | 'enforce';
+export const REMEDIATION_MODES = ['off', 'dry-run', 'enforce'] as const satisfies readonly RemediationMode[];
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+] as const satisfies readonly LogLevel[];
+
+/** What a bearer token may do: push fingerprints, administer, trigger scans, import/revoke manifests. */
+export type TokenScope = 'ingest' | 'admin' | 'scan' | 'manifests';
+export const TOKEN_SCOPES = ['ingest', 'admin', 'scan', 'manifests'] as const satisfies readonly TokenScope[];
+
+export interface ApiToken {
+  /** Unique label, used in logs and the audit trail (never the secret). */
+  readonly name: string;
+  /** The resolved secret (at least 16 characters); `env:NAME` in the file is resolved at load. */
+  readonly token: string;
+  /** De-duplicated and sorted; at least one. */
+  readonly scopes: readonly TokenScope[];
+}
+
+/** One entry of `targets`: a set of regions scanned with one credential set. */
+export interface TargetConfig {
+  /** Label and expected account id (12 digits); null = whatever account the credentials belong to. Default null. */
+  readonly account: string | null;
+  /** At least one region, no duplicates. */
+  readonly regions: readonly string[];
+  /** Role assumed with STS before scanning; null = the default credential chain. Default null. */
+  readonly roleArn: string | null;
+  /** STS external id for `roleArn`. Default null. */
+  readonly externalId: string | null;
+  /** EC2 `DescribeInstances` filters, name → accepted values. Default {} (every instance). */
+  readonly filters: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * Durations and sizes keep the human form written in the file (`timeout: '5m'`, `bodyLimit: '1mb'`)
+ * for messages and `--print-config`, next to the number code should use (`timeoutMs`,
+ * `bodyLimitBytes`). Paths are absolute: relative ones in the file are resolved against the config
+ * file's directory (the working directory when there is no file).
+ */
+export interface Config {
+  /** Absolute path of the YAML file read, or null when only defaults and the environment apply. */
+  readonly file: string | null;
+  readonly database: {
+    /** SQLite file (`:memory:` is kept as is). Default `./data/driftwarden.db`. */
+    readonly path: string;
+  };
+  readonly http: {
+    /** Default `127.0.0.1`: the API is not exposed unless asked for. */
+    readonly host: string;
+    /** 0..65535, 0 = any free port. Default 9750. */
+    readonly port: number;
+    /** Request body limit as written (`512kb`, `1mb`; a bare byte count becomes `1048576b`). Default `1mb`. */
+    readonly bodyLimit: string;
+    /** `bodyLimit` in bytes (1024-based units, as express reads them). */
+    readonly bodyLimitBytes: number;
+  };
+  /** node-cron expression, 5 or 6 fields (seconds first), or a nickname like `@hourly`. Default every minute. */
+  readonly schedule: string;
+  readonly scan: {
+    /** A scan running longer is abandoned and recorded as a failure. Default `5m`. */
+    readonly timeout: string;
+    readonly timeoutMs: number;
+    /** /readyz reports not ready when the last successful scan is older. Default `3m`. */
+    readonly staleAfter: string;
+    readonly staleAfterMs: number;
+  };
+  readonly aws: {
+    /** Endpoint URL for every AWS client; null in the file falls back to env `AWS_ENDPOINT_URL`, else null. */
+    readonly endpoint: string | null;
+    /** Our own request budget per account+region, below AWS's throttling limits. Default 10. */
+    readonly maxRequestsPerSecond: number;
+    /** SDK retry attempts (1..10). Default 3. */
+    readonly maxAttempts: number;
+    /** DescribeInstances `MaxResults` (5..1000). Default 1000. */
+    readonly pageSize: number;
+  };
+  /** Default one target: `[{ regions: [us-east-1] }]`. */
+  readonly targets: readonly TargetConfig[];
+  readonly rules: {
+    /** Directory of `*.yaml` rule files. Default `./rules`. */
+    readonly dir: string;
+  };
+  readonly fingerprints: {
+    /** A pushed host fingerprint older than this makes the host comparison stale. Default `15m`. */
+    readonly maxAge: string;
+    readonly maxAgeMs: number;
+  };
+  readonly metrics: {
+    /** Cap on `driftwarden_instance_drift` series (worst first); 0 disables the metric. Default 1000. */
+    readonly instanceDriftLimit: number;
+  };
+  readonly remediation: {
+    /** Default `dry-run`: plan replacements, never act. */
+    readonly mode: RemediationMode;
+    /** Replacements in flight across the fleet (>= 1). Default 1. */
+    readonly maxConcurrent: number;
+    /** Replacements started in any rolling hour (>= 1). Default 10. */
+    readonly maxPerHour: number;
+    /** Per group (ASG, else channel), 1..100; at least one instance is always allowed. Default 10. */
+    readonly maxUnavailablePercent: number;
+    readonly breaker: {
+      /** Remediation pauses itself when more than this percentage of scanned instances drift (1..100). Default 30. */
+      readonly maxDriftedPercent: number;
+      /** …and at least this many instances drift, so a tiny fleet does not trip it on one instance. Default 3. */
+      readonly minDrifted: number;
+    };
+    /** Instances carrying this tag key (any value) are never replaced. Default `driftwarden:protect`. */
+    readonly protectTag: string;
+  };
+  readonly auth: {
+    /** Bearer tokens for write endpoints. Default none (write endpoints refuse everything). */
+    readonly tokens: readonly ApiToken[];
+  };
+  readonly log: {
+    /** pino level. Default `info`. */
+    readonly level: LogLevel;
+  };
+}

@@ -1,0 +1,119 @@
+// Turns the validated file shape into the Config: milliseconds, bytes, absolute paths, resolved secrets.
+import { isAbsolute, resolve } from 'node:path';
+import { parseDuration } from '../core/duration.js';
+import { parseByteSize } from './byte-size.js';
+import type { ApiToken, Config, TokenScope } from './config.js';
+import { ENV_TOKEN_PREFIX, MIN_TOKEN_LENGTH, type ConfigFile } from './config-schema.js';
+import type { PlainIssue } from './zod-issues.js';
+
+export interface NormalizeConfigOptions {
+  /** Absolute path of the file read, or null. */
+  file: string | null;
+  /** Relative paths resolve against this: the file's directory, else the working directory. */
+  baseDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface NormalizeConfigResult {
+  config: Config;
+  /** Problems only visible with the environment at hand (unset token variables, …). */
+  issues: PlainIssue[];
+}
+
+// Only called on values the schema already accepted, so null cannot happen here.
+function ms(text: string): number {
+  return parseDuration(text) ?? Number.NaN;
+}
+
+function resolvePath(baseDir: string, path: string, keepAsIs: readonly string[] = []): string {
+  return keepAsIs.includes(path) || isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions): NormalizeConfigResult {
+  const issues: PlainIssue[] = [];
+  const tokens = resolveTokens(raw.auth.tokens, options.env, issues);
+
+  let endpoint = raw.aws.endpoint;
+  const fromEnv = options.env.AWS_ENDPOINT_URL?.trim();
+  if (endpoint === null && fromEnv) {
+    if (/^https?:\/\/[^/]/.test(fromEnv) && URL.canParse(fromEnv)) endpoint = fromEnv;
+    else
+      issues.push({
+        path: ['aws', 'endpoint'],
+        message: `AWS_ENDPOINT_URL (used when aws.endpoint is null) is not an http(s) URL`,
+      });
+  }
+
+  const config: Config = {
+    file: options.file,
+    database: { path: resolvePath(options.baseDir, raw.database.path, [':memory:']) },
+    http: {
+      host: raw.http.host,
+      port: raw.http.port,
+      bodyLimit:
+        typeof raw.http.bodyLimit === 'number' ? `${raw.http.bodyLimit}b` : raw.http.bodyLimit.trim(),
+      bodyLimitBytes: parseByteSize(raw.http.bodyLimit) ?? Number.NaN,
+    },
+    schedule: raw.schedule,
+    scan: {
+      timeout: raw.scan.timeout,
+      timeoutMs: ms(raw.scan.timeout),
+      staleAfter: raw.scan.staleAfter,
+      staleAfterMs: ms(raw.scan.staleAfter),
+    },
+    aws: { ...raw.aws, endpoint },
+    targets: raw.targets.map((t) => ({
+      account: t.account,
+      regions: t.regions,
+      roleArn: t.roleArn,
+      externalId: t.externalId,
+      filters: t.filters,
+    })),
+    rules: { dir: resolvePath(options.baseDir, raw.rules.dir) },
+    fingerprints: { maxAge: raw.fingerprints.maxAge, maxAgeMs: ms(raw.fingerprints.maxAge) },
+    metrics: { instanceDriftLimit: raw.metrics.instanceDriftLimit },
+    remediation: {
+      mode: raw.remediation.mode,
+      maxConcurrent: raw.remediation.maxConcurrent,
+      maxPerHour: raw.remediation.maxPerHour,
+      maxUnavailablePercent: raw.remediation.maxUnavailablePercent,
+      breaker: { ...raw.remediation.breaker },
+      protectTag: raw.remediation.protectTag,
+    },
+    auth: { tokens },
+    log: { level: raw.log.level },
+  };
+  return { config, issues };
+}
+
+function resolveTokens(
+  tokens: ConfigFile['auth']['tokens'],
+  env: NodeJS.ProcessEnv,
+  issues: PlainIssue[],
+): ApiToken[] {
+  const byValue = new Map<string, number>();
+  return tokens.map((entry, index) => {
+    const path = ['auth', 'tokens', index, 'token'];
+    let token = entry.token;
+    if (token.startsWith(ENV_TOKEN_PREFIX)) {
+      const name = token.slice(ENV_TOKEN_PREFIX.length);
+      const value = env[name];
+      if (value === undefined || value === '') {
+        issues.push({ path, message: `environment variable ${name} is not set` });
+      } else if (value.length < MIN_TOKEN_LENGTH) {
+        issues.push({
+          path,
+          message: `environment variable ${name} holds a token shorter than ${MIN_TOKEN_LENGTH} characters`,
+        });
+      }
+      token = value ?? '';
+    }
+    const first = byValue.get(token);
+    if (token !== '' && first !== undefined) {
+      // Two names for one secret would make the audit log attribute actions to the wrong caller.
+      issues.push({ path, message: `same token as auth.tokens[${first}]` });
+    } else byValue.set(token, index);
+    const scopes = [...new Set<TokenScope>(entry.scopes)].sort();
+    return { name: entry.name, token, scopes };
+  });
+}

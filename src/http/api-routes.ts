@@ -1,0 +1,170 @@
+// /api/v1: read the fleet, trigger scans, import and revoke manifests, ingest host fingerprints.
+import { Router, json, type Request } from 'express';
+import { z } from 'zod';
+import { importManifests } from '../app/manifest-service.js';
+import { toScanJson } from '../app/scan-json.js';
+import type { FleetRepository, HostRepository, ManifestRepository } from '../app/ports.js';
+import type { ScanRunner } from '../app/scan-runner.js';
+import { ValidationError } from '../domain/errors.js';
+import { INSTANCE_STATUSES, SEVERITIES, type HostObservation } from '../domain/types.js';
+import { hostSectionSchema } from '../manifests/manifest-schema.js';
+import { parseManifestObject } from '../manifests/parse-manifest.js';
+import type { Scope } from './auth.js';
+import { HttpProblem } from './problem.js';
+import type { RequestHandler } from 'express';
+
+export interface ApiRoutesOptions {
+  manifests: ManifestRepository;
+  fleet: FleetRepository;
+  hosts: HostRepository;
+  scans: ScanRunner;
+  requireScope(scope: Scope): RequestHandler;
+  bodyLimit: string | number;
+  clock(): Date;
+  /** Pushes stamped further than this into the future are rejected (clock skew). */
+  maxClockSkewMs?: number;
+}
+
+const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+};
+const instancesQuery = z.object({
+  status: z.enum(INSTANCE_STATUSES as [string, ...string[]]).optional(),
+  region: z.string().optional(),
+  group: z.string().optional(),
+  ...pageQuery,
+});
+const findingsQuery = z.object({
+  instanceId: z.string().optional(),
+  rule: z.string().optional(),
+  severity: z.enum(SEVERITIES as [string, ...string[]]).optional(),
+  includeResolved: z.enum(['true', 'false']).optional(),
+  ...pageQuery,
+});
+const fingerprintBody = z.strictObject({
+  instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id like i-0123456789abcdef0'),
+  observedAt: z.iso.datetime({ offset: true }),
+  host: hostSectionSchema,
+});
+const revokeBody = z.strictObject({ reason: z.string().trim().min(1, 'a reason is required').max(1000) });
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new ValidationError(
+      `invalid ${where}`,
+      result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`),
+    );
+  }
+  return result.data;
+}
+
+function param(req: Request, name: string): string {
+  return String(req.params[name]);
+}
+
+export function createApiRoutes(options: ApiRoutesOptions): Router {
+  const router = Router();
+  const body = json({ limit: options.bodyLimit, strict: false });
+  const { manifests, fleet, hosts } = options;
+
+  router.get('/instances', (req, res) => {
+    const q = parse(instancesQuery, req.query, 'query');
+    const items = fleet.listInstances(q as Parameters<FleetRepository['listInstances']>[0]);
+    res.json({ items, limit: q.limit, offset: q.offset });
+  });
+
+  router.get('/instances/:id', (req, res) => {
+    const instance = fleet.getInstance(param(req, 'id'));
+    if (!instance)
+      throw new HttpProblem(404, 'Not found', `No instance ${param(req, 'id')} has been seen by a scan.`);
+    const all = fleet.listFindings({ instanceId: instance.instanceId, includeResolved: true, limit: 1000 });
+    res.json({
+      instance,
+      findings: all.filter((f) => f.resolvedAt === null),
+      history: all.filter((f) => f.resolvedAt !== null),
+      host: hosts.latest(instance.instanceId),
+    });
+  });
+
+  router.get('/findings', (req, res) => {
+    const q = parse(findingsQuery, req.query, 'query');
+    const items = fleet.listFindings({
+      ...q,
+      includeResolved: q.includeResolved === 'true',
+    } as Parameters<FleetRepository['listFindings']>[0]);
+    res.json({ items, limit: q.limit, offset: q.offset });
+  });
+
+  router.get('/scans', (_req, res) => {
+    res.json({ items: fleet.listScans(50), running: options.scans.running });
+  });
+
+  router.get('/scans/:id', (req, res) => {
+    const scan = fleet.getScan(param(req, 'id'));
+    if (!scan) throw new HttpProblem(404, 'Not found', `No scan ${param(req, 'id')}.`);
+    res.json(scan);
+  });
+
+  // Level-triggered: the request only asks for a scan; `?wait=true` waits for its report.
+  router.post('/scans', options.requireScope('scan'), async (req, res) => {
+    const report = options.scans.trigger();
+    if (req.query.wait === 'true') {
+      res.status(200).json(toScanJson(await report));
+    } else {
+      report.catch(() => undefined); // the scan logs its own failure
+      res.status(202).json({ status: 'accepted' });
+    }
+  });
+
+  router.get('/manifests', (_req, res) => {
+    res.json({ items: manifests.list() });
+  });
+
+  router.get('/manifests/:imageId', (req, res) => {
+    const manifest = manifests.get(param(req, 'imageId'));
+    if (!manifest) throw new HttpProblem(404, 'Not found', `No manifest for image ${param(req, 'imageId')}.`);
+    res.json(manifest);
+  });
+
+  router.post('/manifests', options.requireScope('manifests'), body, (req, res) => {
+    const parsed = parseManifestObject(req.body, 'request body');
+    const results = importManifests(manifests, parsed, options.clock());
+    res.status(results.some((r) => r.outcome === 'created') ? 201 : 200).json({ items: results });
+  });
+
+  router.post('/manifests/:imageId/revoke', options.requireScope('manifests'), body, (req, res) => {
+    const { reason } = parse(revokeBody, req.body, 'body');
+    res.json(manifests.revoke(param(req, 'imageId'), reason, options.clock().toISOString()));
+  });
+
+  router.post('/fingerprints', options.requireScope('ingest'), body, (req, res) => {
+    const push = parse(fingerprintBody, req.body, 'fingerprint');
+    const now = options.clock();
+    if (Date.parse(push.observedAt) > now.getTime() + (options.maxClockSkewMs ?? 300_000)) {
+      throw new HttpProblem(
+        400,
+        'Invalid request',
+        `observedAt ${push.observedAt} is in the future; check the host clock.`,
+      );
+    }
+    if (!fleet.getInstance(push.instanceId)) {
+      throw new HttpProblem(
+        404,
+        'Unknown instance',
+        `Instance ${push.instanceId} has not been seen by any scan yet; retry after the next scan.`,
+      );
+    }
+    const observation: HostObservation = {
+      instanceId: push.instanceId,
+      source: 'agent',
+      observedAt: new Date(push.observedAt).toISOString(),
+      host: push.host,
+    };
+    hosts.save(observation, now.toISOString());
+    res.status(202).json({ status: 'accepted', instanceId: push.instanceId });
+  });
+
+  return router;
+}

@@ -1,0 +1,49 @@
+// The express app: health, readiness, metrics, the v1 API and problem+json errors for everything else.
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics.js';
+import { createApiRoutes, type ApiRoutesOptions } from './api-routes.js';
+import { createAuthenticator, type ApiToken } from './auth.js';
+import { HttpProblem, problemHandler } from './problem.js';
+
+export interface ReadinessCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface HttpAppOptions extends Omit<ApiRoutesOptions, 'requireScope'> {
+  tokens: readonly ApiToken[];
+  metrics: Metrics;
+  readiness(): ReadinessCheck[];
+  logger: Logger;
+}
+
+export function createHttpApp(options: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const requireScope = createAuthenticator(options.tokens);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', (_req, res) => {
+    const checks = options.readiness();
+    const ready = checks.every((c) => c.ok);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(options.metrics.contentType).send(await options.metrics.render());
+  });
+
+  app.use('/api/v1', createApiRoutes({ ...options, requireScope }));
+
+  app.use((req, _res, next) => {
+    next(new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}.`));
+  });
+  app.use(problemHandler(options.logger));
+  return app;
+}

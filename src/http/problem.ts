@@ -1,0 +1,59 @@
+// RFC 9457 problem+json: one HTTP error class and the handler that renders anything thrown.
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail?: string,
+    readonly extra: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(detail ?? title, options);
+    this.name = 'HttpProblem';
+  }
+}
+
+export function sendProblem(res: Response, problem: HttpProblem, instance: string): void {
+  res
+    .status(problem.status)
+    .type('application/problem+json')
+    .send(
+      JSON.stringify({
+        type: 'about:blank',
+        title: problem.title,
+        status: problem.status,
+        ...(problem.detail === undefined ? {} : { detail: problem.detail }),
+        instance,
+        ...problem.extra,
+      }),
+    );
+}
+
+/** Maps domain errors to HTTP; anything unknown becomes a logged 500 that leaks nothing. */
+export function toProblem(error: unknown): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof ValidationError)
+    return new HttpProblem(400, 'Invalid request', error.message, { errors: error.issues });
+  if (error instanceof ConflictError) return new HttpProblem(409, 'Conflict', error.message);
+  if (error instanceof NotFoundError) return new HttpProblem(404, 'Not found', error.message);
+  const e = error as { type?: string; status?: number; message?: string };
+  // body-parser errors carry a status and a type.
+  if (e?.type === 'entity.too.large') return new HttpProblem(413, 'Payload too large', e.message);
+  if (e?.type === 'entity.parse.failed') return new HttpProblem(400, 'Malformed JSON', e.message);
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new HttpProblem(e.status, 'Bad request', e.message);
+  }
+  return new HttpProblem(500, 'Internal server error', undefined, {}, { cause: error });
+}
+
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const problem = toProblem(error);
+    if (problem.status >= 500)
+      logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    sendProblem(res, problem, req.originalUrl);
+  };
+}

@@ -1,0 +1,145 @@
+// driftwarden's Prometheus metrics: own Registry; fleet gauges are recomputed from SQLite on each scrape.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { FleetRepository, ManifestRepository } from '../app/ports.js';
+import { INSTANCE_STATUSES, SEVERITIES, type ScanOutcome } from '../domain/types.js';
+import type { AwsRequestOutcome } from '../sources/aws/aws-middleware.js';
+
+export interface MetricsOptions {
+  fleet: FleetRepository;
+  manifests: ManifestRepository;
+  clock(): Date;
+  /** Cap on `driftwarden_instance_drift` series (worst severity first). */
+  instanceDriftLimit: number;
+}
+
+const OUTCOMES: readonly ScanOutcome[] = ['success', 'partial', 'failure'];
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly instances: Gauge<'state'>;
+  private readonly findings: Gauge<'rule' | 'severity'>;
+  private readonly instanceDrift: Gauge<'instance_id' | 'image_id' | 'group' | 'severity'>;
+  private readonly driftOldest: Gauge<'severity'>;
+  private readonly scansTotal: Counter<'outcome'>;
+  private readonly scanDuration: Histogram;
+  private readonly lastSuccess: Gauge;
+  private readonly manifestsGauge: Gauge<'status'>;
+  private readonly awsRequests: Counter<'service' | 'operation' | 'outcome'>;
+  private readonly scansCounted = new Map<ScanOutcome, number>();
+
+  constructor(private readonly options: MetricsOptions) {
+    const registers = [this.registry];
+    this.instances = new Gauge({
+      name: 'driftwarden_instances',
+      help: 'Instances in the fleet by drift state.',
+      labelNames: ['state'],
+      registers,
+    });
+    this.findings = new Gauge({
+      name: 'driftwarden_findings',
+      help: 'Open, unaccepted drift findings by rule and severity.',
+      labelNames: ['rule', 'severity'],
+      registers,
+    });
+    this.instanceDrift = new Gauge({
+      name: 'driftwarden_instance_drift',
+      help: 'Set to 1 for each drifted instance with its worst severity (capped series).',
+      labelNames: ['instance_id', 'image_id', 'group', 'severity'],
+      registers,
+    });
+    this.driftOldest = new Gauge({
+      name: 'driftwarden_drift_oldest_seconds',
+      help: 'Age in seconds of the oldest open, unaccepted finding by severity.',
+      labelNames: ['severity'],
+      registers,
+    });
+    this.scansTotal = new Counter({
+      name: 'driftwarden_scans_total',
+      help: 'Scans recorded in the database by outcome.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.scanDuration = new Histogram({
+      name: 'driftwarden_scan_duration_seconds',
+      help: 'Wall-clock duration of scans run by this process.',
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers,
+    });
+    this.lastSuccess = new Gauge({
+      name: 'driftwarden_last_successful_scan_timestamp_seconds',
+      help: 'Unix time at which the last fully successful scan finished.',
+      registers,
+    });
+    this.manifestsGauge = new Gauge({
+      name: 'driftwarden_manifests',
+      help: 'Image manifests by status.',
+      labelNames: ['status'],
+      registers,
+    });
+    this.awsRequests = new Counter({
+      name: 'driftwarden_aws_requests_total',
+      help: 'AWS API request attempts (retries included) by service, operation and outcome.',
+      labelNames: ['service', 'operation', 'outcome'],
+      registers,
+    });
+    for (const outcome of OUTCOMES) this.scansTotal.inc({ outcome }, 0);
+  }
+
+  recordAwsRequest = (service: string, operation: string, outcome: AwsRequestOutcome): void => {
+    this.awsRequests.inc({ service, operation, outcome });
+  };
+
+  observeScanDuration(seconds: number): void {
+    this.scanDuration.observe(seconds);
+  }
+
+  /** Recomputes every fleet gauge from the database, so a restarted daemon exports the same numbers. */
+  refresh(): void {
+    const snapshot = this.options.fleet.snapshot(this.options.instanceDriftLimit);
+    const now = this.options.clock().getTime();
+    for (const state of INSTANCE_STATUSES) this.instances.set({ state }, snapshot.instancesByStatus[state]);
+
+    this.findings.reset();
+    for (const { rule, severity, count } of snapshot.findingsByRuleSeverity)
+      this.findings.set({ rule, severity }, count);
+
+    this.instanceDrift.reset();
+    for (const d of snapshot.driftedInstances) {
+      this.instanceDrift.set(
+        { instance_id: d.instanceId, image_id: d.imageId, group: d.group ?? '', severity: d.severity },
+        1,
+      );
+    }
+
+    for (const severity of SEVERITIES) {
+      const oldest = snapshot.oldestOpenBySeverity[severity];
+      this.driftOldest.set(
+        { severity },
+        oldest === undefined ? 0 : Math.max(0, (now - Date.parse(oldest)) / 1000),
+      );
+    }
+
+    // Counters only go up: add what the database has recorded since we last looked.
+    for (const outcome of OUTCOMES) {
+      const total = snapshot.scansByOutcome[outcome];
+      const delta = total - (this.scansCounted.get(outcome) ?? 0);
+      if (delta > 0) this.scansTotal.inc({ outcome }, delta);
+      this.scansCounted.set(outcome, Math.max(total, this.scansCounted.get(outcome) ?? 0));
+    }
+
+    if (snapshot.lastSuccessfulScanAt !== null)
+      this.lastSuccess.set(Date.parse(snapshot.lastSuccessfulScanAt) / 1000);
+
+    const byStatus = this.options.manifests.countByStatus();
+    for (const [status, count] of Object.entries(byStatus)) this.manifestsGauge.set({ status }, count);
+  }
+
+  async render(): Promise<string> {
+    this.refresh();
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

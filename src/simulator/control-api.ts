@@ -1,0 +1,193 @@
+// The simulator's JSON control API under /_sim/: inspect the fleet, inject drift, faults and launches.
+import type { z } from 'zod';
+import {
+  addImageSchema,
+  bulkLaunchSchema,
+  driftChangeSchema,
+  faultSpecSchema,
+  launchSpecSchema,
+} from './control-schemas.js';
+import type { FaultRegistry } from './faults.js';
+import type { FleetState } from './fleet-state.js';
+import { describeInstance, summarizeFleet } from './fleet-views.js';
+import { manifestForImage, manifestsForFleet } from './manifests.js';
+import type { RequestLog } from './request-log.js';
+import { SimulatorInputError, UnknownResourceError } from './sim-errors.js';
+
+export interface ControlApiDeps {
+  fleet: FleetState;
+  faults: FaultRegistry;
+  log: RequestLog;
+}
+
+export interface ControlRequest {
+  method: string;
+  /** Path segments after `/_sim/`, already URL-decoded. */
+  segments: string[];
+  query: URLSearchParams;
+  /** Raw body text ('' when none). */
+  body: string;
+}
+
+export interface ControlReply {
+  status: number;
+  json: unknown;
+}
+
+type Route = {
+  method: string;
+  /** Segments to match; ':id' captures one segment. */
+  path: string[];
+  handle: (deps: ControlApiDeps, request: ControlRequest, id: string) => ControlReply;
+};
+
+const ok = (json: unknown, status = 200): ControlReply => ({ status, json });
+
+/** Parses the JSON body with a schema; a failure names the first offending field. */
+function parseBody<T>(schema: z.ZodType<T>, request: ControlRequest): T {
+  let data: unknown;
+  try {
+    data = request.body.trim() === '' ? {} : JSON.parse(request.body);
+  } catch {
+    throw new SimulatorInputError('body', 'invalid JSON');
+  }
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
+  throw new SimulatorInputError(field, issue?.message ?? 'invalid');
+}
+
+function sinceParam(query: URLSearchParams): number {
+  const raw = query.get('since');
+  if (raw === null || raw === '') return 0;
+  const since = Number(raw);
+  if (!Number.isInteger(since) || since < 0)
+    throw new SimulatorInputError('since', 'must be a non-negative integer');
+  return since;
+}
+
+const ROUTES: Route[] = [
+  {
+    method: 'GET',
+    path: ['health'],
+    handle: ({ fleet }) =>
+      ok({ status: 'ok', images: fleet.images.length, instances: fleet.allInstances().length }),
+  },
+  { method: 'GET', path: ['fleet'], handle: ({ fleet }) => ok(summarizeFleet(fleet)) },
+  { method: 'GET', path: ['manifests'], handle: ({ fleet }) => ok(manifestsForFleet(fleet)) },
+  {
+    method: 'POST',
+    path: ['instances', 'bulk'],
+    handle: ({ fleet }, req) => {
+      const launched = fleet.launchBulk(parseBody(bulkLaunchSchema, req));
+      return ok({ count: launched.length, instanceIds: launched.map((i) => i.instanceId) }, 201);
+    },
+  },
+  {
+    method: 'POST',
+    path: ['instances'],
+    handle: ({ fleet }, req) =>
+      ok(describeInstance(fleet, fleet.launch(parseBody(launchSpecSchema, req))), 201),
+  },
+  {
+    method: 'GET',
+    path: ['instances', ':id'],
+    handle: ({ fleet }, _req, id) => ok(describeInstance(fleet, fleet.requireInstance(id))),
+  },
+  {
+    method: 'DELETE',
+    path: ['instances', ':id'],
+    handle: ({ fleet }, _req, id) => ok(describeInstance(fleet, fleet.terminate(id))),
+  },
+  {
+    method: 'POST',
+    path: ['instances', ':id', 'drift'],
+    handle: ({ fleet }, req, id) => {
+      fleet.requireInstance(id);
+      return ok(describeInstance(fleet, fleet.drift(id, parseBody(driftChangeSchema, req))));
+    },
+  },
+  {
+    method: 'POST',
+    path: ['instances', ':id', 'reset'],
+    handle: ({ fleet }, _req, id) => ok(describeInstance(fleet, fleet.reset(id))),
+  },
+  {
+    method: 'POST',
+    path: ['images'],
+    handle: ({ fleet }, req) => ok(manifestForImage(fleet.addImage(parseBody(addImageSchema, req))), 201),
+  },
+  { method: 'GET', path: ['faults'], handle: ({ faults }) => ok({ faults: faults.list() }) },
+  {
+    method: 'POST',
+    path: ['faults'],
+    handle: ({ faults }, req) => ok(faults.add(parseBody(faultSpecSchema, req)), 201),
+  },
+  {
+    method: 'DELETE',
+    path: ['faults'],
+    handle: ({ faults }) => {
+      const cleared = faults.list().length;
+      faults.clear();
+      return ok({ cleared });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: ['faults', ':id'],
+    handle: ({ faults }, _req, id) => {
+      if (!faults.remove(id)) throw new UnknownResourceError('fault', id);
+      return ok({ removed: id });
+    },
+  },
+  {
+    method: 'GET',
+    path: ['requests'],
+    handle: ({ log }, req) => ok({ requests: log.entries(sinceParam(req.query)) }),
+  },
+  {
+    method: 'DELETE',
+    path: ['requests'],
+    handle: ({ log }) => {
+      log.clear();
+      return ok({ cleared: true });
+    },
+  },
+];
+
+function matchRoute(route: Route, segments: string[]): string | null {
+  if (route.path.length !== segments.length) return null;
+  let id = '';
+  for (let i = 0; i < segments.length; i++) {
+    const expected = route.path[i];
+    const actual = segments[i] ?? '';
+    if (expected === ':id') id = actual;
+    else if (expected !== actual) return null;
+  }
+  return id;
+}
+
+export function handleControlRequest(deps: ControlApiDeps, request: ControlRequest): ControlReply {
+  const candidates = ROUTES.map((route) => ({ route, id: matchRoute(route, request.segments) })).filter(
+    (c) => c.id !== null,
+  );
+  if (candidates.length === 0)
+    return { status: 404, json: { error: `no control route /_sim/${request.segments.join('/')}` } };
+  const match = candidates.find((c) => c.route.method === request.method);
+  if (!match)
+    return {
+      status: 405,
+      json: {
+        error: `method ${request.method} not allowed; use ${candidates.map((c) => c.route.method).join(', ')}`,
+      },
+    };
+  try {
+    return match.route.handle(deps, request, match.id ?? '');
+  } catch (error) {
+    if (error instanceof SimulatorInputError)
+      return { status: 400, json: { error: error.message, field: error.field } };
+    if (error instanceof UnknownResourceError) return { status: 404, json: { error: error.message } };
+    throw error;
+  }
+}

@@ -1,0 +1,94 @@
+// A small fetch client for the simulator's /_sim/ control API, for tests and the demo.
+import type { AddImageSpec, BulkLaunchSpec, DriftChange, FaultSpec, LaunchSpec } from './control-schemas.js';
+import type { Fault } from './faults.js';
+import type { FleetSummary, InstanceDetail } from './fleet-views.js';
+import type { SimManifest } from './manifests.js';
+import type { RequestLogEntry } from './request-log.js';
+
+/** A non-2xx control reply; `body.error` names what was wrong. */
+export class SimulatorControlError extends Error {
+  override name = 'SimulatorControlError';
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    const detail =
+      body && typeof body === 'object' && 'error' in body ? String(body.error) : JSON.stringify(body);
+    super(`simulator control API ${status}: ${detail}`);
+  }
+}
+
+export class SimulatorControl {
+  readonly #base: string;
+
+  constructor(url: string) {
+    this.#base = url.replace(/\/+$/, '');
+  }
+
+  fleet(): Promise<FleetSummary> {
+    return this.#call('GET', 'fleet');
+  }
+
+  manifests(): Promise<SimManifest[]> {
+    return this.#call('GET', 'manifests');
+  }
+
+  instance(id: string): Promise<InstanceDetail> {
+    return this.#call('GET', `instances/${encodeURIComponent(id)}`);
+  }
+
+  drift(id: string, change: DriftChange): Promise<InstanceDetail> {
+    return this.#call('POST', `instances/${encodeURIComponent(id)}/drift`, change);
+  }
+
+  reset(id: string): Promise<InstanceDetail> {
+    return this.#call('POST', `instances/${encodeURIComponent(id)}/reset`);
+  }
+
+  launch(spec: LaunchSpec): Promise<InstanceDetail> {
+    return this.#call('POST', 'instances', spec);
+  }
+
+  launchBulk(spec: BulkLaunchSpec): Promise<{ count: number; instanceIds: string[] }> {
+    return this.#call('POST', 'instances/bulk', spec);
+  }
+
+  terminate(id: string): Promise<InstanceDetail> {
+    return this.#call('DELETE', `instances/${encodeURIComponent(id)}`);
+  }
+
+  addImage(spec: AddImageSpec): Promise<SimManifest> {
+    return this.#call('POST', 'images', spec);
+  }
+
+  fault(spec: FaultSpec): Promise<Fault> {
+    return this.#call('POST', 'faults', spec);
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.#call('DELETE', 'faults');
+  }
+
+  async requests(since?: number): Promise<RequestLogEntry[]> {
+    const query = since === undefined ? '' : `?since=${since}`;
+    const reply = await this.#call<{ requests: RequestLogEntry[] }>('GET', `requests${query}`);
+    return reply.requests;
+  }
+
+  async clearRequests(): Promise<void> {
+    await this.#call('DELETE', 'requests');
+  }
+
+  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { 'content-type': 'application/json' };
+    }
+    const response = await fetch(`${this.#base}/_sim/${path}`, init);
+    const text = await response.text();
+    const json: unknown = text === '' ? null : JSON.parse(text);
+    if (!response.ok) throw new SimulatorControlError(response.status, json);
+    return json as T;
+  }
+}

@@ -1,0 +1,74 @@
+// Starts the EC2 simulator over a seeded fleet; the entry point for tests, `demo` and `simulate`.
+import type { AddressInfo } from 'node:net';
+import { FaultRegistry } from './faults.js';
+import { generateFleet } from './fleet-generator.js';
+import { FleetState } from './fleet-state.js';
+import { RequestLog, type RequestLogEntry } from './request-log.js';
+import { createSimulatorServer } from './server.js';
+
+export interface SimulatorOptions {
+  host?: string;
+  port?: number;
+  instances?: number;
+  seed?: number;
+  regions?: string[];
+  account?: string;
+  /** Clock for launch and build times of things added at runtime (the seeded fleet has fixed times). */
+  now?: () => Date;
+}
+
+export interface Simulator {
+  /** Base URL to pass as the SDK's `endpoint`, e.g. http://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  fleet: FleetState;
+  faults: FaultRegistry;
+  requestLog(since?: number): RequestLogEntry[];
+  close(): Promise<void>;
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const host = options.host ?? '127.0.0.1';
+  const fleet = new FleetState(
+    generateFleet({
+      instances: options.instances ?? 60,
+      seed: options.seed ?? 1,
+      regions: options.regions ?? ['us-east-1', 'eu-west-1'],
+      account: options.account ?? '123456789012',
+    }),
+    options.now ? { now: options.now } : {},
+  );
+  const faults = new FaultRegistry();
+  const log = new RequestLog();
+  const server = createSimulatorServer({ fleet, faults, log });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    fleet,
+    faults,
+    requestLog: (since?: number) => log.entries(since),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        // The SDK keeps connections alive; without this close() would wait for them to idle out.
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+export { generateFleet, type GenerateFleetOptions } from './fleet-generator.js';
+export { FleetState } from './fleet-state.js';
+export { manifestForImage, manifestsForFleet, type SimManifest } from './manifests.js';
+export { SimulatorControl } from './control-client.js';
+export type { RequestLogEntry } from './request-log.js';
+export type { Fleet, SimImage, SimInstance, HostFingerprint } from './fleet-types.js';
+export type { DriftChange, LaunchSpec, BulkLaunchSpec, AddImageSpec, FaultSpec } from './control-schemas.js';

@@ -1,0 +1,114 @@
+// The simulator's HTTP front door: /_sim/* goes to the control API, everything else is AWS.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import { handleControlRequest, type ControlApiDeps } from './control-api.js';
+import { errorReply, handleEc2Request, type AwsReply } from './ec2-service.js';
+import { credentialScope, parseQueryBody } from './query-protocol.js';
+import { Ec2ApiError } from './sim-errors.js';
+
+export type SimulatorServerDeps = ControlApiDeps;
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+class BodyTooLargeError extends Error {}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError('request body too large');
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(res: ServerResponse, status: number, json: unknown): void {
+  const body = JSON.stringify(json);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+function sendXml(res: ServerResponse, reply: AwsReply): void {
+  res.writeHead(reply.status, {
+    'content-type': 'text/xml;charset=UTF-8',
+    'content-length': Buffer.byteLength(reply.body),
+    'x-amzn-requestid': reply.requestId,
+  });
+  res.end(reply.body);
+}
+
+async function serveAws(
+  deps: SimulatorServerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  body: string,
+): Promise<void> {
+  // The Query protocol also allows GET with the parameters in the query string.
+  const params = req.method === 'GET' ? new Map(url.searchParams) : parseQueryBody(body);
+  const action = params.get('Action') ?? '';
+  const scope = credentialScope(req.headers.authorization);
+  const region = scope?.region ?? null;
+  const service = scope?.service ?? 'ec2';
+  let reply: AwsReply;
+  if (!scope) {
+    reply = errorReply(
+      new Ec2ApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
+    );
+  } else if (service !== 'ec2') {
+    reply = errorReply(new Ec2ApiError('InvalidAction', `The simulator does not speak service ${service}.`));
+  } else {
+    const fault = deps.faults.apply(scope.region, action);
+    if (fault.delayMs > 0) await delay(fault.delayMs);
+    reply = fault.error ? errorReply(fault.error) : handleEc2Request(deps.fleet, scope.region, params);
+  }
+  const entry = {
+    at: new Date().toISOString(),
+    region,
+    service,
+    action,
+    params: Object.fromEntries(params),
+    status: reply.status,
+  };
+  deps.log.record(reply.errorCode === undefined ? entry : { ...entry, errorCode: reply.errorCode });
+  sendXml(res, reply);
+}
+
+async function serve(deps: SimulatorServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://simulator.local');
+  const body = await readBody(req);
+  if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
+    const segments = url.pathname
+      .split('/')
+      .slice(2)
+      .filter((s) => s !== '')
+      .map(decodeURIComponent);
+    const reply = handleControlRequest(deps, {
+      method: req.method ?? 'GET',
+      segments,
+      query: url.searchParams,
+      body,
+    });
+    sendJson(res, reply.status, reply.json);
+    return;
+  }
+  await serveAws(deps, req, res, url, body);
+}
+
+export function createSimulatorServer(deps: SimulatorServerDeps): Server {
+  return createServer((req, res) => {
+    serve(deps, req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof BodyTooLargeError) sendJson(res, 413, { error: error.message });
+      else sendJson(res, 500, { error: `simulator failure: ${String(error)}` });
+    });
+  });
+}

@@ -1,0 +1,100 @@
+// Collects one target's instances from EC2: paginated, mapped page by page, user data hashed on demand.
+import { createHash } from 'node:crypto';
+import { DescribeInstanceAttributeCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { CollectContext, CollectedTarget, InstanceSource } from '../../app/instance-source.js';
+import type { InstanceObservation, Target } from '../../domain/types.js';
+import { describeInstancePages } from './describe-instance-pages.js';
+import { toObservation } from './instance-mapper.js';
+
+export interface Ec2SourceOptions {
+  /** One client per account+region, created by the composition root. */
+  clientFor(target: Target): EC2Client;
+  pageSize: number;
+  /** How many DescribeInstanceAttribute calls run at once (each still waits for the budget). */
+  userDataConcurrency?: number;
+  /** How long a fetched user-data hash is trusted for a running instance. Default 1 hour. */
+  userDataTtlMs?: number;
+}
+
+interface CachedUserData {
+  sha256: string | null;
+  fetchedAt: number;
+}
+
+export function createEc2Source(options: Ec2SourceOptions): InstanceSource {
+  // User data can only be modified while an instance is stopped, so a running instance's hash is
+  // cached: one DescribeInstanceAttribute per instance per TTL instead of per scan.
+  const userDataCache = new Map<string, CachedUserData>();
+  const ttl = options.userDataTtlMs ?? 3_600_000;
+  return {
+    name: 'ec2',
+    async collect(target: Target, context: CollectContext): Promise<CollectedTarget> {
+      const client = options.clientFor(target);
+      const instances: InstanceObservation[] = [];
+      let pages = 0;
+      for await (const reservations of describeInstancePages(client, {
+        filters: target.filters,
+        pageSize: options.pageSize,
+        signal: context.signal,
+      })) {
+        pages++;
+        for (const reservation of reservations) {
+          for (const instance of reservation.Instances ?? []) {
+            const observation = toObservation(instance, {
+              account: target.account,
+              ownerId: reservation.OwnerId ?? null,
+              region: target.region,
+              observedAt: context.now().toISOString(),
+            });
+            if (observation) instances.push(observation);
+          }
+        }
+        context.onProgress?.({ pages, instances: instances.length });
+      }
+      const needUserData = instances.filter((i) => context.needsUserData(i.region, i.imageId));
+      const now = context.now().getTime();
+      const toFetch: InstanceObservation[] = [];
+      for (const observation of needUserData) {
+        const cached = userDataCache.get(observation.instanceId);
+        if (cached && observation.state !== 'stopped' && now - cached.fetchedAt < ttl) {
+          observation.userDataSha256 = cached.sha256;
+        } else toFetch.push(observation);
+      }
+      await mapLimit(toFetch, options.userDataConcurrency ?? 4, async (observation) => {
+        const sha256 = await fetchUserDataSha256(client, observation.instanceId, context.signal);
+        observation.userDataSha256 = sha256;
+        userDataCache.set(observation.instanceId, { sha256, fetchedAt: now });
+      });
+      return { account: target.account, instances };
+    },
+  };
+}
+
+async function fetchUserDataSha256(
+  client: EC2Client,
+  instanceId: string,
+  signal: AbortSignal | undefined,
+): Promise<string | null> {
+  const out = await client.send(
+    new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'userData' }),
+    { abortSignal: signal },
+  );
+  const encoded = out.UserData?.Value;
+  if (!encoded) return null;
+  return createHash('sha256').update(Buffer.from(encoded, 'base64')).digest('hex');
+}
+
+async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,53 @@
+// DescribeInstances pagination: a 2,500-instance region is scanned completely, no gaps, no duplicates.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../support/harness.js';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({
+    instances: 6,
+    seed: 3,
+    regions: ['us-east-1'],
+    env: { DRIFTWARDEN_AWS_PAGE_SIZE: '400' },
+  });
+  const channel = h.sim.fleet.images.find((i) => i.region === 'us-east-1')?.channel as string;
+  await h.control.launchBulk({
+    region: 'us-east-1',
+    count: 2500 - h.sim.fleet.allInstances().length,
+    channel,
+  });
+});
+afterAll(async () => {
+  await h.close();
+});
+
+it('scans every instance of a 2,500-instance region exactly once', async () => {
+  const expected = h.sim.fleet
+    .allInstances()
+    .filter((i) => i.state !== 'terminated')
+    .map((i) => i.instanceId)
+    .sort();
+  expect(expected).toHaveLength(2500);
+  const firstSeq = h.sim.requestLog().length;
+
+  const scan = await h.scan();
+  expect(scan.outcome).toBe('success');
+  expect(scan.instances.total).toBe(2500);
+
+  const seen: string[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = await h.get<{ items: { instanceId: string }[] }>(
+      `/api/v1/instances?limit=1000&offset=${offset}`,
+    );
+    seen.push(...page.body.items.map((i) => i.instanceId));
+    if (page.body.items.length < 1000) break;
+  }
+  expect(seen.sort()).toEqual(expected);
+
+  const pages = h.sim
+    .requestLog()
+    .slice(firstSeq)
+    .filter((r) => r.action === 'DescribeInstances');
+  expect(pages).toHaveLength(Math.ceil(2500 / 400));
+});

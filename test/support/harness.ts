@@ -1,0 +1,177 @@
+// Starts the simulator and a daemon on a temp SQLite file, both on 127.0.0.1:0, for integration tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { startDaemon, type Daemon } from '../../src/main.js';
+import { packagePath } from '../../src/package-root.js';
+import { SimulatorControl, startSimulator, type Simulator } from '../../src/simulator/index.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export const INGEST_TOKEN = 'test-ingest-token-0123456789abcdef';
+export const SCAN_TOKEN = 'test-scan-token-0123456789abcdef';
+
+export interface HarnessOptions {
+  instances?: number;
+  seed?: number;
+  regions?: string[];
+  /** Extra DRIFTWARDEN_* variables. */
+  env?: Record<string, string>;
+  importManifests?: boolean;
+}
+
+export interface Harness {
+  dir: string;
+  sim: Simulator;
+  control: SimulatorControl;
+  daemon: Daemon;
+  config: Config;
+  url: string;
+  /** The environment that points the CLI at this harness's database and simulator. */
+  cliEnv: NodeJS.ProcessEnv;
+  scan(): Promise<ScanJsonBody>;
+  get<T = unknown>(path: string): Promise<{ status: number; body: T; headers: Headers }>;
+  post<T = unknown>(
+    path: string,
+    body: unknown,
+    token?: string | null,
+  ): Promise<{ status: number; body: T; headers: Headers }>;
+  metrics(): Promise<string>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ScanJsonBody {
+  scanId: string;
+  outcome: string;
+  instances: { total: number; compliant: number; drifted: number; unknownImage: number; stale: number };
+  targets: { account: string | null; region: string; status: string; error: string | null }[];
+  findings: {
+    instanceId: string;
+    imageId: string;
+    rule: string;
+    severity: string;
+    action: string;
+    path: string;
+    change: string;
+    expected: unknown;
+    actual: unknown;
+    firstSeen: string;
+    accepted: boolean;
+  }[];
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  process.env.AWS_ACCESS_KEY_ID = 'test';
+  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+  const regions = options.regions ?? ['us-east-1', 'eu-west-1'];
+  const dir = mkdtempSync(join(tmpdir(), 'dw-it-'));
+  const sim = await startSimulator({ instances: options.instances ?? 60, seed: options.seed ?? 7, regions });
+  const env: Record<string, string> = {
+    DRIFTWARDEN_DATABASE_PATH: join(dir, 'driftwarden.db'),
+    DRIFTWARDEN_HTTP_PORT: '0',
+    DRIFTWARDEN_AWS_ENDPOINT: sim.url,
+    DRIFTWARDEN_AWS_MAX_ATTEMPTS: '2',
+    DRIFTWARDEN_AWS_MAX_REQUESTS_PER_SECOND: '200',
+    DRIFTWARDEN_TARGETS: JSON.stringify([{ regions }]),
+    DRIFTWARDEN_RULES_DIR: packagePath('rules'),
+    DRIFTWARDEN_LOG_LEVEL: 'silent',
+    DRIFTWARDEN_AUTH_TOKENS: JSON.stringify([
+      { name: 'admin', token: ADMIN_TOKEN, scopes: ['admin'] },
+      { name: 'agent', token: INGEST_TOKEN, scopes: ['ingest'] },
+      { name: 'ci', token: SCAN_TOKEN, scopes: ['scan'] },
+    ]),
+    ...options.env,
+  };
+  const config = loadConfig({ file: null, cwd: dir, env });
+  const logger = createLogger({ level: 'silent', destination: 2, pretty: false });
+  let daemon = await startDaemon({ config, logger, schedule: false });
+
+  const request = async <T>(method: string, path: string, body?: unknown, token?: string | null) => {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (token) headers.authorization = `Bearer ${token}`;
+    const response = await fetch(`${daemon.url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON (e.g. /metrics)
+    }
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  };
+
+  const harness: Harness = {
+    dir,
+    sim,
+    control: new SimulatorControl(sim.url),
+    daemon,
+    config,
+    get url() {
+      return daemon.url;
+    },
+    cliEnv: {
+      ...process.env,
+      ...env,
+      DRIFTWARDEN_CONFIG: '',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    async scan() {
+      const { status, body } = await request<ScanJsonBody>(
+        'POST',
+        '/api/v1/scans?wait=true',
+        undefined,
+        SCAN_TOKEN,
+      );
+      if (status !== 200) throw new Error(`scan failed: ${status} ${JSON.stringify(body)}`);
+      return body;
+    },
+    get: (path) => request('GET', path),
+    post: (path, body, token = ADMIN_TOKEN) => request('POST', path, body, token),
+    async metrics() {
+      return (await request<string>('GET', '/metrics')).body;
+    },
+    async restart() {
+      await daemon.stop();
+      daemon = await startDaemon({ config, logger, schedule: false });
+      harness.daemon = daemon;
+    },
+    async close() {
+      await daemon.stop();
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  if (options.importManifests !== false) {
+    const manifests = await harness.control.manifests();
+    for (const manifest of manifests) {
+      const { status } = await harness.post('/api/v1/manifests', manifest);
+      if (status !== 201) throw new Error(`manifest import failed with ${status}`);
+    }
+  }
+  return harness;
+}
+
+/** Value of one sample in a Prometheus exposition, or undefined when the series is absent. */
+export function metricValue(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found: Record<string, string> = {};
+    for (const [, key, value] of (match[3] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      found[key as string] = value as string;
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[4]);
+  }
+  return undefined;
+}
