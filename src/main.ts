@@ -53,7 +53,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let rules = loadRules(config.rules.dir);
   const store = openStore(config.database.path, { now: clock });
   const clients = new Map<string, EC2Client>();
-  const endpoint = config.aws.endpoint ?? process.env.AWS_ENDPOINT_URL ?? undefined;
+  // loadConfig already falls back to AWS_ENDPOINT_URL.
+  const endpoint = config.aws.endpoint ?? undefined;
 
   const clientFor = (target: Target): EC2Client => {
     if (target.roleArn !== null) {
@@ -107,17 +108,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           logger,
           onTargetProgress: options.onTargetProgress,
         },
-        { signal: anySignal(signal, AbortSignal.timeout(config.scan.timeoutMs)) },
+        { signal, timeoutMs: config.scan.timeoutMs },
       ),
     close() {
       for (const client of clients.values()) client.destroy();
       store.close();
     },
   };
-}
-
-function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
-  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
 }
 
 export interface Daemon {
@@ -233,8 +230,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         logger.info('shutting down: finishing requests, aborting the running scan');
         if (task !== null) await task.destroy();
         await scans.stop();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        // Give in-flight requests a moment, then cut what is left (e.g. a slow `?wait=true` client).
+        const force = setTimeout(() => server.closeAllConnections(), 5_000);
+        await closed;
+        clearTimeout(force);
         runtime.close();
         logger.info('stopped; database closed');
       })();

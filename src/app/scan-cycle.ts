@@ -50,10 +50,14 @@ interface TargetCollection {
   instances: InstanceObservation[];
 }
 
-export async function runScanCycle(
-  deps: ScanCycleDeps,
-  options: { signal?: AbortSignal } = {},
-): Promise<ScanReport> {
+export interface ScanCycleOptions {
+  /** Shutdown: an aborted scan persists nothing (the next start scans again). */
+  signal?: AbortSignal;
+  /** A scan still collecting after this long is cut short: unfinished targets are recorded stale. */
+  timeoutMs?: number;
+}
+
+export async function runScanCycle(deps: ScanCycleDeps, options: ScanCycleOptions = {}): Promise<ScanReport> {
   const scanId = deps.newScanId();
   const startedAt = deps.clock().toISOString();
   const log = deps.logger.child({ scanId });
@@ -63,8 +67,14 @@ export async function runScanCycle(
   const declaresUserData = new Set(
     manifests.filter((m) => m.manifest.launch?.userDataSha256 !== undefined).map((m) => manifestKey(m)),
   );
+  const collectSignal = AbortSignal.any(
+    [
+      options.signal,
+      options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
+    ].filter((s): s is AbortSignal => s !== undefined),
+  );
   const collections = await Promise.all(
-    deps.targets.map((target) => collectTarget(deps, target, declaresUserData, log, options.signal)),
+    deps.targets.map((target) => collectTarget(deps, target, declaresUserData, log, collectSignal)),
   );
   options.signal?.throwIfAborted();
 

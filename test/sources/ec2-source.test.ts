@@ -1,0 +1,115 @@
+// The EC2 source over the real SDK and the simulator: observations, user data on demand, its cache and cap.
+import { createHash } from 'node:crypto';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Target } from '../../src/domain/types.js';
+import { RequestBudget } from '../../src/sources/aws/request-budget.js';
+import { instrumentClient, type AwsRequestOutcome } from '../../src/sources/aws/aws-middleware.js';
+import { createEc2Source } from '../../src/sources/ec2/ec2-source.js';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+
+let sim: Simulator;
+let client: EC2Client;
+const recorded: [string, string, AwsRequestOutcome][] = [];
+const target: Target = { account: null, region: 'us-east-1', roleArn: null, filters: {} };
+
+beforeAll(async () => {
+  sim = await startSimulator({ instances: 30, seed: 5, regions: ['us-east-1'] });
+  client = new EC2Client({
+    region: 'us-east-1',
+    endpoint: sim.url,
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  instrumentClient(client, {
+    service: 'ec2',
+    budget: new RequestBudget({ maxRequestsPerSecond: 1000 }),
+    record: (service, operation, outcome) => recorded.push([service, operation, outcome]),
+  });
+});
+afterAll(async () => {
+  client.destroy();
+  await sim.close();
+});
+
+function context(now: Date, needsUserData = true) {
+  return { now: () => now, needsUserData: () => needsUserData };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+describe('the EC2 source', () => {
+  it('maps every instance to a slim observation with the fields the diff reads', async () => {
+    const source = createEc2Source({ clientFor: () => client, pageSize: 5 });
+    const { instances } = await source.collect(target, context(new Date(), false));
+    const expected = sim.fleet.instancesIn('us-east-1').filter((i) => i.state !== 'terminated');
+    expect(instances.map((i) => i.instanceId).sort()).toEqual(expected.map((i) => i.instanceId).sort());
+    const sample = expected[0]!;
+    const seen = instances.find((i) => i.instanceId === sample.instanceId)!;
+    expect(seen).toMatchObject({
+      account: null,
+      ownerId: '123456789012',
+      region: 'us-east-1',
+      imageId: sample.imageId,
+      instanceType: sample.instanceType,
+      iamInstanceProfile: sample.iamInstanceProfile?.arn ?? null,
+      securityGroups: [...sample.securityGroupIds].sort(),
+      metadataOptions: { httpTokens: sample.metadataOptions.httpTokens },
+      asgName: sample.tags.get('aws:autoscaling:groupName') ?? null,
+      source: 'ec2',
+    });
+    expect(seen.userDataSha256).toBeUndefined();
+    expect(recorded).toContainEqual(['ec2', 'DescribeInstances', 'success']);
+  });
+
+  it('fetches user data at most N per scan, caches it, and refetches for stopped instances', async () => {
+    const source = createEc2Source({ clientFor: () => client, pageSize: 1000, userDataFetchesPerScan: 10 });
+    const now = new Date();
+    const first = await source.collect(target, context(now));
+    expect(first.instances.filter((i) => i.userDataSha256 !== undefined)).toHaveLength(10);
+    const second = await source.collect(target, context(now));
+    expect(second.instances.filter((i) => i.userDataSha256 !== undefined)).toHaveLength(20);
+
+    const fetched = second.instances.find((i) => i.userDataSha256 !== undefined)!;
+    const simInstance = sim.fleet.instance(fetched.instanceId)!;
+    expect(fetched.userDataSha256).toBe(simInstance.userData === null ? null : sha256(simInstance.userData));
+
+    // Running instances keep the cached hash; a stopped one is asked again (user data changes only while stopped).
+    sim.fleet.drift(fetched.instanceId, { userData: '#!/bin/sh\necho changed', state: 'stopped' });
+    const third = await source.collect(target, context(now));
+    expect(third.instances.find((i) => i.instanceId === fetched.instanceId)?.userDataSha256).toBe(
+      sha256('#!/bin/sh\necho changed'),
+    );
+  });
+
+  it('lets SDK errors through to the scan cycle, which marks the target stale', async () => {
+    const source = createEc2Source({ clientFor: () => client, pageSize: 1000 });
+    sim.faults.add({ region: 'us-east-1', operation: 'DescribeInstances', kind: 'unauthorized', count: 1 });
+    await expect(source.collect(target, context(new Date(), false))).rejects.toMatchObject({
+      name: 'UnauthorizedOperation',
+    });
+    expect(recorded).toContainEqual(['ec2', 'DescribeInstances', 'error']);
+  });
+});
+
+describe('the request budget', () => {
+  it('spaces requests to the configured rate after the initial burst', async () => {
+    let clock = 0;
+    const sleeps: number[] = [];
+    const budget = new RequestBudget({
+      maxRequestsPerSecond: 4,
+      now: () => clock,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+        return Promise.resolve();
+      },
+    });
+    for (let i = 0; i < 8; i++) await budget.take();
+    // 4 immediately (one second's burst), then one every 250 ms.
+    expect(sleeps).toEqual([250, 250, 250, 250]);
+    expect(clock).toBe(1000);
+  });
+});
