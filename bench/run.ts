@@ -1,0 +1,95 @@
+// `npm run bench`: a full scan cycle (SDK → pair → diff → classify → SQLite) against a baseline
+// measured in the same run: bare SDK pagination of DescribeInstances over the same simulator.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { importManifests } from '../src/app/manifest-service.js';
+import { loadConfig } from '../src/config/index.js';
+import { createLogger } from '../src/logging/logger.js';
+import { createRuntime } from '../src/main.js';
+import { parseManifestObject } from '../src/manifests/parse-manifest.js';
+import { packagePath } from '../src/package-root.js';
+import { manifestsForFleet, startSimulator } from '../src/simulator/index.js';
+
+const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.AWS_ACCESS_KEY_ID ??= 'bench';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+async function benchSize(size: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dw-bench-'));
+  const sim = await startSimulator({ instances: size, seed: 42, regions: ['us-east-1'] });
+  // A few drifted instances so findings are written and updated on every scan.
+  for (const instance of sim.fleet.allInstances().slice(0, Math.ceil(size / 100))) {
+    sim.fleet.drift(instance.instanceId, { httpTokens: 'optional' });
+  }
+  const config = loadConfig({
+    file: null,
+    cwd: dir,
+    env: {
+      DRIFTWARDEN_DATABASE_PATH: join(dir, 'bench.db'),
+      DRIFTWARDEN_AWS_ENDPOINT: sim.url,
+      DRIFTWARDEN_AWS_MAX_REQUESTS_PER_SECOND: '10000',
+      DRIFTWARDEN_TARGETS: '[{regions: [us-east-1]}]',
+      DRIFTWARDEN_RULES_DIR: packagePath('rules'),
+    },
+  });
+  const runtime = createRuntime({
+    config,
+    logger: createLogger({ level: 'silent', destination: 2, pretty: false }),
+  });
+  const manifests = manifestsForFleet(sim.fleet).flatMap((m) => parseManifestObject(m, 'bench'));
+  importManifests(runtime.store.manifests, manifests, new Date());
+
+  const client = new EC2Client({ region: 'us-east-1', endpoint: sim.url });
+  const listAll = async (): Promise<number> => {
+    let count = 0;
+    let token: string | undefined;
+    do {
+      const page = await client.send(new DescribeInstancesCommand({ MaxResults: 1000, NextToken: token }));
+      for (const r of page.Reservations ?? []) count += r.Instances?.length ?? 0;
+      token = page.NextToken;
+    } while (token);
+    return count;
+  };
+
+  // Warm up both paths once (JIT, connections, first-scan inserts and user-data cache).
+  await listAll();
+  await runtime.runScan();
+  const baseline: number[] = [];
+  const scans: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    baseline.push(await time(listAll));
+    scans.push(await time(() => runtime.runScan()));
+  }
+  const b = median(baseline);
+  const s = median(scans);
+  process.stdout.write(
+    `${String(size).padStart(6)} instances | SDK listing (baseline) ${b.toFixed(0).padStart(6)} ms | ` +
+      `full scan ${s.toFixed(0).padStart(6)} ms | scan/baseline ${(s / b).toFixed(2)}x | ` +
+      `${((size / s) * 1000).toFixed(0)} instances/s\n`,
+  );
+  client.destroy();
+  runtime.close();
+  await sim.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+process.stdout.write(
+  `driftwarden bench: median of ${RUNS} runs, simulator on loopback, request budget lifted\n`,
+);
+for (const size of SIZES) await benchSize(size);

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests that need Debian packages (promtool from `prometheus`); `.ci/run` installs them first.
+export default defineConfig({
+  test: {
+    include: ['test/e2e/**/*.test.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', DRIFTWARDEN_LOG_LEVEL: 'silent' },
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    globalSetup: ['./test/support/global-setup.ts'],
+  },
+});
