@@ -15,9 +15,13 @@ export function importManifests(
   manifests: readonly Manifest[],
   now: Date,
 ): ImportResult[] {
+  // The batch must agree with what is stored and with itself (two bodies for one image).
+  const digests = new Map<string, string>();
   const conflicts = manifests.filter((m) => {
-    const existing = repo.get(m.image.id);
-    return existing !== null && existing.digest !== manifestDigest(m);
+    const digest = manifestDigest(m);
+    const known = digests.get(m.image.id) ?? repo.get(m.image.id)?.digest;
+    if (known === undefined) digests.set(m.image.id, digest);
+    return known !== undefined && known !== digest;
   });
   if (conflicts.length > 0) {
     throw new ConflictError(

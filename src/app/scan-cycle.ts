@@ -130,7 +130,7 @@ async function collectTarget(
     const message = `${name}: ${errorMessage(error)}`;
     log.warn(
       { region: target.region, account: target.account, err: message },
-      'target failed; instances marked stale',
+      'target failed; its instances will be recorded stale',
     );
     return {
       result: { account: target.account, region: target.region, status: 'stale', error: message },

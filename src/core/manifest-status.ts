@@ -1,9 +1,11 @@
 // Derives each manifest's effective status: revoked, superseded by a newer active one in its channel, or active.
 import type { ResolvedManifest, StoredManifest } from '../domain/types.js';
+import { compareStrings } from './compare-strings.js';
 
 function newerFirst(a: StoredManifest, b: StoredManifest): number {
-  const builtA = a.manifest.image.builtAt ?? a.importedAt;
-  const builtB = b.manifest.image.builtAt ?? b.importedAt;
+  // Compared as instants: `2026-11-20T12:00:00+02:00` is older than `2026-11-20T11:00:00Z`.
+  const builtA = Date.parse(a.manifest.image.builtAt ?? a.importedAt);
+  const builtB = Date.parse(b.manifest.image.builtAt ?? b.importedAt);
   if (builtA !== builtB) return builtA < builtB ? 1 : -1;
   if (a.importedAt !== b.importedAt) return a.importedAt < b.importedAt ? 1 : -1;
   return a.manifest.image.id < b.manifest.image.id ? 1 : -1;
@@ -34,8 +36,8 @@ export function resolveManifests(stored: readonly StoredManifest[]): ResolvedMan
     })
     .sort((a, b) =>
       a.manifest.image.region === b.manifest.image.region
-        ? a.manifest.image.id.localeCompare(b.manifest.image.id)
-        : a.manifest.image.region.localeCompare(b.manifest.image.region),
+        ? compareStrings(a.manifest.image.id, b.manifest.image.id)
+        : compareStrings(a.manifest.image.region, b.manifest.image.region),
     );
 }
 

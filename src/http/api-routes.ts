@@ -5,8 +5,10 @@ import { importManifests } from '../app/manifest-service.js';
 import { toScanJson } from '../app/scan-json.js';
 import type { FleetRepository, HostRepository, ManifestRepository } from '../app/ports.js';
 import type { ScanRunner } from '../app/scan-runner.js';
+import { simplifyZodIssues } from '../config/zod-issues.js';
 import { ValidationError } from '../domain/errors.js';
 import { INSTANCE_STATUSES, SEVERITIES, type HostObservation } from '../domain/types.js';
+import { formatJsonPath } from '../manifests/json-path.js';
 import { hostSectionSchema } from '../manifests/manifest-schema.js';
 import { parseManifestObject } from '../manifests/parse-manifest.js';
 import type { Scope } from './auth.js';
@@ -49,15 +51,37 @@ const fingerprintBody = z.strictObject({
 });
 const revokeBody = z.strictObject({ reason: z.string().trim().min(1, 'a reason is required').max(1000) });
 
+// Same wording as manifest errors: `host.files["/etc/x"].mode: …`, "required", "unknown key (valid keys: …)".
 function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new ValidationError(
       `invalid ${where}`,
-      result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`),
+      simplifyZodIssues(result.error.issues, schema).map((i) => `${formatJsonPath(i.path)}: ${i.message}`),
     );
   }
   return result.data;
+}
+
+/**
+ * Parses a JSON body. express.json() silently skips a body of another type, which would then be
+ * reported as "missing"; say what is actually wrong instead.
+ */
+function jsonBody(limit: string | number): RequestHandler {
+  const parseJson = json({ limit, strict: false });
+  return (req, res, next) => {
+    if (req.is('application/json') === false) {
+      next(
+        new HttpProblem(
+          415,
+          'Unsupported media type',
+          `Send the body as application/json (got ${req.get('content-type') ?? 'no content type'}).`,
+        ),
+      );
+      return;
+    }
+    parseJson(req, res, next);
+  };
 }
 
 function param(req: Request, name: string): string {
@@ -66,7 +90,7 @@ function param(req: Request, name: string): string {
 
 export function createApiRoutes(options: ApiRoutesOptions): Router {
   const router = Router();
-  const body = json({ limit: options.bodyLimit, strict: false });
+  const body = jsonBody(options.bodyLimit);
   const { manifests, fleet, hosts } = options;
 
   router.get('/instances', (req, res) => {

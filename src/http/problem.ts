@@ -2,6 +2,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { findJsonSyntaxError } from '../manifests/json-syntax-error.js';
 
 export class HttpProblem extends Error {
   constructor(
@@ -39,14 +40,22 @@ export function toProblem(error: unknown): HttpProblem {
     return new HttpProblem(400, 'Invalid request', error.message, { errors: error.issues });
   if (error instanceof ConflictError) return new HttpProblem(409, 'Conflict', error.message);
   if (error instanceof NotFoundError) return new HttpProblem(404, 'Not found', error.message);
-  const e = error as { type?: string; status?: number; message?: string };
+  const e = error as { type?: string; status?: number; message?: string; body?: unknown };
   // body-parser errors carry a status and a type.
   if (e?.type === 'entity.too.large') return new HttpProblem(413, 'Payload too large', e.message);
-  if (e?.type === 'entity.parse.failed') return new HttpProblem(400, 'Malformed JSON', e.message);
+  if (e?.type === 'entity.parse.failed') return new HttpProblem(400, 'Malformed JSON', describeSyntax(e));
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return new HttpProblem(e.status, 'Bad request', e.message);
   }
   return new HttpProblem(500, 'Internal server error', undefined, {}, { cause: error });
+}
+
+/** Node 20's JSON.parse says only "at position N"; line and column are what an editor jumps to. */
+function describeSyntax(e: { message?: string; body?: unknown }): string | undefined {
+  const problem = typeof e.body === 'string' ? findJsonSyntaxError(e.body) : null;
+  return problem
+    ? `invalid JSON at line ${problem.line}, column ${problem.column}: ${problem.message}`
+    : e.message;
 }
 
 export function problemHandler(logger: Logger): ErrorRequestHandler {

@@ -19,15 +19,13 @@ export function createSnapshotReader(db: Database): (driftedLimit: number) => Fl
     `SELECT f.rule, f.severity, count(*) AS n ${OPEN_UNACCEPTED}
      GROUP BY f.rule, f.severity ORDER BY f.rule, ${SEVERITY_RANK_SQL} DESC`,
   );
-  // An instance marked drifted without open findings (should not happen) is reported as `warning`,
-  // the severity of unclassified drift.
+  // Every instance with open, unaccepted drift — also one whose region is stale right now: an
+  // outage of the scanner must not silence a page about drift it already saw.
   const drifted = db.prepare<
     [number],
     { instance_id: string; image_id: string; grp: string | null; rank: number }
   >(
-    `SELECT i.instance_id, i.image_id, i.grp, coalesce(max(${SEVERITY_RANK_SQL}), 2) AS rank
-     FROM instances i LEFT JOIN findings f ON f.instance_id = i.instance_id AND f.resolved_at IS NULL
-     WHERE i.present = 1 AND i.status IN ('drifted', 'unknown_image')
+    `SELECT i.instance_id, i.image_id, i.grp, max(${SEVERITY_RANK_SQL}) AS rank ${OPEN_UNACCEPTED}
      GROUP BY i.instance_id ORDER BY rank DESC, i.instance_id LIMIT ?`,
   );
   const oldest = db.prepare<[], { severity: Severity; first_seen: string }>(

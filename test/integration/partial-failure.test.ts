@@ -69,6 +69,8 @@ describe.each([
 
     const metrics = await h.metrics();
     expect(metricValue(metrics, 'driftwarden_instances', { state: 'stale' })).toBe(euInstances.length);
+    // The scanner's outage does not silence drift it already saw.
+    expect(metricValue(metrics, 'driftwarden_instance_drift', { instance_id: euDrifted })).toBe(1);
     expect(metricValue(metrics, 'driftwarden_scans_total', { outcome: 'partial' })).toBeGreaterThanOrEqual(1);
     expect(
       metricValue(metrics, 'driftwarden_aws_requests_total', {

@@ -8,13 +8,12 @@ import { loadConfig } from '../../config/index.js';
 import { parseManifestObject } from '../../manifests/parse-manifest.js';
 import { errorMessage } from '../../domain/errors.js';
 import { createLogger } from '../../logging/logger.js';
-import { startDaemon } from '../../main.js';
 import { openStore } from '../../store/index.js';
 import { packagePath } from '../../package-root.js';
 import { manifestsForFleet, startSimulator } from '../../simulator/index.js';
 import { parseIntOption } from '../options.js';
 import { createDriftInjector } from '../demo-drift.js';
-import { waitForSignal } from './serve.js';
+import { trapSignals } from './serve.js';
 
 interface DemoOptions {
   port: number;
@@ -53,6 +52,8 @@ export function registerDemoCommand(program: Command): void {
     .option('--duration <seconds>', 'stop by itself after N seconds', parseIntOption('duration', 1, 86_400))
     .action(async (options: DemoOptions) => {
       const logger = createLogger({ level: 'info', destination: 1 });
+      const stopOnSignal = trapSignals(logger);
+      const { startDaemon } = await import('../../main.js'); // loaded on use, see scan.ts
       const dataDir = resolve(options.data);
       rmSync(dataDir, { recursive: true, force: true });
       mkdirSync(dataDir, { recursive: true });
@@ -135,7 +136,7 @@ export function registerDemoCommand(program: Command): void {
       if (options.duration !== undefined) {
         setTimeout(() => process.kill(process.pid, 'SIGTERM'), options.duration * 1000).unref();
       }
-      await waitForSignal(logger, daemon);
+      await stopOnSignal(daemon);
       await stopAll();
     });
 }

@@ -1,7 +1,6 @@
 // `driftwarden scan --once [--json]`: one scan, printed; exit 0 clean, 2 drift, 1 error.
 import type { Command } from 'commander';
 import { scanExitCode, toScanJson } from '../../app/scan-json.js';
-import { createRuntime } from '../../main.js';
 import { CliExit, cliLogger, loadCliConfig, printJson, type GlobalOptions } from '../context.js';
 import { renderScanSummary } from '../render.js';
 
@@ -22,6 +21,8 @@ export function registerScanCommand(program: Command): void {
       }
       const config = loadCliConfig(command.optsWithGlobals<GlobalOptions>());
       const logger = cliLogger(config);
+      // Loaded on use: the AWS SDK and express take most of a second, which every other command would pay.
+      const { createRuntime } = await import('../../main.js');
       const tty = process.stderr.isTTY && !options.json;
       const runtime = createRuntime({
         config,

@@ -1,6 +1,5 @@
 // `driftwarden serve`: the long-running daemon.
 import type { Command } from 'commander';
-import { startDaemon } from '../../main.js';
 import { cliLogger, loadCliConfig, type GlobalOptions } from '../context.js';
 
 export function registerServeCommand(program: Command): void {
@@ -10,24 +9,46 @@ export function registerServeCommand(program: Command): void {
     .action(async (_options: object, command: Command) => {
       const config = loadCliConfig(command.optsWithGlobals<GlobalOptions>());
       const logger = cliLogger(config, 1);
+      const stopOnSignal = trapSignals(logger);
+      // Loaded on use: the AWS SDK and express take most of a second, which every other command would pay.
+      const { startDaemon } = await import('../../main.js');
       const daemon = await startDaemon({ config, logger });
-      await waitForSignal(logger, daemon);
+      await stopOnSignal(daemon);
     });
 }
 
-export function waitForSignal(
-  logger: { info(obj: object, msg: string): void },
-  daemon: { stop(): Promise<void>; runtime: { reloadRules(): Error | null } },
-): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'signal received');
-      void daemon.stop().then(resolve);
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => {
-      daemon.runtime.reloadRules();
-    });
+interface StoppableDaemon {
+  stop(): Promise<void>;
+  runtime: { reloadRules(): Error | null };
+}
+
+/**
+ * Takes over SIGTERM/SIGINT (drain and stop) and SIGHUP (reload rules) at once, before the daemon
+ * starts: it logs its URL before it returns, and a supervisor that stops it right then must still get
+ * a clean shutdown rather than the default "killed by signal". The returned function stops the daemon
+ * on the first signal — including one received while it was starting — and resolves once it stopped.
+ */
+export function trapSignals(logger: {
+  info(obj: object, msg: string): void;
+}): (daemon: StoppableDaemon) => Promise<void> {
+  let daemon: StoppableDaemon | null = null;
+  let received: string | null = null;
+  let onStop: (() => void) | null = null;
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'signal received');
+    received ??= signal;
+    onStop?.();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    daemon?.runtime.reloadRules();
   });
+  return (started) => {
+    daemon = started;
+    return new Promise((resolve) => {
+      onStop = () => void started.stop().then(resolve);
+      if (received !== null) onStop();
+    });
+  };
 }

@@ -1,4 +1,5 @@
 // Thin SDK repository: pages of DescribeInstances for one target, one page in memory at a time.
+import { compareStrings } from '../../core/compare-strings.js';
 import { DescribeInstancesCommand, type EC2Client, type Reservation } from '@aws-sdk/client-ec2';
 
 /** States that make up the fleet; terminated and shutting-down instances are not scanned. */
@@ -17,7 +18,7 @@ export async function* describeInstancePages(
   const filters = [
     { Name: 'instance-state-name', Values: SCANNED_STATES },
     ...Object.entries(options.filters)
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => compareStrings(a, b))
       .map(([Name, Values]) => ({ Name, Values: [...Values] })),
   ];
   let nextToken: string | undefined;

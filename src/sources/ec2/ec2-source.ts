@@ -25,6 +25,8 @@ export interface Ec2SourceOptions {
 interface CachedUserData {
   sha256: string | null;
   fetchedAt: number;
+  /** EC2 resets LaunchTime on every start, so a stop–edit–start between two scans invalidates the entry. */
+  launchTime: string | null;
 }
 
 export function createEc2Source(options: Ec2SourceOptions): InstanceSource {
@@ -62,7 +64,12 @@ export function createEc2Source(options: Ec2SourceOptions): InstanceSource {
       const toFetch: InstanceObservation[] = [];
       for (const observation of needUserData) {
         const cached = userDataCache.get(observation.instanceId);
-        if (cached && observation.state !== 'stopped' && now - cached.fetchedAt < ttl) {
+        if (
+          cached &&
+          observation.state !== 'stopped' &&
+          cached.launchTime === observation.launchTime &&
+          now - cached.fetchedAt < ttl
+        ) {
           observation.userDataSha256 = cached.sha256;
         } else toFetch.push(observation);
       }
@@ -70,7 +77,11 @@ export function createEc2Source(options: Ec2SourceOptions): InstanceSource {
       await mapLimit(fetchNow, options.userDataConcurrency ?? 4, async (observation) => {
         const sha256 = await fetchUserDataSha256(client, observation.instanceId, context.signal);
         observation.userDataSha256 = sha256;
-        userDataCache.set(observation.instanceId, { sha256, fetchedAt: now });
+        userDataCache.set(observation.instanceId, {
+          sha256,
+          fetchedAt: now,
+          launchTime: observation.launchTime,
+        });
       });
       return { account: target.account, instances };
     },
