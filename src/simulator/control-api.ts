@@ -4,12 +4,14 @@ import {
   addImageSchema,
   bulkLaunchSchema,
   driftChangeSchema,
+  failureSpecSchema,
   faultSpecSchema,
   launchSpecSchema,
+  lifecycleSpecSchema,
 } from './control-schemas.js';
 import type { FaultRegistry } from './faults.js';
 import type { FleetState } from './fleet-state.js';
-import { describeInstance, summarizeFleet } from './fleet-views.js';
+import { describeGroup, describeInstance, summarizeFleet } from './fleet-views.js';
 import { manifestForImage, manifestsForFleet } from './manifests.js';
 import type { RequestLog } from './request-log.js';
 import { SimulatorInputError, UnknownResourceError } from './sim-errors.js';
@@ -156,6 +158,47 @@ const ROUTES: Route[] = [
   },
 ];
 
+/** A group by name; `?region=` picks one when two regions use the same name. */
+function findGroup(fleet: FleetState, name: string, query: URLSearchParams) {
+  const group = fleet.group(name, query.get('region') ?? undefined);
+  if (!group) throw new UnknownResourceError('group', name);
+  return group;
+}
+
+const FLEET_ROUTES: Route[] = [
+  {
+    method: 'GET',
+    path: ['groups'],
+    handle: ({ fleet }, req) =>
+      ok({ groups: fleet.groups(req.query.get('region') ?? undefined).map((g) => describeGroup(fleet, g)) }),
+  },
+  {
+    method: 'GET',
+    path: ['groups', ':id'],
+    handle: ({ fleet }, req, name) => ok(describeGroup(fleet, findGroup(fleet, name, req.query))),
+  },
+  { method: 'GET', path: ['failures'], handle: ({ fleet }) => ok(fleet.failures.state()) },
+  {
+    method: 'POST',
+    path: ['failures'],
+    handle: ({ fleet }, req) => ok(fleet.injectFailure(parseBody(failureSpecSchema, req)), 201),
+  },
+  {
+    method: 'DELETE',
+    path: ['failures'],
+    handle: ({ fleet }) => {
+      fleet.clearFailures();
+      return ok(fleet.failures.state());
+    },
+  },
+  { method: 'GET', path: ['lifecycle'], handle: ({ fleet }) => ok(fleet.lifecycle.settings) },
+  {
+    method: 'POST',
+    path: ['lifecycle'],
+    handle: ({ fleet }, req) => ok(fleet.configureLifecycle(parseBody(lifecycleSpecSchema, req))),
+  },
+];
+
 function matchRoute(route: Route, segments: string[]): string | null {
   if (route.path.length !== segments.length) return null;
   let id = '';
@@ -169,9 +212,11 @@ function matchRoute(route: Route, segments: string[]): string | null {
 }
 
 export function handleControlRequest(deps: ControlApiDeps, request: ControlRequest): ControlReply {
-  const candidates = ROUTES.map((route) => ({ route, id: matchRoute(route, request.segments) })).filter(
-    (c) => c.id !== null,
-  );
+  // Reads and writes alike see the fleet as of now (pending → running, groups reconciled).
+  deps.fleet.advance();
+  const candidates = [...ROUTES, ...FLEET_ROUTES]
+    .map((route) => ({ route, id: matchRoute(route, request.segments) }))
+    .filter((c) => c.id !== null);
   if (candidates.length === 0)
     return { status: 404, json: { error: `no control route /_sim/${request.segments.join('/')}` } };
   const match = candidates.find((c) => c.route.method === request.method);

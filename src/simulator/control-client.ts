@@ -1,7 +1,17 @@
 // A small fetch client for the simulator's /_sim/ control API, for tests and the demo.
-import type { AddImageSpec, BulkLaunchSpec, DriftChange, FaultSpec, LaunchSpec } from './control-schemas.js';
+import type {
+  AddImageSpec,
+  BulkLaunchSpec,
+  DriftChange,
+  FailureSpec,
+  FaultSpec,
+  LaunchSpec,
+  LifecycleSpec,
+} from './control-schemas.js';
 import type { Fault } from './faults.js';
-import type { FleetSummary, InstanceDetail } from './fleet-views.js';
+import type { FleetSummary, GroupView, InstanceDetail } from './fleet-views.js';
+import type { FailureState } from './launch-failures.js';
+import type { LifecycleSettings } from './lifecycle.js';
 import type { SimManifest } from './manifests.js';
 import type { RequestLogEntry } from './request-log.js';
 
@@ -67,6 +77,31 @@ export class SimulatorControl {
 
   async clearFaults(): Promise<void> {
     await this.#call('DELETE', 'faults');
+  }
+
+  async groups(region?: string): Promise<GroupView[]> {
+    const query = region === undefined ? '' : `?region=${encodeURIComponent(region)}`;
+    const reply = await this.#call<{ groups: GroupView[] }>('GET', `groups${query}`);
+    return reply.groups;
+  }
+
+  group(name: string, region?: string): Promise<GroupView> {
+    const query = region === undefined ? '' : `?region=${encodeURIComponent(region)}`;
+    return this.#call('GET', `groups/${encodeURIComponent(name)}${query}`);
+  }
+
+  /** `{kind:'launchFails', count}` or `{kind:'neverHealthy', group?, imageId?}`; returns all active failures. */
+  failure(spec: FailureSpec): Promise<FailureState> {
+    return this.#call('POST', 'failures', spec);
+  }
+
+  async clearFailures(): Promise<void> {
+    await this.#call('DELETE', 'failures');
+  }
+
+  /** Changes how long pending, status checks and shutting-down take; returns the settings now in force. */
+  lifecycle(spec: LifecycleSpec = {}): Promise<LifecycleSettings> {
+    return this.#call('POST', 'lifecycle', spec);
   }
 
   async requests(since?: number): Promise<RequestLogEntry[]> {

@@ -103,3 +103,23 @@ export const faultSpecSchema = z
     path: ['latencyMs'],
   });
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
+
+/** Failures of the fleet itself (as opposed to API faults): launches that fail, instances that never pass checks. */
+export const failureSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('launchFails'), count: z.number().int().min(1).max(1_000_000) }),
+  z.strictObject({
+    kind: z.literal('neverHealthy'),
+    group: nonEmpty.optional(),
+    imageId: nonEmpty.optional(),
+  }),
+]);
+export type FailureSpec = z.infer<typeof failureSpecSchema>;
+
+const durationMs = z.number().int().min(0).max(86_400_000);
+
+export const lifecycleSpecSchema = z.strictObject({
+  pendingMs: durationMs.optional(),
+  statusCheckMs: durationMs.optional(),
+  terminateMs: durationMs.optional(),
+});
+export type LifecycleSpec = z.infer<typeof lifecycleSpecSchema>;

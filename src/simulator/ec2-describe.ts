@@ -17,11 +17,11 @@ import { element, itemSet, textElement } from './xml.js';
  * The token carries the last instance id returned. Pages walk the id-sorted list from there, so
  * launches or terminations between pages never cause a gap or a duplicate.
  */
-function encodeToken(lastId: string): string {
+export function encodeToken(lastId: string): string {
   return Buffer.from(JSON.stringify({ after: lastId }), 'utf8').toString('base64url');
 }
 
-function decodeToken(token: string): string {
+export function decodeToken(token: string): string {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
     if (parsed && typeof parsed === 'object' && 'after' in parsed && typeof parsed.after === 'string')
@@ -32,7 +32,7 @@ function decodeToken(token: string): string {
   throw new Ec2ApiError('InvalidParameterValue', `The specified NextToken is not valid: ${token}`);
 }
 
-function maxResultsParam(ctx: Ec2Context, min: number, max: number): number | null {
+export function maxResultsParam(ctx: Ec2Context, min: number, max: number): number | null {
   const raw = ctx.params.get('MaxResults');
   if (raw === undefined) return null;
   const value = Number(raw);

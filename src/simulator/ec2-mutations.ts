@@ -6,10 +6,10 @@ import {
   type Ec2Context,
   type Ec2Handler,
 } from './ec2-context.js';
-import { reservationXml } from './ec2-xml.js';
+import { reservationXml, stateXml } from './ec2-xml.js';
 import type { LaunchSpec } from './control-schemas.js';
 import { setOwn } from './host-fingerprint.js';
-import { INSTANCE_STATE_CODES, type InstanceStateName, type SimInstance } from './fleet-types.js';
+import type { SimInstance } from './fleet-types.js';
 import { listParam, structListParam } from './query-protocol.js';
 import { Ec2ApiError } from './sim-errors.js';
 import { element, itemSet, textElement } from './xml.js';
@@ -141,26 +141,25 @@ const modifyInstanceMetadataOptions: Ec2Handler = (ctx) => {
   );
 };
 
-function stateXml(name: string, state: InstanceStateName): string {
-  return element(name, textElement('code', INSTANCE_STATE_CODES[state]) + textElement('name', state));
-}
-
+/** Idempotent like EC2: an instance already shutting down or terminated reports its state, no error. */
 const terminateInstances: Ec2Handler = (ctx) => {
   const instances = instancesInRegion(ctx, listParam(ctx.params, 'InstanceId'));
   checkDryRun(ctx.params);
   const changes = instances.map((instance) => {
-    const previous = instance.state;
-    ctx.fleet.terminate(instance.instanceId);
+    const change = ctx.fleet.beginTermination(instance.instanceId);
     return (
       textElement('instanceId', instance.instanceId) +
-      stateXml('currentState', instance.state) +
-      stateXml('previousState', previous)
+      stateXml('currentState', change.current) +
+      stateXml('previousState', change.previous)
     );
   });
   return itemSet('instancesSet', changes);
 };
 
-/** RunInstances from a baked image, idempotent on ClientToken like EC2. */
+/**
+ * RunInstances from a baked image: instances start `pending`. Idempotent on ClientToken like EC2 —
+ * a repeat returns the instances the first call made, as they are now.
+ */
 const runInstances: Ec2Handler = (ctx) => {
   const imageId = requireParam(ctx.params, 'ImageId');
   const image = ctx.fleet.image(imageId);
@@ -191,14 +190,23 @@ const runInstances: Ec2Handler = (ctx) => {
   const groups = listParam(ctx.params, 'SecurityGroupId');
   if (groups.length > 0) launch.securityGroups = groups;
   const profileArn = ctx.params.get('IamInstanceProfile.Arn');
+  const profileName = ctx.params.get('IamInstanceProfile.Name');
   if (profileArn !== undefined) launch.iamInstanceProfile = profileArn;
+  else if (profileName !== undefined)
+    launch.iamInstanceProfile = `arn:aws:iam::${ctx.fleet.account}:instance-profile/${profileName}`;
   const tokens = ctx.params.get('MetadataOptions.HttpTokens');
   if (tokens === 'required' || tokens === 'optional') launch.httpTokens = tokens;
   const userData = ctx.params.get('UserData');
   if (userData !== undefined) launch.userData = Buffer.from(userData, 'base64').toString('utf8');
   const subnetId = ctx.params.get('SubnetId');
   if (subnetId !== undefined) launch.subnetId = subnetId;
-  const instances = ctx.fleet.launchReservation(launch, maxCount, null);
+  const instances = ctx.fleet.launchPending(launch, maxCount);
+  if (!instances)
+    throw new Ec2ApiError(
+      'InsufficientInstanceCapacity',
+      `We currently do not have sufficient ${instanceType ?? image.spec.instanceTypes[0] ?? ''} capacity in the Availability Zone you requested. Our system will be working on provisioning additional capacity.`,
+      500,
+    );
   if (clientToken) ctx.fleet.rememberClientToken(clientToken, instances);
   const first = instances[0];
   return first ? reservationXml(ctx.fleet, first.reservationId, instances) : '';

@@ -1,14 +1,23 @@
 // Dispatches one EC2 Query request to its action handler and renders the XML reply or AWS error.
 import { randomUUID } from 'node:crypto';
 import { DESCRIBE_ACTIONS } from './ec2-describe.js';
+import { LAUNCH_TEMPLATE_ACTIONS } from './ec2-launch-templates.js';
+import { LIFECYCLE_ACTIONS } from './ec2-lifecycle-actions.js';
 import { MUTATING_ACTIONS } from './ec2-mutations.js';
+import { SNAPSHOT_ACTIONS } from './ec2-snapshots.js';
 import { ec2ErrorResponse, ec2Response } from './ec2-xml.js';
 import type { Ec2Handler } from './ec2-context.js';
 import type { FleetState } from './fleet-state.js';
 import type { QueryParams } from './query-protocol.js';
 import { Ec2ApiError, SimulatorInputError, UnknownResourceError } from './sim-errors.js';
 
-export const EC2_ACTIONS: Record<string, Ec2Handler> = { ...DESCRIBE_ACTIONS, ...MUTATING_ACTIONS };
+export const EC2_ACTIONS: Record<string, Ec2Handler> = {
+  ...DESCRIBE_ACTIONS,
+  ...MUTATING_ACTIONS,
+  ...LIFECYCLE_ACTIONS,
+  ...SNAPSHOT_ACTIONS,
+  ...LAUNCH_TEMPLATE_ACTIONS,
+};
 
 export interface AwsReply {
   status: number;

@@ -1,6 +1,11 @@
 // EC2 Query-protocol response bodies, with element names exactly as @aws-sdk/client-ec2 deserializes them.
 import type { FleetState } from './fleet-state.js';
-import { INSTANCE_STATE_CODES, type SimImage, type SimInstance } from './fleet-types.js';
+import {
+  INSTANCE_STATE_CODES,
+  type InstanceStateName,
+  type SimImage,
+  type SimInstance,
+} from './fleet-types.js';
 import { element, itemSet, textElement } from './xml.js';
 
 export const EC2_XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
@@ -13,6 +18,16 @@ export function ec2Response(action: string, requestId: string, body: string): st
 /** EC2's error envelope; the SDK takes `Errors/Error/Code` as the error's `name`. */
 export function ec2ErrorResponse(code: string, message: string, requestId: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>${textElement('Code', code)}${textElement('Message', message)}</Error></Errors>${textElement('RequestID', requestId)}</Response>`;
+}
+
+/** `<name><code>16</code><name>running</name></name>`, EC2's InstanceState shape. */
+export function stateXml(name: string, state: InstanceStateName): string {
+  return element(name, textElement('code', INSTANCE_STATE_CODES[state]) + textElement('name', state));
+}
+
+/** EC2 timestamps carry milliseconds: 2026-11-20T10:00:00.000Z. */
+export function isoMillis(iso: string): string {
+  return new Date(iso).toISOString();
 }
 
 export function tagSetXml(tags: Iterable<[string, string]>): string {
@@ -41,13 +56,25 @@ export function instanceXml(fleet: FleetState, instance: SimInstance): string {
       )
     : '';
   const meta = instance.metadataOptions;
+  // A terminated instance's root volume is deleted with it, so EC2 lists no mapping then.
+  const volumeId = fleet.rootVolumeId(instance.instanceId);
+  const rootVolume =
+    volumeId === undefined || instance.state === 'terminated'
+      ? itemSet('blockDeviceMapping', [])
+      : itemSet('blockDeviceMapping', [
+          textElement('deviceName', '/dev/xvda') +
+            element(
+              'ebs',
+              textElement('volumeId', volumeId) +
+                textElement('status', 'attached') +
+                textElement('attachTime', isoMillis(instance.launchTime)) +
+                textElement('deleteOnTermination', true),
+            ),
+        ]);
   return [
     textElement('instanceId', instance.instanceId),
     textElement('imageId', instance.imageId),
-    element(
-      'instanceState',
-      textElement('code', INSTANCE_STATE_CODES[instance.state]) + textElement('name', instance.state),
-    ),
+    stateXml('instanceState', instance.state),
     textElement('privateDnsName', privateDnsName(instance)),
     element('dnsName', ''),
     textElement('amiLaunchIndex', 0),
@@ -68,6 +95,7 @@ export function instanceXml(fleet: FleetState, instance: SimInstance): string {
     textElement('architecture', 'x86_64'),
     textElement('rootDeviceType', 'ebs'),
     textElement('rootDeviceName', '/dev/xvda'),
+    rootVolume,
     textElement('virtualizationType', 'hvm'),
     tagSetXml(instance.tags),
     textElement('hypervisor', 'xen'),

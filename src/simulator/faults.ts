@@ -14,11 +14,24 @@ export interface FaultOutcome {
   error: Ec2ApiError | null;
 }
 
-const ERRORS: Record<Exclude<FaultSpec['kind'], 'latency'>, () => Ec2ApiError> = {
-  throttle: () => new Ec2ApiError('RequestLimitExceeded', 'Request limit exceeded.', 400),
-  '5xx': () => new Ec2ApiError('InternalError', 'An internal error has occurred', 500),
-  unauthorized: () =>
-    new Ec2ApiError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403),
+type ErrorKind = Exclude<FaultSpec['kind'], 'latency'>;
+
+/** Each service spells the same failure its own way; the SDK's retry logic keys on these codes. */
+const ERRORS: Record<ErrorKind, Record<'ec2' | 'autoscaling', () => Ec2ApiError>> = {
+  throttle: {
+    ec2: () => new Ec2ApiError('RequestLimitExceeded', 'Request limit exceeded.', 400),
+    autoscaling: () => new Ec2ApiError('Throttling', 'Rate exceeded', 400),
+  },
+  '5xx': {
+    ec2: () => new Ec2ApiError('InternalError', 'An internal error has occurred', 500),
+    autoscaling: () => new Ec2ApiError('InternalFailure', 'An internal error has occurred', 500),
+  },
+  unauthorized: {
+    ec2: () =>
+      new Ec2ApiError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403),
+    autoscaling: () =>
+      new Ec2ApiError('AccessDenied', 'User is not authorized to perform this operation.', 403),
+  },
 };
 
 export class FaultRegistry {
@@ -49,14 +62,15 @@ export class FaultRegistry {
    * Consumes matching faults for one request: every latency fault adds its delay, the first error
    * fault fails it. Only faults that actually applied spend their `count`.
    */
-  apply(region: string | null, operation: string): FaultOutcome {
+  apply(region: string | null, operation: string, service = 'ec2'): FaultOutcome {
+    const dialect = service === 'autoscaling' ? 'autoscaling' : 'ec2';
     let delayMs = 0;
     let error: Ec2ApiError | null = null;
     for (const fault of this.#faults) {
       if (fault.region !== undefined && fault.region !== region) continue;
       if (fault.operation !== undefined && fault.operation !== operation) continue;
       if (fault.kind === 'latency') delayMs += fault.latencyMs ?? 0;
-      else if (error === null) error = ERRORS[fault.kind]();
+      else if (error === null) error = ERRORS[fault.kind][dialect]();
       else continue;
       fault.hits += 1;
       if (fault.count !== undefined) fault.count -= 1;

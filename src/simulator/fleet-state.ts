@@ -1,19 +1,51 @@
 // The live, mutable simulated fleet: what EC2 handlers read and write and the control API drifts.
+import { ASG_TAG, buildGroup, membersByGroup, type GroupSeed } from './asg-seed.js';
+import { AutoScalingGroups, type SimAutoScalingGroup } from './asg-state.js';
 import { bakeSpec, sha256Hex, usesAutoScaling } from './channel-catalog.js';
-import type { AddImageSpec, BulkLaunchSpec, DriftChange, LaunchSpec } from './control-schemas.js';
+import type {
+  AddImageSpec,
+  BulkLaunchSpec,
+  DriftChange,
+  FailureSpec,
+  LaunchSpec,
+} from './control-schemas.js';
 import { asgName, imageName, instanceFromImage, privateIpFor } from './fleet-generator.js';
-import type { Fleet, SimImage, SimInstance, SimSecurityGroup, SimSubnet } from './fleet-types.js';
+import type {
+  Fleet,
+  InstanceStateName,
+  SimImage,
+  SimInstance,
+  SimSecurityGroup,
+  SimSubnet,
+} from './fleet-types.js';
 import { cloneHost, patchHost } from './host-fingerprint.js';
 import { instanceProfileId, resourceId, uuid } from './ids.js';
+import { LaunchFailures, type FailureState } from './launch-failures.js';
+import {
+  LaunchTemplateRegistry,
+  resolveVersion,
+  templateDataFromImage,
+  type LaunchTemplateData,
+} from './launch-templates.js';
+import { InstanceLifecycle, type LifecycleSettings, type StatusCheck } from './lifecycle.js';
 import { createPrng, deriveSeed, type Prng } from './prng.js';
 import { SimulatorInputError, UnknownResourceError } from './sim-errors.js';
+import { SnapshotStore, type SimSnapshot } from './snapshots.js';
 
 export interface FleetStateOptions {
-  /** Injected so tests control launch and build times. */
+  /** Injected so tests control launch and build times, and how far lifecycles have moved. */
   now?: () => Date;
+  /** How long pending, status checks and shutting-down take (defaults: 300 ms each). */
+  lifecycle?: Partial<LifecycleSettings>;
 }
 
-export const ASG_TAG = 'aws:autoscaling:groupName';
+export interface StateChange {
+  instance: SimInstance;
+  previous: InstanceStateName;
+  current: InstanceStateName;
+}
+
+export { ASG_TAG };
 
 function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -35,6 +67,16 @@ export class FleetState {
   readonly #prng: Prng;
   readonly #now: () => Date;
   #sortedByRegion: Map<string, SimInstance[]> | null = null;
+  /** Root EBS volume of every instance (its own prng, so the seeded fleet's ids do not move). */
+  readonly #rootVolumes = new Map<string, string>();
+  readonly #volumePrng: Prng;
+  #advancing = false;
+
+  readonly lifecycle: InstanceLifecycle;
+  readonly failures = new LaunchFailures();
+  readonly launchTemplates = new LaunchTemplateRegistry();
+  readonly autoScaling: AutoScalingGroups;
+  readonly snapshots = new SnapshotStore();
 
   constructor(fleet: Fleet, options: FleetStateOptions = {}) {
     this.account = fleet.account;
@@ -43,6 +85,7 @@ export class FleetState {
     this.#images = [...fleet.images];
     this.#subnets = [...fleet.subnets];
     this.#instanceProfileIds = { ...fleet.instanceProfileIds };
+    this.#volumePrng = createPrng(deriveSeed(fleet.seed, 'volumes'));
     for (const group of fleet.securityGroups) this.#groups.set(group.groupId, group);
     for (const instance of fleet.instances) this.#add(instance);
     for (const subnet of this.#subnets) {
@@ -50,6 +93,77 @@ export class FleetState {
     }
     this.#prng = createPrng(deriveSeed(fleet.seed, 'runtime'));
     this.#now = options.now ?? (() => new Date());
+    this.lifecycle = new InstanceLifecycle(options.lifecycle);
+    this.autoScaling = new AutoScalingGroups(
+      {
+        instance: (id) => this.#instances.get(id),
+        statusCheck: (instance) => this.lifecycle.statusCheck(instance, this.#now().getTime()),
+        launch: (group, data, subnetId) => this.#launchForGroup(group, data, subnetId),
+        beginTermination: (instance) => void this.beginTermination(instance.instanceId),
+      },
+      this.launchTemplates,
+    );
+    this.#seedGroups(fleet.instances);
+  }
+
+  /** The simulator's clock. */
+  currentTime(): Date {
+    return this.#now();
+  }
+
+  /**
+   * Brings the fleet up to the clock: pending → running, shutting-down → terminated, then every
+   * Auto Scaling group reconciles. Runs before each request; reads below call it too.
+   */
+  advance(): void {
+    if (this.#advancing) return;
+    this.#advancing = true;
+    try {
+      const nowMs = this.#now().getTime();
+      const lookup = (id: string) => this.#instances.get(id);
+      this.lifecycle.advance(nowMs, lookup);
+      this.autoScaling.reconcile();
+      this.lifecycle.advance(nowMs, lookup);
+    } finally {
+      this.#advancing = false;
+    }
+  }
+
+  configureLifecycle(patch: Partial<LifecycleSettings>): LifecycleSettings {
+    this.advance();
+    return this.lifecycle.configure(patch);
+  }
+
+  injectFailure(spec: FailureSpec): FailureState {
+    return this.failures.add(spec);
+  }
+
+  clearFailures(): void {
+    this.failures.clear();
+  }
+
+  /** EC2 status checks of an instance right now. */
+  statusCheck(instance: SimInstance): StatusCheck {
+    return this.lifecycle.statusCheck(instance, this.#now().getTime());
+  }
+
+  rootVolumeId(instanceId: string): string | undefined {
+    return this.#rootVolumes.get(instanceId);
+  }
+
+  instanceByRootVolume(volumeId: string): SimInstance | undefined {
+    for (const [instanceId, id] of this.#rootVolumes) if (id === volumeId) return this.instance(instanceId);
+    return undefined;
+  }
+
+  groups(region?: string): SimAutoScalingGroup[] {
+    this.advance();
+    return this.autoScaling.all(region);
+  }
+
+  /** A group by name; names are per region, so pass the region when two regions share one. */
+  group(name: string, region?: string): SimAutoScalingGroup | undefined {
+    return this.groups(region).find((g) => g.name === name);
   }
 
   get images(): readonly SimImage[] {
@@ -71,17 +185,19 @@ export class FleetState {
   }
 
   instance(instanceId: string): SimInstance | undefined {
+    this.advance();
     return this.#instances.get(instanceId);
   }
 
   requireInstance(instanceId: string): SimInstance {
-    const instance = this.#instances.get(instanceId);
+    const instance = this.instance(instanceId);
     if (!instance) throw new UnknownResourceError('instance', instanceId);
     return instance;
   }
 
   /** All instances of a region sorted by id: the order pagination cursors rely on. */
   instancesIn(region: string): readonly SimInstance[] {
+    this.advance();
     if (!this.#sortedByRegion) {
       const byRegion = new Map<string, SimInstance[]>();
       for (const instance of this.#instances.values()) {
@@ -96,6 +212,7 @@ export class FleetState {
   }
 
   allInstances(): SimInstance[] {
+    this.advance();
     return [...this.#instances.values()];
   }
 
@@ -183,7 +300,61 @@ export class FleetState {
     const reservationId = resourceId(this.#prng, 'r');
     const launched: SimInstance[] = [];
     for (let i = 0; i < count; i++) launched.push(this.#launch(spec, reservationId, group));
+    if (group !== null) this.#adopt(group, spec.region, launched);
     return launched;
+  }
+
+  /**
+   * RunInstances: `count` instances that start `pending` and move on with the clock. Returns null
+   * when an injected launch failure makes the call fail (EC2's InsufficientInstanceCapacity).
+   */
+  launchPending(spec: LaunchSpec, count: number): SimInstance[] | null {
+    this.advance();
+    if (this.failures.consumeLaunchFailure()) return null;
+    const launched = this.launchReservation({ ...spec, state: 'pending' }, count, null);
+    for (const instance of launched) this.#trackLaunch(instance, null);
+    return launched;
+  }
+
+  /**
+   * TerminateInstances: `shutting-down` now, `terminated` after the lifecycle's terminateMs. Like
+   * EC2 it is idempotent: an instance already on its way out just reports where it is.
+   */
+  beginTermination(instanceId: string): StateChange {
+    const instance = this.requireInstance(instanceId);
+    const previous = instance.state;
+    if (previous !== 'shutting-down' && previous !== 'terminated') {
+      instance.state = 'shutting-down';
+      this.lifecycle.trackTermination(instanceId, this.#now().getTime());
+    }
+    return { instance, previous, current: instance.state };
+  }
+
+  createSnapshot(input: {
+    instance: SimInstance;
+    volumeId: string;
+    description: string;
+    tags: Map<string, string>;
+  }): SimSnapshot {
+    const now = this.#now();
+    return this.snapshots.add({
+      snapshotId: this.#freshId('snap', (id) => this.snapshots.get(id) !== undefined),
+      volumeId: input.volumeId,
+      region: input.instance.region,
+      ownerId: this.account,
+      description: input.description,
+      startTime: now.toISOString(),
+      startedAtMs: now.getTime(),
+      volumeSize: 8,
+      tags: input.tags,
+    });
+  }
+
+  /** Snapshots complete after the same delay a launch spends pending. */
+  snapshotState(snapshot: SimSnapshot): 'pending' | 'completed' {
+    return this.#now().getTime() >= snapshot.startedAtMs + this.lifecycle.settings.pendingMs
+      ? 'completed'
+      : 'pending';
   }
 
   /** Instances an earlier RunInstances with this ClientToken created (EC2 idempotency). */
@@ -202,6 +373,13 @@ export class FleetState {
   terminate(instanceId: string): SimInstance {
     const instance = this.requireInstance(instanceId);
     instance.state = 'terminated';
+    // Immediate and final: for its group this is a scale-in, so nothing replaces the instance.
+    const group = this.autoScaling.groupOf(instanceId);
+    if (group) {
+      this.autoScaling.leave(instanceId);
+      group.desiredCapacity = Math.max(0, group.desiredCapacity - 1);
+      group.minSize = Math.min(group.minSize, group.desiredCapacity);
+    }
     return instance;
   }
 
@@ -254,6 +432,7 @@ export class FleetState {
       },
     };
     this.#images.push(image);
+    if (this.newestImage(image.region, image.channel) === image) this.#promoteToTemplates(image);
     return image;
   }
 
@@ -344,10 +523,7 @@ export class FleetState {
   }
 
   #freshId(prefix: string, taken: (id: string) => boolean): string {
-    for (;;) {
-      const id = resourceId(this.#prng, prefix);
-      if (!taken(id)) return id;
-    }
+    return this.#freshIdFrom(this.#prng, prefix, taken);
   }
 
   #uniqueImageName(region: string, name: string): string {
@@ -356,7 +532,109 @@ export class FleetState {
     for (let n = 2; ; n++) if (!taken.has(`${name}-${n}`)) return `${name}-${n}`;
   }
 
+  /** What a bake pipeline does after a build: a new default template version for the channel's groups. */
+  #promoteToTemplates(image: SimImage): void {
+    const at = this.#now().toISOString();
+    for (const group of this.autoScaling.all(image.region)) {
+      if (group.channel !== image.channel) continue;
+      const template = this.launchTemplates.byId(group.region, group.launchTemplateId);
+      if (template)
+        this.launchTemplates.addVersion(template, templateDataFromImage(image, group.name), at, image.name);
+    }
+  }
+
+  /** Every seeded `aws:autoscaling:groupName` becomes a real group at exactly its current size. */
+  #seedGroups(instances: readonly SimInstance[]): void {
+    const prng = createPrng(deriveSeed(this.seed, 'autoscaling'));
+    for (const members of membersByGroup(instances)) {
+      const first = members[0];
+      const name = first?.tags.get(ASG_TAG);
+      if (!first || name === undefined) continue;
+      const image =
+        (first.channel !== null ? this.newestImage(first.region, first.channel) : undefined) ??
+        this.image(first.imageId);
+      if (!image) continue;
+      const createdTime = members.map((i) => i.launchTime).sort()[0] ?? image.builtAt;
+      this.#createGroup(prng, { name, image, channel: first.channel, createdTime, members });
+    }
+  }
+
+  #createGroup(prng: Prng, seed: GroupSeed): SimAutoScalingGroup {
+    const deps = { prng, account: this.account, subnets: this.#subnets, templates: this.launchTemplates };
+    return this.autoScaling.add(buildGroup(deps, seed));
+  }
+
+  /** Control-API launches into a group grow it, so the group neither replaces nor scales them in. */
+  #adopt(name: string, region: string, launched: readonly SimInstance[]): void {
+    const first = launched[0];
+    if (!first) return;
+    const group =
+      this.autoScaling.get(region, name) ??
+      this.#createGroup(this.#prng, {
+        name,
+        image: (first.channel ? this.newestImage(region, first.channel) : undefined) ??
+          this.image(first.imageId) ?? { ...this.#anyImage(region), imageId: first.imageId },
+        channel: first.channel,
+        createdTime: this.#now().toISOString(),
+        members: [],
+      });
+    const template = this.launchTemplates.byId(region, group.launchTemplateId);
+    const version = template
+      ? String(resolveVersion(template, group.launchTemplateVersion)?.versionNumber ?? 1)
+      : '1';
+    for (const instance of launched) this.autoScaling.join(group, instance.instanceId, version);
+    group.desiredCapacity += launched.length;
+    group.maxSize = Math.max(group.maxSize, group.desiredCapacity);
+  }
+
+  #anyImage(region: string): SimImage {
+    const image = this.#images.find((i) => i.region === region);
+    if (!image) throw new SimulatorInputError('region', `no images in ${region}`);
+    return image;
+  }
+
+  /** One group launch from its template; null when an injected launch failure swallowed it. */
+  #launchForGroup(
+    group: SimAutoScalingGroup,
+    data: LaunchTemplateData,
+    subnetId: string,
+  ): SimInstance | null {
+    if (this.failures.consumeLaunchFailure()) return null;
+    const tags: Record<string, string> = {};
+    for (const [key, value] of Object.entries({ ...group.tags, ...data.tags }))
+      if (!key.startsWith('aws:')) tags[key] = value;
+    const spec: LaunchSpec = {
+      region: group.region,
+      imageId: data.imageId,
+      instanceType: data.instanceType,
+      securityGroups: [...data.securityGroupIds],
+      iamInstanceProfile: data.iamInstanceProfileArn,
+      httpTokens: data.httpTokens,
+      userData: data.userData,
+      tags,
+      state: 'pending',
+    };
+    if (group.channel !== null) spec.channel = group.channel;
+    if (subnetId !== '') spec.subnetId = subnetId;
+    const instance = this.#launch(spec, resourceId(this.#prng, 'r'), group.name);
+    this.#trackLaunch(instance, group.name);
+    return instance;
+  }
+
+  #trackLaunch(instance: SimInstance, group: string | null): void {
+    const neverHealthy = this.failures.isNeverHealthy({ group, imageId: instance.imageId });
+    this.lifecycle.trackLaunch(instance.instanceId, this.#now().getTime(), neverHealthy);
+  }
+
+  #freshIdFrom(prng: Prng, prefix: string, taken: (id: string) => boolean): string {
+    for (;;) {
+      const id = resourceId(prng, prefix);
+      if (!taken(id)) return id;
+    }
+  }
+
   #add(instance: SimInstance): void {
+    this.#rootVolumes.set(instance.instanceId, resourceId(this.#volumePrng, 'vol'));
     this.#instances.set(instance.instanceId, instance);
     this.#launchedFrom.set(instance.instanceId, instance.imageId);
     this.#sortedByRegion = null;

@@ -1,5 +1,6 @@
 // JSON views of the fleet for the control API (summaries and full instance detail).
 import { sha256Hex } from './channel-catalog.js';
+import type { GroupMember, SimAutoScalingGroup } from './asg-state.js';
 import { ASG_TAG, type FleetState } from './fleet-state.js';
 import type { HostFingerprint, SimInstance } from './fleet-types.js';
 import { cloneHost } from './host-fingerprint.js';
@@ -106,4 +107,48 @@ export function summarizeFleet(fleet: FleetState): FleetSummary {
     .map(summarizeInstance)
     .sort((a, b) => a.region.localeCompare(b.region) || a.instanceId.localeCompare(b.instanceId));
   return { account: fleet.account, seed: fleet.seed, regions: [...fleet.regions], images, instances };
+}
+
+export interface GroupView {
+  name: string;
+  region: string;
+  channel: string | null;
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  /** Members not terminating and InService: what "back at desired" means. */
+  inService: number;
+  launchTemplate: {
+    id: string;
+    name: string;
+    version: string;
+    latestVersion: number;
+    defaultVersion: number;
+    imageId: string | null;
+  };
+  instances: GroupMember[];
+}
+
+export function describeGroup(fleet: FleetState, group: SimAutoScalingGroup): GroupView {
+  const template = fleet.launchTemplates.byId(group.region, group.launchTemplateId);
+  const latest = template?.versions.find((v) => v.versionNumber === template.latestVersion);
+  const instances = fleet.autoScaling.members(group);
+  return {
+    name: group.name,
+    region: group.region,
+    channel: group.channel,
+    minSize: group.minSize,
+    maxSize: group.maxSize,
+    desiredCapacity: group.desiredCapacity,
+    inService: instances.filter((m) => m.lifecycleState === 'InService').length,
+    launchTemplate: {
+      id: group.launchTemplateId,
+      name: group.launchTemplateName,
+      version: group.launchTemplateVersion,
+      latestVersion: template?.latestVersion ?? 0,
+      defaultVersion: template?.defaultVersion ?? 0,
+      imageId: latest?.data.imageId ?? null,
+    },
+    instances,
+  };
 }

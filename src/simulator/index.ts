@@ -1,8 +1,9 @@
-// Starts the EC2 simulator over a seeded fleet; the entry point for tests, `demo` and `simulate`.
+// Starts the EC2 + Auto Scaling simulator over a seeded fleet; the entry point for tests, `demo` and `simulate`.
 import type { AddressInfo } from 'node:net';
 import { FaultRegistry } from './faults.js';
 import { generateFleet } from './fleet-generator.js';
 import { FleetState } from './fleet-state.js';
+import type { LifecycleSettings } from './lifecycle.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { createSimulatorServer } from './server.js';
 
@@ -13,8 +14,13 @@ export interface SimulatorOptions {
   seed?: number;
   regions?: string[];
   account?: string;
-  /** Clock for launch and build times of things added at runtime (the seeded fleet has fixed times). */
+  /**
+   * Clock for launch and build times of things added at runtime (the seeded fleet has fixed times),
+   * and for lifecycles: pass a controllable one to step pending → running without sleeping.
+   */
   now?: () => Date;
+  /** How long pending, status checks and shutting-down last (default 300 ms each). */
+  lifecycle?: Partial<LifecycleSettings>;
 }
 
 export interface Simulator {
@@ -36,7 +42,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       regions: options.regions ?? ['us-east-1', 'eu-west-1'],
       account: options.account ?? '123456789012',
     }),
-    options.now ? { now: options.now } : {},
+    {
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
+    },
   );
   const faults = new FaultRegistry();
   const log = new RequestLog();
@@ -71,4 +80,18 @@ export { manifestForImage, manifestsForFleet, type SimManifest } from './manifes
 export { SimulatorControl } from './control-client.js';
 export type { RequestLogEntry } from './request-log.js';
 export type { Fleet, SimImage, SimInstance, HostFingerprint } from './fleet-types.js';
-export type { DriftChange, LaunchSpec, BulkLaunchSpec, AddImageSpec, FaultSpec } from './control-schemas.js';
+export type {
+  DriftChange,
+  LaunchSpec,
+  BulkLaunchSpec,
+  AddImageSpec,
+  FaultSpec,
+  FailureSpec,
+  LifecycleSpec,
+} from './control-schemas.js';
+export type { SimAutoScalingGroup, GroupMember } from './asg-state.js';
+export type { GroupView } from './fleet-views.js';
+export type { FailureState } from './launch-failures.js';
+export { DEFAULT_LIFECYCLE, type LifecycleSettings } from './lifecycle.js';
+export type { SimLaunchTemplate } from './launch-templates.js';
+export type { SimSnapshot } from './snapshots.js';

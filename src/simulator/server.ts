@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { handleControlRequest, type ControlApiDeps } from './control-api.js';
+import { asgErrorReply, handleAutoScalingRequest } from './asg-service.js';
 import { errorReply, handleEc2Request, type AwsReply } from './ec2-service.js';
 import { credentialScope, parseQueryBody } from './query-protocol.js';
 import { Ec2ApiError } from './sim-errors.js';
@@ -9,6 +10,16 @@ import { Ec2ApiError } from './sim-errors.js';
 export type SimulatorServerDeps = ControlApiDeps;
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** Services by their SigV4 signing name (the credential scope's service). */
+const SERVICES = {
+  ec2: { handle: handleEc2Request, errorReply },
+  autoscaling: { handle: handleAutoScalingRequest, errorReply: asgErrorReply },
+} satisfies Record<string, { handle: typeof handleEc2Request; errorReply: typeof errorReply }>;
+
+function isSpokenService(service: string): service is keyof typeof SERVICES {
+  return Object.hasOwn(SERVICES, service);
+}
 
 class BodyTooLargeError extends Error {}
 
@@ -60,12 +71,15 @@ async function serveAws(
     reply = errorReply(
       new Ec2ApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
     );
-  } else if (service !== 'ec2') {
+  } else if (!isSpokenService(service)) {
     reply = errorReply(new Ec2ApiError('InvalidAction', `The simulator does not speak service ${service}.`));
   } else {
-    const fault = deps.faults.apply(scope.region, action);
+    const speak = SERVICES[service];
+    // Time-driven state moves first, so even a faulted request sees (and leaves) a current fleet.
+    deps.fleet.advance();
+    const fault = deps.faults.apply(scope.region, action, service);
     if (fault.delayMs > 0) await delay(fault.delayMs);
-    reply = fault.error ? errorReply(fault.error) : handleEc2Request(deps.fleet, scope.region, params);
+    reply = fault.error ? speak.errorReply(fault.error) : speak.handle(deps.fleet, scope.region, params);
   }
   const entry = {
     at: new Date().toISOString(),

@@ -14,14 +14,17 @@ export class SimulatorInputError extends Error {
 export class UnknownResourceError extends Error {
   override name = 'UnknownResourceError';
   constructor(
-    readonly kind: 'instance' | 'image' | 'fault',
+    readonly kind: 'instance' | 'image' | 'fault' | 'group',
     readonly id: string,
   ) {
     super(`unknown ${kind} ${id}`);
   }
 }
 
-/** Rendered as EC2's `<Response><Errors><Error>` body; the SDK turns `code` into `error.name`. */
+/**
+ * An AWS-shaped API error: rendered as EC2's `<Response><Errors><Error>` or Auto Scaling's
+ * `<ErrorResponse><Error>` body; the SDK turns `code` into `error.name`.
+ */
 export class Ec2ApiError extends Error {
   override name = 'Ec2ApiError';
   constructor(

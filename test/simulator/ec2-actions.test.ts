@@ -192,7 +192,7 @@ describe('mutating calls', () => {
     expect(sim.fleet.instance(instance.instanceId)?.metadataOptions.httpTokens).toBe('required');
   });
 
-  it('RunInstances launches from a baked image idempotently, TerminateInstances terminates', async () => {
+  it('RunInstances launches from a baked image idempotently, TerminateInstances shuts it down', async () => {
     const image = sim.fleet.newestImage('us-east-1', 'web')!;
     const client = ec2Client(sim);
     const input = {
@@ -211,13 +211,14 @@ describe('mutating calls', () => {
     expect(first.Instances?.[0]?.Tags).toContainEqual({ Key: 'replaces', Value: 'i-old' });
     expect(first.Instances?.[0]?.ImageId).toBe(image.imageId);
 
+    // Launched instances start pending; TerminateInstances starts shutting them down.
     const terminated = await client.send(new TerminateInstancesCommand({ InstanceIds: [id!] }));
     expect(terminated.TerminatingInstances?.[0]).toMatchObject({
       InstanceId: id,
-      CurrentState: { Name: 'terminated' },
-      PreviousState: { Name: 'running' },
+      CurrentState: { Name: 'shutting-down' },
+      PreviousState: { Name: 'pending' },
     });
-    expect((await describeOne(id!)).State?.Name).toBe('terminated');
+    expect((await describeOne(id!)).State?.Name).toBe('shutting-down');
   });
 
   it('records every call in the request log, flagging the mutating ones', async () => {

@@ -1,4 +1,5 @@
-// Test helper: a real EC2 SDK client pointed at a running simulator.
+// Test helpers: real EC2 and Auto Scaling SDK clients pointed at a running simulator, and a manual clock.
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Simulator } from '../../src/simulator/index.js';
 
@@ -13,6 +14,34 @@ export function ec2Client(
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: options.maxAttempts ?? 3,
   });
+}
+
+export function asgClient(
+  sim: Simulator,
+  region = 'us-east-1',
+  options: { maxAttempts?: number } = {},
+): AutoScalingClient {
+  return new AutoScalingClient({
+    region,
+    endpoint: sim.url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: options.maxAttempts ?? 1,
+  });
+}
+
+/** A clock the test moves by hand, for the simulator's `now` option. */
+export class ManualClock {
+  #ms: number;
+
+  constructor(start = '2026-11-26T12:00:00Z') {
+    this.#ms = Date.parse(start);
+  }
+
+  readonly now = (): Date => new Date(this.#ms);
+
+  advance(ms: number): void {
+    this.#ms += ms;
+  }
 }
 
 /** Awaits a promise that must reject and returns the error for assertions. */
