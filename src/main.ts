@@ -2,19 +2,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import cron from 'node-cron';
 import type { Logger } from 'pino';
 import { runScanCycle, type ScanReport } from './app/scan-cycle.js';
 import { ScanRunner } from './app/scan-runner.js';
+import { RemediationController } from './app/remediation/remediation-controller.js';
+import { AsgActions } from './fleet/asg-actions.js';
+import { Ec2Actions } from './fleet/ec2-actions.js';
+import { postWebhook } from './fleet/webhook.js';
 import type { Config } from './config/index.js';
-import { TerminalError, errorMessage } from './domain/errors.js';
+import { errorMessage } from './domain/errors.js';
 import type { RuleSet, Target } from './domain/types.js';
 import { createHttpApp, type ReadinessCheck } from './http/app.js';
 import { Metrics } from './metrics/metrics.js';
 import { loadRules } from './rules/index.js';
-import { instrumentClient, type AwsRequestRecorder } from './sources/aws/aws-middleware.js';
-import { RequestBudget } from './sources/aws/request-budget.js';
+import type { AwsRequestRecorder } from './sources/aws/aws-middleware.js';
+import { AwsClients } from './fleet/aws-clients.js';
 import { createEc2Source } from './sources/ec2/ec2-source.js';
 import type { CollectProgress } from './app/instance-source.js';
 import { openStore, type Store } from './store/index.js';
@@ -32,6 +35,7 @@ export interface RuntimeOptions {
 export interface Runtime {
   config: Config;
   store: Store;
+  clients: AwsClients;
   clock: () => Date;
   ruleSet: () => RuleSet;
   /** Re-reads rules; invalid rules keep the previous ones and the error is returned. */
@@ -52,35 +56,23 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   // Rules first: a daemon never starts with invalid rules, and nothing is opened if they are.
   let rules = loadRules(config.rules.dir);
   const store = openStore(config.database.path, { now: clock });
-  const clients = new Map<string, EC2Client>();
-  // loadConfig already falls back to AWS_ENDPOINT_URL.
-  const endpoint = config.aws.endpoint ?? undefined;
-
-  const clientFor = (target: Target): EC2Client => {
-    if (target.roleArn !== null) {
-      throw new TerminalError(
-        `target ${target.region} has roleArn ${target.roleArn}: cross-account AssumeRole is not supported yet`,
-      );
-    }
-    const key = `${target.account ?? 'default'}/${target.region}`;
-    let client = clients.get(key);
-    if (!client) {
-      client = new EC2Client({ region: target.region, endpoint, maxAttempts: config.aws.maxAttempts });
-      instrumentClient(client, {
-        service: 'ec2',
-        budget: new RequestBudget({ maxRequestsPerSecond: config.aws.maxRequestsPerSecond }),
-        record: options.recordAwsRequest ?? (() => undefined),
-      });
-      clients.set(key, client);
-    }
-    return client;
-  };
-  const source = createEc2Source({ clientFor, pageSize: config.aws.pageSize });
+  const clients = new AwsClients({
+    // loadConfig already falls back to AWS_ENDPOINT_URL.
+    endpoint: config.aws.endpoint ?? undefined,
+    maxAttempts: config.aws.maxAttempts,
+    maxRequestsPerSecond: config.aws.maxRequestsPerSecond,
+    record: options.recordAwsRequest ?? (() => undefined),
+  });
+  const source = createEc2Source({
+    clientFor: (target) => clients.ec2(target),
+    pageSize: config.aws.pageSize,
+  });
   const targets = expandTargets(config);
 
   return {
     config,
     store,
+    clients,
     clock,
     ruleSet: () => rules,
     reloadRules() {
@@ -111,7 +103,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         { signal, timeoutMs: config.scan.timeoutMs },
       ),
     close() {
-      for (const client of clients.values()) client.destroy();
+      clients.destroy();
       store.close();
     },
   };
@@ -122,6 +114,7 @@ export interface Daemon {
   runtime: Runtime;
   metrics: Metrics;
   scans: ScanRunner;
+  remediation: RemediationController;
   stop(): Promise<void>;
 }
 
@@ -142,17 +135,34 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     manifests: runtime.store.manifests,
     clock: runtime.clock,
     instanceDriftLimit: config.metrics.instanceDriftLimit,
+    jobs: runtime.store.jobs,
+    remediation: runtime.store.remediation,
   });
   const daemonMetrics = metrics;
+  const remediation = createRemediationController(runtime, logger);
   const scans = new ScanRunner(async (signal) => {
     const started = performance.now();
+    let report: ScanReport;
     try {
-      return await runtime.runScan(signal);
+      report = await runtime.runScan(signal);
     } finally {
       daemonMetrics.observeScanDuration((performance.now() - started) / 1000);
     }
+    try {
+      remediation.afterScan(report.record);
+    } catch (error) {
+      logger.error({ err: errorMessage(error) }, 'planning replacements failed');
+    }
+    return report;
   });
-  const startedAt = runtime.clock().getTime();
+  const remediationTimer =
+    config.remediation.mode === 'off'
+      ? null
+      : setInterval(() => {
+          remediation
+            .tick()
+            .catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'remediation tick failed'));
+        }, config.remediation.pollIntervalMs);
 
   const readiness = (): ReadinessCheck[] => {
     const checks: ReadinessCheck[] = [];
@@ -174,12 +184,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     checks.push({
       name: 'scan',
       ok: fresh,
-      detail:
-        last === null
-          ? now - startedAt < config.scan.staleAfterMs
-            ? 'no successful scan yet (first scan running)'
-            : 'no successful scan yet'
-          : `last successful scan at ${last}`,
+      detail: scanDetail(last, runtime.store.fleet.listScans(1)[0], scans.running),
     });
     return checks;
   };
@@ -195,6 +200,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     metrics,
     readiness,
     logger,
+    remediation: {
+      jobs: runtime.store.jobs,
+      audit: runtime.store.audit,
+      remediation: runtime.store.remediation,
+      mode: config.remediation.mode,
+    },
   });
   const server = await listen(app, config.http.host, config.http.port);
   const address = server.address() as AddressInfo;
@@ -225,11 +236,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     runtime,
     metrics,
     scans,
+    remediation,
     stop() {
       stopping ??= (async () => {
         logger.info('shutting down: finishing requests, aborting the running scan');
         if (task !== null) await task.destroy();
+        if (remediationTimer !== null) clearInterval(remediationTimer);
         await scans.stop();
+        // A job step in progress finishes; its next step is saved, so the next start resumes there.
+        await remediation.idle();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         // Give in-flight requests a moment, then cut what is left (e.g. a slow `?wait=true` client).
@@ -258,4 +273,54 @@ function listen(app: ReturnType<typeof createHttpApp>, host: string, port: numbe
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });
+}
+
+export function createRemediationController(runtime: Runtime, logger: Logger): RemediationController {
+  const { config, store, clients } = runtime;
+  const settings = config.remediation;
+  return new RemediationController({
+    jobs: store.jobs,
+    fleet: store.fleet,
+    manifests: store.manifests,
+    remediation: store.remediation,
+    ruleSet: runtime.ruleSet,
+    clock: runtime.clock,
+    newJobId: () => randomUUID(),
+    logger,
+    manifest: (imageId) => store.manifests.get(imageId)?.manifest ?? null,
+    fleetFor: (job) => ({
+      ec2: new Ec2Actions(clients.ec2(job)),
+      asg: new AsgActions(clients.autoScaling(job)),
+    }),
+    postWebhook: (body) => postWebhook(settings.webhook, body),
+    settings: {
+      mode: settings.mode,
+      maxConcurrent: settings.maxConcurrent,
+      maxPerHour: settings.maxPerHour,
+      maxUnavailablePercent: settings.maxUnavailablePercent,
+      protectTag: settings.protectTag,
+      maintenanceWindows: settings.maintenanceWindows.map((w) => ({ ...w, days: [...w.days] })),
+      ...(settings.strategy === 'webhook' ? { strategyOverride: 'webhook' as const } : {}),
+      breaker: settings.breaker,
+      healthTimeoutMs: settings.healthTimeoutMs,
+      pollIntervalMs: settings.pollIntervalMs,
+      preserveEvidence: settings.preserveEvidence,
+      asgSurge: settings.asgSurge,
+      webhook: settings.webhook,
+      maxAttempts: settings.maxAttempts,
+      failureCooldownMs: settings.failureCooldownMs,
+      retryBaseMs: settings.retryBaseMs,
+    },
+  });
+}
+
+function scanDetail(
+  lastSuccess: string | null,
+  latest: { outcome: string; finishedAt: string } | undefined,
+  running: boolean,
+): string {
+  if (lastSuccess !== null) return `last successful scan at ${lastSuccess}`;
+  if (latest !== undefined)
+    return `no successful scan yet; the last one (${latest.finishedAt}) was ${latest.outcome}`;
+  return running ? 'no successful scan yet (first scan running)' : 'no successful scan yet';
 }

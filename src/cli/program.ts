@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerManifestCommands } from './commands/manifest.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerReplacementCommands } from './commands/replacements.js';
 import { registerRulesCommands } from './commands/rules.js';
 import { registerScanCommand } from './commands/scan.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -31,6 +32,7 @@ Examples:
     registerManifestCommands,
     registerRulesCommands,
     registerMigrateCommand,
+    registerReplacementCommands,
     registerSimulateCommand,
     registerDemoCommand,
   ]) {

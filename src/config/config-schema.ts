@@ -23,6 +23,19 @@ const integer = (min: number, max: number, fallback: number) =>
   z.number().int().min(min).max(max).default(fallback);
 const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
 
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const clockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a UTC time HH:MM, e.g. 02:30' });
+const maintenanceWindowSchema = z.strictObject({
+  days: z
+    .array(z.enum(DAYS))
+    .min(1)
+    .default([...DAYS]),
+  start: clockTime,
+  end: clockTime,
+});
+
 export const regionSchema = z
   .string()
   .regex(REGION_PATTERN, { error: 'expected an AWS region such as us-east-1' });
@@ -178,6 +191,23 @@ export const configFileSchema = z.strictObject({
         })
         .prefault({}),
       protectTag: nonEmpty.default('driftwarden:protect'),
+      healthTimeout: duration('10m'),
+      pollInterval: duration('5s'),
+      maxAttempts: integer(1, 100, 5),
+      failureCooldown: duration('6h'),
+      retryBase: duration('10s'),
+      preserveEvidence: z.boolean().default(false),
+      asgSurge: z.boolean().default(true),
+      maintenanceWindows: z.array(maintenanceWindowSchema).default([]),
+      webhook: z
+        .strictObject({
+          url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+          secret: nonEmpty,
+          timeout: duration('10s'),
+        })
+        .nullable()
+        .default(null),
+      strategy: z.enum(['auto', 'webhook']).default('auto'),
     })
     .prefault({}),
   auth: z

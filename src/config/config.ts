@@ -116,6 +116,39 @@ export interface Config {
     };
     /** Instances carrying this tag key (any value) are never replaced. Default `driftwarden:protect`. */
     readonly protectTag: string;
+    /** A replacement whose new instance is not healthy after this long fails (and is rolled back). Default `10m`. */
+    readonly healthTimeout: string;
+    readonly healthTimeoutMs: number;
+    /** How often running jobs are advanced and polled. Default `5s`. */
+    readonly pollInterval: string;
+    readonly pollIntervalMs: number;
+    /** Attempts of one step on retryable errors before the job fails (1..100). Default 5. */
+    readonly maxAttempts: number;
+    /** After a failed replacement, the instance gets no new job for this long (no retry loops). Default `6h`. */
+    readonly failureCooldown: string;
+    readonly failureCooldownMs: number;
+    /** First retry delay; doubles per attempt, capped at 16×. Default `10s`. */
+    readonly retryBase: string;
+    readonly retryBaseMs: number;
+    /** Snapshot the old instance's volumes (tagged with the job id) before terminating it. Default false. */
+    readonly preserveEvidence: boolean;
+    /** ASG replacements raise desired capacity by one first when the group's max allows. Default true. */
+    readonly asgSurge: boolean;
+    /** UTC windows in which replacements may start; empty = any time. Default []. */
+    readonly maintenanceWindows: readonly {
+      readonly days: readonly ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+      readonly start: string;
+      readonly end: string;
+    }[];
+    /** External deployer for `strategy: webhook`: signed POST (HMAC-SHA256 of the body). Default null. */
+    readonly webhook: {
+      readonly url: string;
+      readonly secret: string;
+      readonly timeout: string;
+      readonly timeoutMs: number;
+    } | null;
+    /** `auto`: ASG members via Auto Scaling, standalone instances launch-then-terminate; `webhook`: always the webhook. */
+    readonly strategy: 'auto' | 'webhook';
   };
   readonly auth: {
     /** Bearer tokens for write endpoints. Default none (write endpoints refuse everything). */

@@ -79,11 +79,59 @@ export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions
       maxUnavailablePercent: raw.remediation.maxUnavailablePercent,
       breaker: { ...raw.remediation.breaker },
       protectTag: raw.remediation.protectTag,
+      healthTimeout: raw.remediation.healthTimeout,
+      healthTimeoutMs: ms(raw.remediation.healthTimeout),
+      pollInterval: raw.remediation.pollInterval,
+      pollIntervalMs: ms(raw.remediation.pollInterval),
+      maxAttempts: raw.remediation.maxAttempts,
+      failureCooldown: raw.remediation.failureCooldown,
+      failureCooldownMs: ms(raw.remediation.failureCooldown),
+      retryBase: raw.remediation.retryBase,
+      retryBaseMs: ms(raw.remediation.retryBase),
+      preserveEvidence: raw.remediation.preserveEvidence,
+      asgSurge: raw.remediation.asgSurge,
+      maintenanceWindows: raw.remediation.maintenanceWindows.map((w) => ({ ...w, days: [...w.days] })),
+      webhook:
+        raw.remediation.webhook === null
+          ? null
+          : {
+              url: raw.remediation.webhook.url,
+              secret: resolveSecret(
+                raw.remediation.webhook.secret,
+                ['remediation', 'webhook', 'secret'],
+                options.env,
+                issues,
+              ),
+              timeout: raw.remediation.webhook.timeout,
+              timeoutMs: ms(raw.remediation.webhook.timeout),
+            },
+      strategy: raw.remediation.strategy,
     },
     auth: { tokens },
     log: { level: raw.log.level },
   };
   return { config, issues };
+}
+
+/** Resolves `env:NAME` to the variable's value; a missing or short (< 16 chars) env secret is an issue. */
+function resolveSecret(
+  value: string,
+  path: (string | number)[],
+  env: NodeJS.ProcessEnv,
+  issues: PlainIssue[],
+): string {
+  if (!value.startsWith(ENV_TOKEN_PREFIX)) return value;
+  const name = value.slice(ENV_TOKEN_PREFIX.length);
+  const resolved = env[name];
+  if (resolved === undefined || resolved === '') {
+    issues.push({ path, message: `environment variable ${name} is not set` });
+  } else if (resolved.length < MIN_TOKEN_LENGTH) {
+    issues.push({
+      path,
+      message: `environment variable ${name} holds a secret shorter than ${MIN_TOKEN_LENGTH} characters`,
+    });
+  }
+  return resolved ?? '';
 }
 
 function resolveTokens(
@@ -94,20 +142,7 @@ function resolveTokens(
   const byValue = new Map<string, number>();
   return tokens.map((entry, index) => {
     const path = ['auth', 'tokens', index, 'token'];
-    let token = entry.token;
-    if (token.startsWith(ENV_TOKEN_PREFIX)) {
-      const name = token.slice(ENV_TOKEN_PREFIX.length);
-      const value = env[name];
-      if (value === undefined || value === '') {
-        issues.push({ path, message: `environment variable ${name} is not set` });
-      } else if (value.length < MIN_TOKEN_LENGTH) {
-        issues.push({
-          path,
-          message: `environment variable ${name} holds a token shorter than ${MIN_TOKEN_LENGTH} characters`,
-        });
-      }
-      token = value ?? '';
-    }
+    const token = resolveSecret(entry.token, path, env, issues);
     const first = byValue.get(token);
     if (token !== '' && first !== undefined) {
       // Two names for one secret would make the audit log attribute actions to the wrong caller.

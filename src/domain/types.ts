@@ -175,6 +175,8 @@ export interface Rule {
   action: Action;
   /** How long a finding must persist before a replacement; null = immediately. */
   forMs: number | null;
+  /** A replacement for this rule waits for a human approval. */
+  approvalRequired: boolean;
   location: SourceLocation;
 }
 

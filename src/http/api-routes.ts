@@ -5,14 +5,12 @@ import { importManifests } from '../app/manifest-service.js';
 import { toScanJson } from '../app/scan-json.js';
 import type { FleetRepository, HostRepository, ManifestRepository } from '../app/ports.js';
 import type { ScanRunner } from '../app/scan-runner.js';
-import { simplifyZodIssues } from '../config/zod-issues.js';
-import { ValidationError } from '../domain/errors.js';
 import { INSTANCE_STATUSES, SEVERITIES, type HostObservation } from '../domain/types.js';
-import { formatJsonPath } from '../manifests/json-path.js';
 import { hostSectionSchema } from '../manifests/manifest-schema.js';
 import { parseManifestObject } from '../manifests/parse-manifest.js';
 import type { Scope } from './auth.js';
 import { HttpProblem } from './problem.js';
+import { validateInput } from './validate-input.js';
 import type { RequestHandler } from 'express';
 
 export interface ApiRoutesOptions {
@@ -52,17 +50,6 @@ const fingerprintBody = z.strictObject({
 const revokeBody = z.strictObject({ reason: z.string().trim().min(1, 'a reason is required').max(1000) });
 
 // Same wording as manifest errors: `host.files["/etc/x"].mode: …`, "required", "unknown key (valid keys: …)".
-function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new ValidationError(
-      `invalid ${where}`,
-      simplifyZodIssues(result.error.issues, schema).map((i) => `${formatJsonPath(i.path)}: ${i.message}`),
-    );
-  }
-  return result.data;
-}
-
 /**
  * Parses a JSON body. express.json() silently skips a body of another type, which would then be
  * reported as "missing"; say what is actually wrong instead.
@@ -94,7 +81,7 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
   const { manifests, fleet, hosts } = options;
 
   router.get('/instances', (req, res) => {
-    const q = parse(instancesQuery, req.query, 'query');
+    const q = validateInput(instancesQuery, req.query, 'query');
     const items = fleet.listInstances(q as Parameters<FleetRepository['listInstances']>[0]);
     res.json({ items, limit: q.limit, offset: q.offset });
   });
@@ -113,7 +100,7 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
   });
 
   router.get('/findings', (req, res) => {
-    const q = parse(findingsQuery, req.query, 'query');
+    const q = validateInput(findingsQuery, req.query, 'query');
     const items = fleet.listFindings({
       ...q,
       includeResolved: q.includeResolved === 'true',
@@ -159,12 +146,12 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
   });
 
   router.post('/manifests/:imageId/revoke', options.requireScope('manifests'), body, (req, res) => {
-    const { reason } = parse(revokeBody, req.body, 'body');
+    const { reason } = validateInput(revokeBody, req.body, 'body');
     res.json(manifests.revoke(param(req, 'imageId'), reason, options.clock().toISOString()));
   });
 
   router.post('/fingerprints', options.requireScope('ingest'), body, (req, res) => {
-    const push = parse(fingerprintBody, req.body, 'fingerprint');
+    const push = validateInput(fingerprintBody, req.body, 'fingerprint');
     const now = options.clock();
     if (Date.parse(push.observedAt) > now.getTime() + (options.maxClockSkewMs ?? 300_000)) {
       throw new HttpProblem(
@@ -173,12 +160,16 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
         `observedAt ${push.observedAt} is in the future; check the host clock.`,
       );
     }
-    if (!fleet.getInstance(push.instanceId)) {
+    const known = fleet.getInstance(push.instanceId);
+    if (!known) {
       throw new HttpProblem(
         404,
         'Unknown instance',
         `Instance ${push.instanceId} has not been seen by any scan yet; retry after the next scan.`,
       );
+    }
+    if (!known.present) {
+      throw new HttpProblem(404, 'Unknown instance', `Instance ${push.instanceId} has left the fleet.`);
     }
     const observation: HostObservation = {
       instanceId: push.instanceId,

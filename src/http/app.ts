@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
 import { createApiRoutes, type ApiRoutesOptions } from './api-routes.js';
 import { createAuthenticator, type ApiToken } from './auth.js';
+import { createRemediationRoutes, type RemediationRoutesOptions } from './remediation-routes.js';
 import { HttpProblem, problemHandler } from './problem.js';
 
 export interface ReadinessCheck {
@@ -13,6 +14,7 @@ export interface ReadinessCheck {
 }
 
 export interface HttpAppOptions extends Omit<ApiRoutesOptions, 'requireScope'> {
+  remediation: Omit<RemediationRoutesOptions, 'requireScope' | 'bodyLimit' | 'clock'>;
   tokens: readonly ApiToken[];
   metrics: Metrics;
   readiness(): ReadinessCheck[];
@@ -40,6 +42,15 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
 
   app.use('/api/v1', createApiRoutes({ ...options, requireScope }));
+  app.use(
+    '/api/v1',
+    createRemediationRoutes({
+      ...options.remediation,
+      requireScope,
+      bodyLimit: options.bodyLimit,
+      clock: options.clock,
+    }),
+  );
 
   app.use((req, _res, next) => {
     next(new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}.`));

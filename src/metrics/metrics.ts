@@ -1,6 +1,7 @@
 // driftwarden's Prometheus metrics: own Registry; fleet gauges are recomputed from SQLite on each scrape.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FleetRepository, ManifestRepository } from '../app/ports.js';
+import type { JobRepository, RemediationStateRepository } from '../app/remediation/ports.js';
 import { INSTANCE_STATUSES, SEVERITIES, type ScanOutcome } from '../domain/types.js';
 import type { AwsRequestOutcome } from '../sources/aws/aws-middleware.js';
 
@@ -10,6 +11,8 @@ export interface MetricsOptions {
   clock(): Date;
   /** Cap on `driftwarden_instance_drift` series (worst severity first). */
   instanceDriftLimit: number;
+  jobs: JobRepository;
+  remediation: RemediationStateRepository;
 }
 
 const OUTCOMES: readonly ScanOutcome[] = ['success', 'partial', 'failure'];
@@ -26,6 +29,10 @@ export class Metrics {
   private readonly manifestsGauge: Gauge<'status'>;
   private readonly awsRequests: Counter<'service' | 'operation' | 'outcome'>;
   private readonly scansCounted = new Map<ScanOutcome, number>();
+  private readonly replacementsTotal: Counter<'strategy' | 'outcome'>;
+  private readonly replacementsInFlight: Gauge;
+  private readonly remediationPaused: Gauge<'reason'>;
+  private readonly replacementsCounted = new Map<string, number>();
 
   constructor(private readonly options: MetricsOptions) {
     const registers = [this.registry];
@@ -82,6 +89,23 @@ export class Metrics {
       labelNames: ['service', 'operation', 'outcome'],
       registers,
     });
+    this.replacementsTotal = new Counter({
+      name: 'driftwarden_replacements_total',
+      help: 'Replacement jobs that ended, by strategy and outcome (succeeded, failed, cancelled).',
+      labelNames: ['strategy', 'outcome'],
+      registers,
+    });
+    this.replacementsInFlight = new Gauge({
+      name: 'driftwarden_replacements_in_flight',
+      help: 'Replacement jobs running now.',
+      registers,
+    });
+    this.remediationPaused = new Gauge({
+      name: 'driftwarden_remediation_paused',
+      help: 'Set to 1 with the reason while remediation is paused (drift-storm, manual); 0 with reason "none" otherwise.',
+      labelNames: ['reason'],
+      registers,
+    });
     for (const outcome of OUTCOMES) this.scansTotal.inc({ outcome }, 0);
   }
 
@@ -129,6 +153,18 @@ export class Metrics {
 
     if (snapshot.lastSuccessfulScanAt !== null)
       this.lastSuccess.set(Date.parse(snapshot.lastSuccessfulScanAt) / 1000);
+
+    for (const { strategy, outcome, count } of this.options.jobs.countFinished()) {
+      const key = `${strategy}/${outcome}`;
+      const delta = count - (this.replacementsCounted.get(key) ?? 0);
+      if (delta > 0) this.replacementsTotal.inc({ strategy, outcome }, delta);
+      this.replacementsCounted.set(key, Math.max(count, this.replacementsCounted.get(key) ?? 0));
+    }
+    this.replacementsInFlight.set(this.options.jobs.list({ states: ['running'], limit: 100_000 }).length);
+    const paused = this.options.remediation.get();
+    this.remediationPaused.reset();
+    if (paused.paused) this.remediationPaused.set({ reason: paused.reason ?? 'manual' }, 1);
+    else this.remediationPaused.set({ reason: 'none' }, 0);
 
     const byStatus = this.options.manifests.countByStatus();
     for (const [status, count] of Object.entries(byStatus)) this.manifestsGauge.set({ status }, count);

@@ -66,6 +66,11 @@ function checkAcrossFields(
         ),
       );
     }
+    if (rule.approval !== undefined && rule.action === 'report') {
+      issues.push(
+        located(source, ['rules', index, 'approval'], '"approval" only applies to action "replace"'),
+      );
+    }
     if (typeof rule.id !== 'string') return;
     const line = source.lineOf(['rules', index, 'id']);
     const first = firstSeen.get(rule.id);
@@ -101,6 +106,7 @@ function toRuleSet(source: YamlSource, file: RulesFile, into: RuleSet): void {
       severity: rule.severity,
       action: rule.action,
       forMs: rule.for ?? null,
+      approvalRequired: rule.approval === 'required',
       location: { file: source.file, line: source.lineOf(['rules', index]) },
     };
     into.rules.push(out);

@@ -73,6 +73,8 @@ export const ruleSchema = strict({
   severity: z.enum(SEVERITIES as [Severity, ...Severity[]]),
   action: z.enum(['report', 'replace']),
   for: duration.optional(),
+  /** `required`: a replacement waits for a human to approve it (API/CLI) before it starts. */
+  approval: z.enum(['required', 'none']).optional(),
 });
 
 export const ignoreSchema = strict({

@@ -1,5 +1,7 @@
 // The store's entry point: opens and migrates the database and wires the repositories.
 import type { FleetRepository, HostRepository, ManifestRepository } from '../app/ports.js';
+import type { AuditLog, JobRepository, RemediationStateRepository } from '../app/remediation/ports.js';
+import { createAuditLog, createJobRepository, createRemediationStateRepository } from './job-repository.js';
 import { openDatabase, type Database } from './database.js';
 import { createFleetRepository } from './fleet-repository.js';
 import { createHostRepository } from './host-repository.js';
@@ -29,6 +31,9 @@ export interface Store {
   manifests: ManifestRepository;
   fleet: FleetRepository;
   hosts: HostRepository;
+  jobs: JobRepository;
+  audit: AuditLog;
+  remediation: RemediationStateRepository;
   /** Migration names applied while opening (empty when the schema was already current). */
   migrationsApplied: string[];
   close(): void;
@@ -44,8 +49,12 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
     db.close();
     throw error;
   }
+  const audit = createAuditLog(db);
   return {
     db,
+    jobs: createJobRepository(db, audit),
+    audit,
+    remediation: createRemediationStateRepository(db, audit),
     manifests: createManifestRepository(db),
     fleet: createFleetRepository(db),
     hosts: createHostRepository(db),

@@ -64,6 +64,20 @@ describe('loadConfig', () => {
       maxUnavailablePercent: 10,
       breaker: { maxDriftedPercent: 30, minDrifted: 3 },
       protectTag: 'driftwarden:protect',
+      strategy: 'auto',
+      healthTimeout: '10m',
+      healthTimeoutMs: 600_000,
+      pollInterval: '5s',
+      pollIntervalMs: 5_000,
+      maxAttempts: 5,
+      failureCooldown: '6h',
+      failureCooldownMs: 21_600_000,
+      retryBase: '10s',
+      retryBaseMs: 10_000,
+      preserveEvidence: false,
+      asgSurge: true,
+      maintenanceWindows: [],
+      webhook: null,
     });
     expect(config.auth.tokens).toEqual([]);
     expect(config.log.level).toBe('info');

@@ -13,6 +13,7 @@ function rule(id: string, extra: Partial<Rule> = {}): Rule {
     severity: 'critical',
     action: 'replace',
     forMs: 300_000,
+    approvalRequired: false,
     location: at,
     ...extra,
   };

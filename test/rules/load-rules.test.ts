@@ -62,6 +62,7 @@ describe('loadRules', () => {
         severity: 'critical',
         action: 'replace',
         forMs: 300_000,
+        approvalRequired: false,
         location: { file, line: 4 },
       },
       {
@@ -72,6 +73,7 @@ describe('loadRules', () => {
         severity: 'info',
         action: 'report',
         forMs: null,
+        approvalRequired: false,
         location: { file, line: 10 },
       },
     ]);
@@ -277,5 +279,27 @@ describe('checkRules', () => {
     expect(result.issues).toEqual([
       `${join(dir, '20-b.yaml')}:1: rules: Invalid input: expected array, received number`,
     ]);
+  });
+});
+
+describe('approval', () => {
+  it('marks a replace rule with approval: required, and refuses approval on a report rule', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dw-rules-approval-'));
+    try {
+      writeFileSync(
+        join(dir, 'a.yaml'),
+        'rules:\n  - id: gated\n    match: { path: launch.instanceType }\n    severity: warning\n    action: replace\n    approval: required\n',
+      );
+      expect(loadRules(dir).rules[0]?.approvalRequired).toBe(true);
+      writeFileSync(
+        join(dir, 'a.yaml'),
+        'rules:\n  - id: gated\n    match: { path: launch.instanceType }\n    severity: warning\n    action: report\n    approval: required\n',
+      );
+      expect(() => loadRules(dir)).toThrow(
+        /a\.yaml:6: rules\[0\]\.approval: "approval" only applies to action "replace"/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

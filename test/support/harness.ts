@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
+import { pino } from 'pino';
 import { createLogger } from '../../src/logging/logger.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
 import { packagePath } from '../../src/package-root.js';
@@ -19,6 +20,10 @@ export interface HarnessOptions {
   /** Extra DRIFTWARDEN_* variables. */
   env?: Record<string, string>;
   importManifests?: boolean;
+  /** Simulator lifecycle delays (ms): pending, status checks, termination. */
+  lifecycle?: { pendingMs?: number; statusCheckMs?: number; terminateMs?: number };
+  /** Keep the daemon's log lines in `logs` (JSON objects) instead of discarding them. */
+  captureLogs?: boolean;
 }
 
 export interface Harness {
@@ -38,6 +43,7 @@ export interface Harness {
     token?: string | null,
   ): Promise<{ status: number; body: T; headers: Headers }>;
   metrics(): Promise<string>;
+  logs: Record<string, unknown>[];
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -67,7 +73,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   process.env.AWS_SECRET_ACCESS_KEY = 'test';
   const regions = options.regions ?? ['us-east-1', 'eu-west-1'];
   const dir = mkdtempSync(join(tmpdir(), 'dw-it-'));
-  const sim = await startSimulator({ instances: options.instances ?? 60, seed: options.seed ?? 7, regions });
+  const sim = await startSimulator({
+    instances: options.instances ?? 60,
+    seed: options.seed ?? 7,
+    regions,
+    ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
+  });
   const env: Record<string, string> = {
     DRIFTWARDEN_DATABASE_PATH: join(dir, 'driftwarden.db'),
     DRIFTWARDEN_HTTP_PORT: '0',
@@ -85,7 +96,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   };
   const config = loadConfig({ file: null, cwd: dir, env });
-  const logger = createLogger({ level: 'silent', destination: 2, pretty: false });
+  const logs: Record<string, unknown>[] = [];
+  const logger = options.captureLogs
+    ? pino(
+        { level: 'info' },
+        { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+      )
+    : createLogger({ level: 'silent', destination: 2, pretty: false });
   let daemon = await startDaemon({ config, logger, schedule: false });
 
   const request = async <T>(method: string, path: string, body?: unknown, token?: string | null) => {
@@ -109,6 +126,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const harness: Harness = {
     dir,
+    logs,
     sim,
     control: new SimulatorControl(sim.url),
     daemon,

@@ -1,0 +1,182 @@
+// advanceJob: performs one idempotent step of a running replacement job and saves the next one.
+import type { Logger } from 'pino';
+import { retryDelayMs, shouldGiveUp } from '../../core/remediation-backoff.js';
+import { errorMessage } from '../../domain/errors.js';
+import type { Manifest } from '../../domain/types.js';
+import { asgStrategy } from './asg-strategy.js';
+import type { FleetPorts } from './fleet-port.js';
+import { launchThenTerminate } from './launch-then-terminate.js';
+import type { JobPatch, JobRepository, ReplacementJob } from './ports.js';
+import type { StepContext, StepOutcome, Strategy, StrategySettings } from './strategy.js';
+import { webhookStrategy } from './webhook-strategy.js';
+
+export const STRATEGIES = {
+  asg: asgStrategy,
+  'launch-then-terminate': launchThenTerminate,
+  webhook: webhookStrategy,
+} satisfies Record<ReplacementJob['strategy'], Strategy>;
+
+export const SYSTEM_ACTOR = 'driftwarden';
+
+export interface JobRunnerDeps {
+  jobs: JobRepository;
+  fleetFor: (job: ReplacementJob) => FleetPorts;
+  manifest: (imageId: string) => Manifest | null;
+  settings: StrategySettings & { maxAttempts: number; retryBaseMs: number };
+  clock: () => Date;
+  logger: Logger;
+  postWebhook: (body: unknown) => Promise<number>;
+  /** Called when a job reaches a terminal state (metrics, logs). */
+  onFinished?: (job: ReplacementJob) => void;
+}
+
+const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'RequestThrottled']);
+
+/** AWS's own retry hints, throttling, 5xx, network failures and our RetryableError are worth another try. */
+export function isRetryable(error: unknown): boolean {
+  const e = error as {
+    retryable?: boolean;
+    $retryable?: unknown;
+    $fault?: string;
+    name?: string;
+    code?: string;
+  };
+  if (e?.retryable === true || e?.$retryable !== undefined || e?.$fault === 'server') return true;
+  if (
+    THROTTLING.has(e?.name ?? '') ||
+    e?.name === 'TimeoutError' ||
+    e?.name === 'InsufficientInstanceCapacity'
+  )
+    return true;
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e?.code ?? '');
+}
+
+/**
+ * One step per call. The current step is always saved before it runs, and a step checks the world
+ * before it acts, so a crash at any point re-runs the same step safely: no second launch (ClientToken
+ * and job tag), no second termination (the instance is already leaving).
+ */
+export async function advanceJob(jobId: string, deps: JobRunnerDeps): Promise<ReplacementJob | null> {
+  let job = deps.jobs.get(jobId);
+  if (job === null || job.state !== 'running') return job;
+  const now = deps.clock();
+  if (job.nextAttemptAt !== null && Date.parse(job.nextAttemptAt) > now.getTime()) return job;
+  const strategy: Strategy = STRATEGIES[job.strategy];
+  const log = deps.logger.child({ jobId: job.jobId, instanceId: job.instanceId, step: job.step });
+  const at = (): string => deps.clock().toISOString();
+
+  const ctx: StepContext = {
+    job,
+    fleet: deps.fleetFor(job),
+    now,
+    settings: deps.settings,
+    log,
+    manifest: deps.manifest,
+    audit: (action, detail) => {
+      job = deps.jobs.save(job!.jobId, {}, at(), {
+        actor: SYSTEM_ACTOR,
+        action,
+        detail: { step: job!.step, ...detail },
+      });
+      ctx.job = job;
+    },
+    saveData: (patch) => {
+      job = deps.jobs.save(job!.jobId, { data: { ...job!.data, ...patch } }, at());
+      ctx.job = job;
+    },
+    postWebhook: deps.postWebhook,
+  };
+
+  let outcome: StepOutcome;
+  try {
+    outcome = await strategy.run(job.step ?? strategy.firstStep(deps.settings), ctx);
+  } catch (error) {
+    const attempts = job.attempts + 1;
+    const message = `${(error as { name?: string }).name ?? 'Error'}: ${errorMessage(error)}`;
+    if (isRetryable(error) && !shouldGiveUp(attempts, deps.settings.maxAttempts)) {
+      const delay = retryDelayMs(attempts, {
+        baseMs: deps.settings.retryBaseMs,
+        maxMs: deps.settings.retryBaseMs * 16,
+      });
+      log.warn({ err: message, attempts, retryInMs: delay }, 'replacement step failed; will retry');
+      return deps.jobs.save(
+        job.jobId,
+        { attempts, error: message, nextAttemptAt: new Date(now.getTime() + delay).toISOString() },
+        at(),
+        { actor: SYSTEM_ACTOR, action: 'job.retry', detail: { step: job.step, attempts, error: message } },
+      );
+    }
+    outcome = {
+      kind: 'fail',
+      error: `${job.step ?? 'step'} failed after ${attempts} attempt(s): ${message}`,
+    };
+  }
+  return finish(job, outcome, strategy, ctx, deps, log);
+}
+
+async function finish(
+  job: ReplacementJob,
+  outcome: StepOutcome,
+  strategy: Strategy,
+  ctx: StepContext,
+  deps: JobRunnerDeps,
+  log: Logger,
+): Promise<ReplacementJob> {
+  const at = deps.clock().toISOString();
+  const current = ctx.job;
+  const save = (patch: JobPatch, action?: string, detail?: Record<string, unknown>): ReplacementJob =>
+    deps.jobs.save(job.jobId, patch, at, action ? { actor: SYSTEM_ACTOR, action, detail } : undefined);
+  switch (outcome.kind) {
+    case 'next':
+      log.info({ next: outcome.step }, 'replacement step done');
+      return save(
+        {
+          ...outcome.patch,
+          step: outcome.step,
+          attempts: 0,
+          nextAttemptAt: null,
+          stepStartedAt: at,
+          error: null,
+        },
+        'job.step',
+        { from: current.step, to: outcome.step },
+      );
+    case 'wait':
+      return save({
+        ...{},
+        nextAttemptAt: new Date(ctx.now.getTime() + outcome.ms).toISOString(),
+        error: null,
+      });
+    case 'done': {
+      log.info({ newInstanceId: current.newInstanceId }, 'replacement succeeded');
+      const done = save(
+        { ...outcome.patch, state: 'succeeded', step: null, finishedAt: at, error: null },
+        'job.succeeded',
+      );
+      deps.onFinished?.(done);
+      return done;
+    }
+    case 'cancel': {
+      log.info({ reason: outcome.reason }, 'replacement cancelled');
+      const cancelled = save({ state: 'cancelled', finishedAt: at, error: outcome.reason }, 'job.cancelled', {
+        reason: outcome.reason,
+      });
+      deps.onFinished?.(cancelled);
+      return cancelled;
+    }
+    case 'fail': {
+      let error = outcome.error;
+      try {
+        await strategy.rollback(ctx);
+      } catch (rollbackError) {
+        error += `; rollback failed: ${errorMessage(rollbackError)}`;
+      }
+      log.error({ err: error }, 'replacement failed; the old instance was left in place');
+      const failed = save({ state: 'failed', finishedAt: deps.clock().toISOString(), error }, 'job.failed', {
+        error,
+      });
+      deps.onFinished?.(failed);
+      return failed;
+    }
+  }
+}

@@ -1,0 +1,134 @@
+// Persistence ports for replacement: durable jobs, the append-only audit log, and the pause switch.
+import type { Change, Severity } from '../../domain/types.js';
+
+export type JobState =
+  'planned' | 'awaiting-approval' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const OPEN_JOB_STATES: readonly JobState[] = ['planned', 'awaiting-approval', 'queued', 'running'];
+export const TERMINAL_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+
+export type JobStrategy = 'asg' | 'launch-then-terminate' | 'webhook';
+
+/** Why a job exists: the due findings of the drifted instance. */
+export interface JobReason {
+  rule: string;
+  severity: Severity;
+  path: string;
+  change: Change;
+}
+
+export interface ReplacementJob {
+  jobId: string;
+  instanceId: string;
+  account: string | null;
+  region: string;
+  group: string | null;
+  asgName: string | null;
+  imageId: string;
+  targetImageId: string | null;
+  strategy: JobStrategy;
+  state: JobState;
+  /** The step a running job performs next; saved before it is taken. */
+  step: string | null;
+  attempts: number;
+  nextAttemptAt: string | null;
+  stepStartedAt: string | null;
+  reason: JobReason[];
+  data: Record<string, unknown>;
+  newInstanceId: string | null;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  cancelRequested: boolean;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export type NewJob = Pick<
+  ReplacementJob,
+  | 'jobId'
+  | 'instanceId'
+  | 'account'
+  | 'region'
+  | 'group'
+  | 'asgName'
+  | 'imageId'
+  | 'targetImageId'
+  | 'strategy'
+  | 'reason'
+> & { state: 'planned' | 'awaiting-approval' | 'running'; step: string | null };
+
+export type JobPatch = Partial<
+  Pick<
+    ReplacementJob,
+    | 'state'
+    | 'step'
+    | 'attempts'
+    | 'nextAttemptAt'
+    | 'stepStartedAt'
+    | 'data'
+    | 'newInstanceId'
+    | 'approvedBy'
+    | 'approvedAt'
+    | 'cancelRequested'
+    | 'error'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'targetImageId'
+  >
+>;
+
+export interface AuditEntryInput {
+  actor: string;
+  action: string;
+  jobId?: string | null;
+  instanceId?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditEntry extends Required<Omit<AuditEntryInput, 'detail'>> {
+  id: number;
+  at: string;
+  detail: Record<string, unknown>;
+}
+
+export interface JobQuery {
+  states?: readonly JobState[];
+  instanceId?: string;
+  limit?: number;
+}
+
+export interface JobRepository {
+  /** Creates a job and audits it in one transaction; null when the instance already has an open job. */
+  create(job: NewJob, at: string, audit: AuditEntryInput): ReplacementJob | null;
+  get(jobId: string): ReplacementJob | null;
+  /** Newest first. */
+  list(query?: JobQuery): ReplacementJob[];
+  /** Saves a transition and its audit entry atomically; returns the saved job. */
+  save(jobId: string, patch: JobPatch, at: string, audit?: AuditEntryInput): ReplacementJob;
+  countStartedSince(at: string): number;
+  countFinished(): { strategy: JobStrategy; outcome: 'succeeded' | 'failed' | 'cancelled'; count: number }[];
+}
+
+export interface AuditLog {
+  append(entry: AuditEntryInput, at: string): void;
+  /** Oldest first. */
+  list(query?: { jobId?: string; instanceId?: string; limit?: number; afterId?: number }): AuditEntry[];
+}
+
+export interface RemediationSwitch {
+  paused: boolean;
+  reason: string | null;
+  detail: string | null;
+  pausedAt: string | null;
+  pausedBy: string | null;
+}
+
+export interface RemediationStateRepository {
+  get(): RemediationSwitch;
+  /** Returns false when already paused (the first reason is kept). Audited. */
+  pause(reason: string, detail: string, by: string, at: string): boolean;
+  /** Returns false when not paused. Audited. */
+  resume(by: string, at: string): boolean;
+}

@@ -1,0 +1,114 @@
+// `driftwarden replacements list|approve|cancel` and `remediation pause|resume|status`, on the database.
+import type { Command } from 'commander';
+import {
+  approveJob,
+  cancelJob,
+  pauseRemediation,
+  resumeRemediation,
+} from '../../app/remediation/job-commands.js';
+import type { JobState } from '../../app/remediation/ports.js';
+import { openStore, type Store } from '../../store/index.js';
+import { CliExit, loadCliConfig, printJson, type GlobalOptions } from '../context.js';
+import { renderTable } from '../render.js';
+
+const CLI_ACTOR = `cli:${process.env.USER ?? 'unknown'}`;
+
+function withStore<T>(command: Command, fn: (store: Store, mode: string) => T): T {
+  const config = loadCliConfig(command.optsWithGlobals<GlobalOptions>());
+  const store = openStore(config.database.path, { now: () => new Date() });
+  try {
+    return fn(store, config.remediation.mode);
+  } finally {
+    store.close();
+  }
+}
+
+export function registerReplacementCommands(program: Command): void {
+  const replacements = program.command('replacements').description('the replacement job queue and history');
+
+  replacements
+    .command('list')
+    .description('list replacement jobs, newest first')
+    .option(
+      '--state <state>',
+      'only jobs in this state (planned, awaiting-approval, queued, running, succeeded, failed, cancelled)',
+    )
+    .option('--json', 'print as JSON')
+    .action((options: { state?: JobState; json?: boolean }, command: Command) => {
+      const items = withStore(command, (store) =>
+        store.jobs.list({ states: options.state ? [options.state] : undefined }),
+      );
+      if (options.json) return printJson({ items });
+      process.stdout.write(
+        renderTable(
+          ['JOB', 'INSTANCE', 'STATE', 'STEP', 'STRATEGY', 'GROUP', 'RULES', 'CREATED'],
+          items.map((j) => [
+            j.jobId,
+            j.instanceId,
+            j.state,
+            j.step ?? '-',
+            j.strategy,
+            j.group ?? '-',
+            j.reason.map((r) => r.rule).join(','),
+            j.createdAt,
+          ]),
+        ),
+      );
+    });
+
+  replacements
+    .command('approve')
+    .description('approve a job awaiting approval (it starts when budgets allow)')
+    .argument('<jobId>')
+    .action((jobId: string, _options: object, command: Command) => {
+      const job = withStore(command, (store) => approveJob(store.jobs, jobId, CLI_ACTOR, new Date()));
+      process.stdout.write(`approved ${job.jobId} (${job.instanceId}); state ${job.state}\n`);
+    });
+
+  replacements
+    .command('cancel')
+    .description('cancel a job that has not started replacing yet')
+    .argument('<jobId>')
+    .option('--reason <text>', 'why (recorded in the audit log)', 'cancelled from the CLI')
+    .action((jobId: string, options: { reason: string }, command: Command) => {
+      const job = withStore(command, (store) =>
+        cancelJob(store.jobs, jobId, CLI_ACTOR, options.reason, new Date()),
+      );
+      process.stdout.write(`cancelled ${job.jobId} (${job.instanceId})\n`);
+    });
+
+  const remediation = program
+    .command('remediation')
+    .description('pause or resume replacing drifted instances');
+  remediation
+    .command('status')
+    .description('mode, pause state and reason')
+    .option('--json', 'print as JSON')
+    .action((options: { json?: boolean }, command: Command) => {
+      const state = withStore(command, (store, mode) => ({ mode, ...store.remediation.get() }));
+      if (options.json) return printJson(state);
+      process.stdout.write(
+        `mode ${state.mode}; ${state.paused ? `paused (${state.reason}: ${state.detail ?? ''}) since ${state.pausedAt} by ${state.pausedBy}` : 'not paused'}\n`,
+      );
+    });
+  remediation
+    .command('pause')
+    .description('stop starting replacements (running ones finish)')
+    .requiredOption('--reason <text>', 'why (recorded)')
+    .action((options: { reason: string }, command: Command) => {
+      const changed = withStore(command, (store) =>
+        pauseRemediation(store.remediation, CLI_ACTOR, options.reason, new Date()),
+      );
+      process.stdout.write(changed ? 'remediation paused\n' : 'remediation was already paused\n');
+    });
+  remediation
+    .command('resume')
+    .description('resume starting replacements (also after a drift storm)')
+    .action((_options: object, command: Command) => {
+      const changed = withStore(command, (store) =>
+        resumeRemediation(store.remediation, CLI_ACTOR, new Date()),
+      );
+      process.stdout.write(changed ? 'remediation resumed\n' : 'remediation was not paused\n');
+      if (!changed) throw new CliExit(0);
+    });
+}

@@ -1,0 +1,51 @@
+// Auto Scaling calls a replacement makes: read a group, surge its capacity, terminate a member.
+import {
+  DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+  UpdateAutoScalingGroupCommand,
+  type AutoScalingClient,
+} from '@aws-sdk/client-auto-scaling';
+import type { AsgPort, GroupFacts } from '../app/remediation/fleet-port.js';
+
+export class AsgActions implements AsgPort {
+  constructor(private readonly client: AutoScalingClient) {}
+
+  async describe(name: string): Promise<GroupFacts | null> {
+    const out = await this.client.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
+    );
+    const group = out.AutoScalingGroups?.[0];
+    if (!group) return null;
+    return {
+      name,
+      min: group.MinSize ?? 0,
+      max: group.MaxSize ?? 0,
+      desired: group.DesiredCapacity ?? 0,
+      members: (group.Instances ?? []).map((i) => ({
+        instanceId: i.InstanceId ?? '',
+        lifecycle: i.LifecycleState ?? 'unknown',
+        healthy: i.HealthStatus === 'Healthy',
+      })),
+    };
+  }
+
+  async setDesired(name: string, desired: number): Promise<void> {
+    await this.client.send(
+      new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: desired }),
+    );
+  }
+
+  async setMaxSize(name: string, max: number): Promise<void> {
+    await this.client.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MaxSize: max }));
+  }
+
+  async terminateInGroup(instanceId: string, decrementDesired: boolean): Promise<void> {
+    await this.client.send(
+      new TerminateInstanceInAutoScalingGroupCommand({
+        InstanceId: instanceId,
+        ShouldDecrementDesiredCapacity: decrementDesired,
+      }),
+    );
+  }
+}

@@ -1,0 +1,113 @@
+// /api/v1 replacement surfaces: the job queue and history, approve/cancel, pause/resume, the audit log.
+import { Router, json, type RequestHandler } from 'express';
+import { z } from 'zod';
+import {
+  approveJob,
+  cancelJob,
+  pauseRemediation,
+  resumeRemediation,
+} from '../app/remediation/job-commands.js';
+import type {
+  AuditLog,
+  JobRepository,
+  JobState,
+  RemediationStateRepository,
+} from '../app/remediation/ports.js';
+import type { Scope } from './auth.js';
+import { HttpProblem } from './problem.js';
+import { validateInput } from './validate-input.js';
+
+export interface RemediationRoutesOptions {
+  jobs: JobRepository;
+  audit: AuditLog;
+  remediation: RemediationStateRepository;
+  mode: string;
+  requireScope(scope: Scope): RequestHandler;
+  bodyLimit: string | number;
+  clock: () => Date;
+}
+
+const JOB_STATES = [
+  'planned',
+  'awaiting-approval',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const;
+
+const listQuery = z.strictObject({
+  state: z.enum(JOB_STATES).optional(),
+  instanceId: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+const auditQuery = z.strictObject({
+  jobId: z.string().optional(),
+  instanceId: z.string().optional(),
+  afterId: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+const reasonBody = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() }).default({});
+
+export function createRemediationRoutes(options: RemediationRoutesOptions): Router {
+  const router = Router();
+  const body = json({ limit: options.bodyLimit, strict: false });
+  const { jobs, audit, remediation } = options;
+  const actor = (locals: Record<string, unknown>): string =>
+    typeof locals.principal === 'string' ? locals.principal : 'api';
+
+  router.get('/replacements', (req, res) => {
+    const q = validateInput(listQuery, req.query, 'query');
+    const states: JobState[] | undefined = q.state ? [q.state] : undefined;
+    res.json({ items: jobs.list({ states, instanceId: q.instanceId, limit: q.limit }) });
+  });
+
+  router.get('/replacements/:id', (req, res) => {
+    const job = jobs.get(String(req.params.id));
+    if (!job) throw new HttpProblem(404, 'Not found', `No replacement job ${String(req.params.id)}.`);
+    res.json({ ...job, audit: audit.list({ jobId: job.jobId }) });
+  });
+
+  router.post('/replacements/:id/approve', options.requireScope('admin'), (req, res) => {
+    res.json(approveJob(jobs, String(req.params.id), actor(res.locals), options.clock()));
+  });
+
+  router.post('/replacements/:id/cancel', options.requireScope('admin'), body, (req, res) => {
+    const { reason } = validateInput(reasonBody, req.body ?? {}, 'body');
+    res.json(
+      cancelJob(jobs, String(req.params.id), actor(res.locals), reason ?? 'no reason given', options.clock()),
+    );
+  });
+
+  router.get('/remediation', (_req, res) => {
+    res.json({
+      mode: options.mode,
+      ...remediation.get(),
+      inFlight: jobs.list({ states: ['running'], limit: 1000 }).length,
+    });
+  });
+
+  router.post('/remediation/pause', options.requireScope('admin'), body, (req, res) => {
+    const { reason } = validateInput(reasonBody, req.body ?? {}, 'body');
+    const changed = pauseRemediation(
+      remediation,
+      actor(res.locals),
+      reason ?? 'paused by an operator',
+      options.clock(),
+    );
+    res.status(changed ? 200 : 409).json({ changed, ...remediation.get() });
+  });
+
+  router.post('/remediation/resume', options.requireScope('admin'), (_req, res) => {
+    const changed = resumeRemediation(remediation, actor(res.locals), options.clock());
+    res.status(changed ? 200 : 409).json({ changed, ...remediation.get() });
+  });
+
+  router.get('/audit', (req, res) => {
+    const q = validateInput(auditQuery, req.query, 'query');
+    res.json({ items: audit.list(q) });
+  });
+
+  return router;
+}

@@ -1,0 +1,283 @@
+// Replacement jobs, the audit log and the pause switch in SQLite; each transition is saved with its audit entry.
+import type {
+  AuditEntry,
+  AuditEntryInput,
+  AuditLog,
+  JobPatch,
+  JobRepository,
+  JobState,
+  JobStrategy,
+  NewJob,
+  RemediationStateRepository,
+  RemediationSwitch,
+  ReplacementJob,
+} from '../app/remediation/ports.js';
+import { NotFoundError } from '../domain/errors.js';
+import type { Database } from './database.js';
+
+interface JobRow {
+  job_id: string;
+  instance_id: string;
+  account: string | null;
+  region: string;
+  grp: string | null;
+  asg_name: string | null;
+  image_id: string;
+  target_image_id: string | null;
+  strategy: JobStrategy;
+  state: JobState;
+  step: string | null;
+  attempts: number;
+  next_attempt_at: string | null;
+  step_started_at: string | null;
+  reason: string;
+  data: string;
+  new_instance_id: string | null;
+  approved_by: string | null;
+  approved_at: string | null;
+  cancel_requested: number;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+const COLUMNS: Record<keyof JobPatch, string> = {
+  state: 'state',
+  step: 'step',
+  attempts: 'attempts',
+  nextAttemptAt: 'next_attempt_at',
+  stepStartedAt: 'step_started_at',
+  data: 'data',
+  newInstanceId: 'new_instance_id',
+  approvedBy: 'approved_by',
+  approvedAt: 'approved_at',
+  cancelRequested: 'cancel_requested',
+  error: 'error',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+  targetImageId: 'target_image_id',
+};
+
+function toJob(row: JobRow): ReplacementJob {
+  return {
+    jobId: row.job_id,
+    instanceId: row.instance_id,
+    account: row.account,
+    region: row.region,
+    group: row.grp,
+    asgName: row.asg_name,
+    imageId: row.image_id,
+    targetImageId: row.target_image_id,
+    strategy: row.strategy,
+    state: row.state,
+    step: row.step,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    stepStartedAt: row.step_started_at,
+    reason: JSON.parse(row.reason) as ReplacementJob['reason'],
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    newInstanceId: row.new_instance_id,
+    approvedBy: row.approved_by,
+    approvedAt: row.approved_at,
+    cancelRequested: row.cancel_requested === 1,
+    error: row.error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function toDbValue(key: keyof JobPatch, value: unknown): unknown {
+  if (key === 'data') return JSON.stringify(value);
+  if (key === 'cancelRequested') return value ? 1 : 0;
+  return value;
+}
+
+export function createAuditLog(db: Database): AuditLog {
+  const insert = db.prepare(
+    'INSERT INTO audit_log (at, actor, action, job_id, instance_id, detail) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  return {
+    append(entry: AuditEntryInput, at: string) {
+      insert.run(
+        at,
+        entry.actor,
+        entry.action,
+        entry.jobId ?? null,
+        entry.instanceId ?? null,
+        JSON.stringify(entry.detail ?? {}),
+      );
+    },
+    list(query = {}) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: query.limit ?? 500 };
+      if (query.jobId !== undefined) {
+        where.push('job_id = @jobId');
+        params.jobId = query.jobId;
+      }
+      if (query.instanceId !== undefined) {
+        where.push('instance_id = @instanceId');
+        params.instanceId = query.instanceId;
+      }
+      if (query.afterId !== undefined) {
+        where.push('id > @afterId');
+        params.afterId = query.afterId;
+      }
+      const rows = db
+        .prepare<
+          Record<string, unknown>,
+          {
+            id: number;
+            at: string;
+            actor: string;
+            action: string;
+            job_id: string | null;
+            instance_id: string | null;
+            detail: string;
+          }
+        >(
+          `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT @limit`,
+        )
+        .all(params);
+      return rows.map((r): AuditEntry => ({
+        id: r.id,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        jobId: r.job_id,
+        instanceId: r.instance_id,
+        detail: JSON.parse(r.detail) as Record<string, unknown>,
+      }));
+    },
+  };
+}
+
+export function createJobRepository(db: Database, audit: AuditLog): JobRepository {
+  const insert = db.prepare(
+    `INSERT INTO replacement_jobs (job_id, instance_id, account, region, grp, asg_name, image_id, target_image_id,
+       strategy, state, step, reason, created_at, updated_at, started_at, step_started_at)
+     VALUES (@jobId, @instanceId, @account, @region, @group, @asgName, @imageId, @targetImageId,
+       @strategy, @state, @step, @reason, @at, @at, @startedAt, @startedAt)
+     ON CONFLICT DO NOTHING`,
+  );
+  const byId = db.prepare<[string], JobRow>('SELECT * FROM replacement_jobs WHERE job_id = ?');
+  const startedSince = db.prepare<[string], { n: number }>(
+    'SELECT count(*) AS n FROM replacement_jobs WHERE started_at IS NOT NULL AND started_at >= ?',
+  );
+  const finished = db.prepare<
+    [],
+    { strategy: JobStrategy; state: 'succeeded' | 'failed' | 'cancelled'; n: number }
+  >(
+    `SELECT strategy, state, count(*) AS n FROM replacement_jobs
+     WHERE state IN ('succeeded', 'failed', 'cancelled') GROUP BY strategy, state ORDER BY strategy, state`,
+  );
+
+  const get = (jobId: string): ReplacementJob | null => {
+    const row = byId.get(jobId);
+    return row ? toJob(row) : null;
+  };
+
+  const create = db.transaction((job: NewJob, at: string, entry: AuditEntryInput): ReplacementJob | null => {
+    const result = insert.run({
+      ...job,
+      reason: JSON.stringify(job.reason),
+      at,
+      startedAt: job.state === 'running' ? at : null,
+    });
+    if (result.changes === 0) return null;
+    audit.append({ ...entry, jobId: job.jobId, instanceId: job.instanceId }, at);
+    return get(job.jobId);
+  });
+
+  const save = db.transaction(
+    (jobId: string, patch: JobPatch, at: string, entry?: AuditEntryInput): ReplacementJob => {
+      const keys = (Object.keys(patch) as (keyof JobPatch)[]).filter((k) => patch[k] !== undefined);
+      const sets = keys.map((k) => `${COLUMNS[k]} = @${k}`);
+      const params: Record<string, unknown> = { jobId, at };
+      for (const k of keys) params[k] = toDbValue(k, patch[k]);
+      const result = db
+        .prepare(
+          `UPDATE replacement_jobs SET ${[...sets, 'updated_at = @at'].join(', ')} WHERE job_id = @jobId`,
+        )
+        .run(params);
+      if (result.changes === 0) throw new NotFoundError(`no replacement job ${jobId}`);
+      const saved = get(jobId) as ReplacementJob;
+      if (entry) audit.append({ ...entry, jobId, instanceId: saved.instanceId }, at);
+      return saved;
+    },
+  );
+
+  return {
+    create: (job, at, entry) => create(job, at, entry),
+    get,
+    list(query = {}) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: query.limit ?? 500 };
+      if (query.states?.length) {
+        where.push(`state IN (${query.states.map((_, i) => `@s${i}`).join(', ')})`);
+        query.states.forEach((s, i) => (params[`s${i}`] = s));
+      }
+      if (query.instanceId !== undefined) {
+        where.push('instance_id = @instanceId');
+        params.instanceId = query.instanceId;
+      }
+      return db
+        .prepare<Record<string, unknown>, JobRow>(
+          `SELECT * FROM replacement_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+           ORDER BY created_at DESC, job_id LIMIT @limit`,
+        )
+        .all(params)
+        .map(toJob);
+    },
+    save: (jobId, patch, at, entry) => save(jobId, patch, at, entry),
+    countStartedSince: (at) => startedSince.get(at)?.n ?? 0,
+    countFinished: () => finished.all().map((r) => ({ strategy: r.strategy, outcome: r.state, count: r.n })),
+  };
+}
+
+export function createRemediationStateRepository(db: Database, audit: AuditLog): RemediationStateRepository {
+  const read = db.prepare<
+    [],
+    {
+      paused: number;
+      reason: string | null;
+      detail: string | null;
+      paused_at: string | null;
+      paused_by: string | null;
+    }
+  >('SELECT paused, reason, detail, paused_at, paused_by FROM remediation_state WHERE id = 1');
+  const get = (): RemediationSwitch => {
+    const row = read.get();
+    return {
+      paused: row?.paused === 1,
+      reason: row?.reason ?? null,
+      detail: row?.detail ?? null,
+      pausedAt: row?.paused_at ?? null,
+      pausedBy: row?.paused_by ?? null,
+    };
+  };
+  const pause = db.transaction((reason: string, detail: string, by: string, at: string): boolean => {
+    const changed = db
+      .prepare(
+        `UPDATE remediation_state SET paused = 1, reason = ?, detail = ?, paused_at = ?, paused_by = ? WHERE id = 1 AND paused = 0`,
+      )
+      .run(reason, detail, at, by).changes;
+    if (changed) audit.append({ actor: by, action: 'remediation.paused', detail: { reason, detail } }, at);
+    return changed > 0;
+  });
+  const resume = db.transaction((by: string, at: string): boolean => {
+    const before = get();
+    const changed = db
+      .prepare(
+        `UPDATE remediation_state SET paused = 0, reason = NULL, detail = NULL, paused_at = NULL, paused_by = NULL WHERE id = 1 AND paused = 1`,
+      )
+      .run().changes;
+    if (changed)
+      audit.append({ actor: by, action: 'remediation.resumed', detail: { wasPausedFor: before.reason } }, at);
+    return changed > 0;
+  });
+  return { get, pause: (r, d, b, a) => pause(r, d, b, a), resume: (b, a) => resume(b, a) };
+}
