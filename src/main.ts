@@ -290,7 +290,7 @@ export function createRemediationController(runtime: Runtime, logger: Logger): R
     manifest: (imageId) => store.manifests.get(imageId)?.manifest ?? null,
     fleetFor: (job) => ({
       ec2: new Ec2Actions(clients.ec2(job)),
-      asg: new AsgActions(clients.autoScaling(job)),
+      asg: new AsgActions(clients.autoScaling(job), clients.ec2(job)),
     }),
     postWebhook: (body) => postWebhook(settings.webhook, body),
     settings: {

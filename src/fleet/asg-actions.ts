@@ -6,10 +6,29 @@ import {
   UpdateAutoScalingGroupCommand,
   type AutoScalingClient,
 } from '@aws-sdk/client-auto-scaling';
+import { DescribeLaunchTemplateVersionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { AsgPort, GroupFacts } from '../app/remediation/fleet-port.js';
 
 export class AsgActions implements AsgPort {
-  constructor(private readonly client: AutoScalingClient) {}
+  constructor(
+    private readonly client: AutoScalingClient,
+    private readonly ec2: EC2Client,
+  ) {}
+
+  async launchTemplateImage(name: string): Promise<string | null> {
+    const out = await this.client.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
+    );
+    const template = out.AutoScalingGroups?.[0]?.LaunchTemplate;
+    if (!template?.LaunchTemplateId) return null;
+    const versions = await this.ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateId: template.LaunchTemplateId,
+        Versions: [template.Version ?? '$Default'],
+      }),
+    );
+    return versions.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.ImageId ?? null;
+  }
 
   async describe(name: string): Promise<GroupFacts | null> {
     const out = await this.client.send(

@@ -32,6 +32,8 @@ async function surge(ctx: StepContext): Promise<StepOutcome> {
     if (isLeaving(g.members.find((m) => m.instanceId === ctx.job.instanceId))) {
       return { kind: 'cancel', reason: 'the instance is already leaving its group; nothing to replace' };
     }
+    const stale = await launchesReplacedImage(ctx, g.name);
+    if (stale) return { kind: 'fail', error: stale };
     // Intent first: after a crash, the saved target tells whether the calls below already happened.
     data = {
       surgeTo: g.desired + 1,
@@ -61,9 +63,31 @@ async function waitSurge(ctx: StepContext): Promise<StepOutcome> {
   return waitOrTimeOut(ctx, `group ${g.name}: ${serving} of ${target} in service after the surge`);
 }
 
+/**
+ * A group replaces members from its launch template. If that still launches the revoked or superseded
+ * image being replaced, every replacement would be drifted again: refuse, and say what to fix.
+ */
+async function launchesReplacedImage(ctx: StepContext, groupName: string): Promise<string | null> {
+  const imageLevel = ctx.job.reason.some(
+    (r) => r.change === 'revoked-image' || r.change === 'superseded-image',
+  );
+  if (!imageLevel) return null;
+  const launches = await ctx.fleet.asg.launchTemplateImage(groupName);
+  if (launches !== ctx.job.imageId) return null;
+  return (
+    `group ${groupName} still launches ${launches} from its launch template; ` +
+    'point the launch template at the new image, then the replacement can run'
+  );
+}
+
 async function terminateMember(ctx: StepContext, decrement: boolean): Promise<StepOutcome> {
   const g = await group(ctx);
-  if (!isLeaving(g.members.find((m) => m.instanceId === ctx.job.instanceId))) {
+  const member = g.members.find((m) => m.instanceId === ctx.job.instanceId);
+  if (!isLeaving(member) && ctx.job.step === TERMINATE_IN_PLACE) {
+    const stale = await launchesReplacedImage(ctx, g.name);
+    if (stale) return { kind: 'fail', error: stale };
+  }
+  if (!isLeaving(member)) {
     ctx.audit('aws.TerminateInstanceInAutoScalingGroup', {
       instanceId: ctx.job.instanceId,
       group: g.name,

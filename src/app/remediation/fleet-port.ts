@@ -57,6 +57,8 @@ export interface AsgPort {
   describe(name: string): Promise<GroupFacts | null>;
   setDesired(name: string, desired: number): Promise<void>;
   setMaxSize(name: string, max: number): Promise<void>;
+  /** The image the group's launch template launches, or null when it cannot be told. */
+  launchTemplateImage(name: string): Promise<string | null>;
   terminateInGroup(instanceId: string, decrementDesired: boolean): Promise<void>;
 }
 

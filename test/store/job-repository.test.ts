@@ -1,0 +1,116 @@
+// Replacement jobs in SQLite: one open job per instance, transitions audited, the audit log append-only.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NewJob } from '../../src/app/remediation/ports.js';
+import { openStore, type Store } from '../../src/store/index.js';
+
+let dir: string;
+let store: Store;
+const AT = '2026-11-26T10:00:00.000Z';
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dw-jobs-'));
+  store = openStore(join(dir, 'dw.db'), { now: () => new Date(AT) });
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function newJob(jobId: string, instanceId = 'i-0000000000000001'): NewJob {
+  return {
+    jobId,
+    instanceId,
+    account: null,
+    region: 'us-east-1',
+    group: 'web',
+    asgName: null,
+    imageId: 'ami-00000001',
+    targetImageId: 'ami-00000001',
+    strategy: 'launch-then-terminate',
+    state: 'running',
+    step: 'launch',
+    reason: [
+      {
+        rule: 'imds-downgrade',
+        severity: 'critical',
+        path: 'launch.metadataOptions.httpTokens',
+        change: 'changed',
+      },
+    ],
+  };
+}
+
+describe('the job repository', () => {
+  it('keeps at most one open job per instance, and allows a new one after the first ends', () => {
+    expect(
+      store.jobs.create(newJob('job-1'), AT, { actor: 'driftwarden', action: 'job.started' }),
+    ).not.toBeNull();
+    expect(
+      store.jobs.create(newJob('job-2'), AT, { actor: 'driftwarden', action: 'job.started' }),
+    ).toBeNull();
+    store.jobs.save('job-1', { state: 'succeeded', finishedAt: AT }, AT, {
+      actor: 'driftwarden',
+      action: 'job.succeeded',
+    });
+    expect(
+      store.jobs.create(newJob('job-3'), AT, { actor: 'driftwarden', action: 'job.started' })?.state,
+    ).toBe('running');
+    expect(
+      store.jobs
+        .list()
+        .map((j) => j.jobId)
+        .sort(),
+    ).toEqual(['job-1', 'job-3']);
+  });
+
+  it('saves a transition and its audit entry together, and survives reopening the file', () => {
+    store.jobs.create(newJob('job-1'), AT, { actor: 'driftwarden', action: 'job.started' });
+    store.jobs.save(
+      'job-1',
+      { step: 'wait-healthy', newInstanceId: 'i-0000000000000002', data: { x: 1 } },
+      AT,
+      {
+        actor: 'driftwarden',
+        action: 'job.step',
+        detail: { from: 'launch', to: 'wait-healthy' },
+      },
+    );
+    store.close();
+    store = openStore(join(dir, 'dw.db'), { now: () => new Date(AT) });
+    expect(store.jobs.get('job-1')).toMatchObject({
+      step: 'wait-healthy',
+      newInstanceId: 'i-0000000000000002',
+      data: { x: 1 },
+    });
+    expect(store.audit.list({ jobId: 'job-1' }).map((a) => a.action)).toEqual(['job.started', 'job.step']);
+    expect(store.jobs.countStartedSince('2026-11-26T09:00:00.000Z')).toBe(1);
+  });
+
+  it('refuses to rewrite or delete audit history', () => {
+    store.audit.append({ actor: 'cli:ops', action: 'remediation.paused', detail: { reason: 'manual' } }, AT);
+    expect(() => store.db.prepare("UPDATE audit_log SET actor = 'someone else'").run()).toThrow(
+      /append-only/,
+    );
+    expect(() => store.db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+    expect(store.audit.list()).toHaveLength(1);
+  });
+
+  it('pauses once (keeping the first reason) and resumes once, auditing both', () => {
+    expect(store.remediation.pause('drift-storm', '60% drifted', 'driftwarden', AT)).toBe(true);
+    expect(store.remediation.pause('manual', 'again', 'cli:ops', AT)).toBe(false);
+    expect(store.remediation.get()).toMatchObject({
+      paused: true,
+      reason: 'drift-storm',
+      pausedBy: 'driftwarden',
+    });
+    expect(store.remediation.resume('admin', AT)).toBe(true);
+    expect(store.remediation.resume('admin', AT)).toBe(false);
+    expect(store.audit.list().map((a) => [a.action, a.actor])).toEqual([
+      ['remediation.paused', 'driftwarden'],
+      ['remediation.resumed', 'admin'],
+    ]);
+  });
+});
