@@ -122,6 +122,7 @@ export function registerDemoCommand(program: Command): void {
           `  instances:  ${daemon.url}/api/v1/instances?status=drifted\n` +
           `  findings:   ${daemon.url}/api/v1/findings\n` +
           `  scans:      ${daemon.url}/api/v1/scans\n` +
+          `  replacements (dry-run plans): ${daemon.url}/api/v1/replacements\n` +
           `  health:     ${daemon.url}/healthz  ${daemon.url}/readyz\n` +
           `  simulator:  ${sim.url}/_sim/fleet\n` +
           `  write token (scope admin): ${token}\n` +
