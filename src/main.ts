@@ -155,14 +155,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     }
     return report;
   });
-  const remediationTimer =
-    config.remediation.mode === 'off'
-      ? null
-      : setInterval(() => {
-          remediation
-            .tick()
-            .catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'remediation tick failed'));
-        }, config.remediation.pollIntervalMs);
+  // Also in mode off: jobs already running (from before a mode change) finish instead of freezing.
+  const remediationTimer = setInterval(() => {
+    remediation
+      .tick()
+      .catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'remediation tick failed'));
+  }, config.remediation.pollIntervalMs);
 
   const readiness = (): ReadinessCheck[] => {
     const checks: ReadinessCheck[] = [];
@@ -241,7 +239,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       stopping ??= (async () => {
         logger.info('shutting down: finishing requests, aborting the running scan');
         if (task !== null) await task.destroy();
-        if (remediationTimer !== null) clearInterval(remediationTimer);
+        clearInterval(remediationTimer);
         await scans.stop();
         // A job step in progress finishes; its next step is saved, so the next start resumes there.
         await remediation.idle();

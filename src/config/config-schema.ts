@@ -24,9 +24,9 @@ const integer = (min: number, max: number, fallback: number) =>
 const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-const clockTime = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a UTC time HH:MM, e.g. 02:30' });
+const clockTime = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, {
+  error: 'expected a UTC time HH:MM, e.g. 02:30 (24:00 ends a day)',
+});
 const maintenanceWindowSchema = z.strictObject({
   days: z
     .array(z.enum(DAYS))
@@ -103,17 +103,21 @@ const targetSchema = z
     }
   });
 
-const tokenSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][\w.-]{0,63}$/, { error: 'expected a short name of [A-Za-z0-9_.-]' }),
-  token: z.string().superRefine((token, ctx) => {
-    if (token.startsWith(ENV_TOKEN_PREFIX)) {
-      if (!ENV_NAME.test(token.slice(ENV_TOKEN_PREFIX.length))) {
+/** A secret given literally (at least 16 characters) or as `env:NAME`. */
+const secretSchema = (what: string) =>
+  z.string().superRefine((value, ctx) => {
+    if (value.startsWith(ENV_TOKEN_PREFIX)) {
+      if (!ENV_NAME.test(value.slice(ENV_TOKEN_PREFIX.length))) {
         ctx.addIssue({ code: 'custom', message: 'expected env:NAME with an environment variable name' });
       }
-    } else if (token.length < MIN_TOKEN_LENGTH) {
-      ctx.addIssue({ code: 'custom', message: `token must be at least ${MIN_TOKEN_LENGTH} characters` });
+    } else if (value.length < MIN_TOKEN_LENGTH) {
+      ctx.addIssue({ code: 'custom', message: `${what} must be at least ${MIN_TOKEN_LENGTH} characters` });
     }
-  }),
+  });
+
+const tokenSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][\w.-]{0,63}$/, { error: 'expected a short name of [A-Za-z0-9_.-]' }),
+  token: secretSchema('token'),
   scopes: z.array(z.enum(TOKEN_SCOPES)).min(1, { error: `list at least one of ${TOKEN_SCOPES.join(', ')}` }),
 });
 
@@ -202,7 +206,7 @@ export const configFileSchema = z.strictObject({
       webhook: z
         .strictObject({
           url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
-          secret: nonEmpty,
+          secret: secretSchema('secret'),
           timeout: duration('10s'),
         })
         .nullable()

@@ -132,7 +132,7 @@ export interface Config {
     readonly retryBaseMs: number;
     /** Snapshot the old instance's volumes (tagged with the job id) before terminating it. Default false. */
     readonly preserveEvidence: boolean;
-    /** ASG replacements raise desired capacity by one first when the group's max allows. Default true. */
+    /** ASG replacements raise desired capacity by one first (MaxSize too while needed), so capacity never dips. Default true. */
     readonly asgSurge: boolean;
     /** UTC windows in which replacements may start; empty = any time. Default []. */
     readonly maintenanceWindows: readonly {

@@ -44,6 +44,13 @@ export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions
       });
   }
 
+  if (raw.remediation.strategy === 'webhook' && raw.remediation.webhook === null) {
+    issues.push({
+      path: ['remediation', 'webhook'],
+      message: 'strategy webhook needs remediation.webhook (url and secret)',
+    });
+  }
+
   const config: Config = {
     file: options.file,
     database: { path: resolvePath(options.baseDir, raw.database.path, [':memory:']) },

@@ -9,6 +9,11 @@ export function redactConfig(config: Config): Config {
     ...config,
     aws: { ...config.aws, endpoint: redactUrlPassword(config.aws.endpoint) },
     auth: { tokens: config.auth.tokens.map((t) => ({ ...t, token: REDACTED })) },
+    remediation: {
+      ...config.remediation,
+      webhook:
+        config.remediation.webhook === null ? null : { ...config.remediation.webhook, secret: REDACTED },
+    },
   };
   deepFreeze(redacted);
   return redacted;

@@ -69,12 +69,18 @@ export class Ec2Actions implements Ec2Port {
         InstanceType: (request.instanceType ?? undefined) as never,
         SubnetId: request.subnetId ?? undefined,
         SecurityGroupIds: request.securityGroupIds.length ? request.securityGroupIds : undefined,
-        IamInstanceProfile: request.iamInstanceProfileArn
-          ? { Arn: request.iamInstanceProfileArn }
-          : undefined,
-        MetadataOptions: request.httpTokens
-          ? { HttpTokens: request.httpTokens as 'required' | 'optional' }
-          : undefined,
+        IamInstanceProfile: request.iamInstanceProfileName
+          ? { Name: request.iamInstanceProfileName }
+          : request.iamInstanceProfileArn
+            ? { Arn: request.iamInstanceProfileArn }
+            : undefined,
+        MetadataOptions:
+          request.httpTokens || request.httpEndpoint
+            ? {
+                HttpTokens: (request.httpTokens ?? undefined) as 'required' | 'optional' | undefined,
+                HttpEndpoint: (request.httpEndpoint ?? undefined) as 'enabled' | 'disabled' | undefined,
+              }
+            : undefined,
         UserData: request.userData ?? undefined,
         MinCount: 1,
         MaxCount: 1,

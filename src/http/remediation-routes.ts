@@ -96,12 +96,15 @@ export function createRemediationRoutes(options: RemediationRoutesOptions): Rout
       reason ?? 'paused by an operator',
       options.clock(),
     );
-    res.status(changed ? 200 : 409).json({ changed, ...remediation.get() });
+    if (!changed)
+      throw new HttpProblem(409, 'Conflict', 'Remediation is already paused.', { ...remediation.get() });
+    res.json({ changed, ...remediation.get() });
   });
 
   router.post('/remediation/resume', options.requireScope('admin'), (_req, res) => {
     const changed = resumeRemediation(remediation, actor(res.locals), options.clock());
-    res.status(changed ? 200 : 409).json({ changed, ...remediation.get() });
+    if (!changed) throw new HttpProblem(409, 'Conflict', 'Remediation is not paused.');
+    res.json({ changed, ...remediation.get() });
   });
 
   router.get('/audit', (req, res) => {

@@ -12,7 +12,7 @@ import type {
   RemediationSwitch,
   ReplacementJob,
 } from '../app/remediation/ports.js';
-import { NotFoundError } from '../domain/errors.js';
+import { ConflictError, NotFoundError } from '../domain/errors.js';
 import type { Database } from './database.js';
 
 interface JobRow {
@@ -193,17 +193,30 @@ export function createJobRepository(db: Database, audit: AuditLog): JobRepositor
   });
 
   const save = db.transaction(
-    (jobId: string, patch: JobPatch, at: string, entry?: AuditEntryInput): ReplacementJob => {
+    (
+      jobId: string,
+      patch: JobPatch,
+      at: string,
+      entry?: AuditEntryInput,
+      expectedState?: JobState,
+    ): ReplacementJob => {
       const keys = (Object.keys(patch) as (keyof JobPatch)[]).filter((k) => patch[k] !== undefined);
       const sets = keys.map((k) => `${COLUMNS[k]} = @${k}`);
-      const params: Record<string, unknown> = { jobId, at };
+      const params: Record<string, unknown> = { jobId, at, expectedState: expectedState ?? null };
       for (const k of keys) params[k] = toDbValue(k, patch[k]);
       const result = db
         .prepare(
-          `UPDATE replacement_jobs SET ${[...sets, 'updated_at = @at'].join(', ')} WHERE job_id = @jobId`,
+          `UPDATE replacement_jobs SET ${[...sets, 'updated_at = @at'].join(', ')}
+           WHERE job_id = @jobId AND (@expectedState IS NULL OR state = @expectedState)`,
         )
         .run(params);
-      if (result.changes === 0) throw new NotFoundError(`no replacement job ${jobId}`);
+      if (result.changes === 0) {
+        const current = get(jobId);
+        if (current === null) throw new NotFoundError(`no replacement job ${jobId}`);
+        throw new ConflictError(
+          `job ${jobId} is now ${current.state} (expected ${expectedState ?? '?'}); nothing was changed`,
+        );
+      }
       const saved = get(jobId) as ReplacementJob;
       if (entry) audit.append({ ...entry, jobId, instanceId: saved.instanceId }, at);
       return saved;
@@ -232,7 +245,7 @@ export function createJobRepository(db: Database, audit: AuditLog): JobRepositor
         .all(params)
         .map(toJob);
     },
-    save: (jobId, patch, at, entry) => save(jobId, patch, at, entry),
+    save: (jobId, patch, at, entry, expectedState) => save(jobId, patch, at, entry, expectedState),
     countStartedSince: (at) => startedSince.get(at)?.n ?? 0,
     countFinished: () => finished.all().map((r) => ({ strategy: r.strategy, outcome: r.state, count: r.n })),
   };

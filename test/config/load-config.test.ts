@@ -388,4 +388,18 @@ describe('redactConfig', () => {
     expect(JSON.stringify(redacted)).not.toContain('pass@');
     expect(config.auth.tokens[0]?.token).toBe(TOKEN);
   });
+
+  it('requires remediation.webhook when the strategy is webhook, and a long enough literal secret', () => {
+    expect(() => loadConfig({ env: { DRIFTWARDEN_REMEDIATION_STRATEGY: 'webhook' } })).toThrow(
+      /remediation\.webhook: strategy webhook needs remediation\.webhook/,
+    );
+    expect(() =>
+      loadConfig({
+        env: {
+          DRIFTWARDEN_REMEDIATION_STRATEGY: 'webhook',
+          DRIFTWARDEN_REMEDIATION_WEBHOOK: '{url: "https://deployer.example/replace", secret: short}',
+        },
+      }),
+    ).toThrow(/remediation\.webhook\.secret: secret must be at least 16 characters/);
+  });
 });

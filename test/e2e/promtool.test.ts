@@ -15,9 +15,7 @@ afterAll(async () => {
 function promtool(): string {
   const found = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).stdout.trim();
   if (!found)
-    throw new Error(
-      'promtool not found: install the Debian package `prometheus` (see README, "End-to-end tests")',
-    );
+    throw new Error('promtool not found: install the Debian package `prometheus` (see README, "Tests")');
   return found;
 }
 

@@ -136,4 +136,21 @@ describe('launch-then-terminate', () => {
     );
     expect((await jobs(h)).filter((j) => j.state === 'running')).toEqual([]);
   });
+
+  it('refuses to clone user data that differs from the baked one, instead of launching a drifted replacement', async () => {
+    const image = h.sim.fleet.images.find((i) => i.region === 'us-east-1' && i.state === 'available')!;
+    const instance = await standalone(h.sim.fleet.newestImage('us-east-1', image.channel)!.imageId);
+    await h.scan();
+    const since = lastSeq(h);
+    await h.control.drift(instance.instanceId, {
+      httpTokens: 'optional',
+      userData: '#!/bin/sh\necho hand-edited',
+    });
+
+    const all = await scanUntilSettled(h, [instance.instanceId]);
+    const job = all.find((j) => j.instanceId === instance.instanceId && j.state === 'failed')!;
+    expect(job.error).toMatch(/user data differs from the baked one/);
+    expect(h.sim.requestLog().filter((r) => r.seq > since && r.action === 'RunInstances')).toEqual([]);
+    expect(h.sim.fleet.instance(instance.instanceId)?.state).toBe('running');
+  });
 });

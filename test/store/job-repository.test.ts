@@ -113,4 +113,32 @@ describe('the job repository', () => {
       ['remediation.resumed', 'admin'],
     ]);
   });
+
+  it('refuses a save whose expected state no longer holds, so a CLI and the daemon never overwrite each other', () => {
+    store.jobs.create({ ...newJob('job-1'), state: 'awaiting-approval', step: null }, AT, {
+      actor: 'driftwarden',
+      action: 'job.awaiting-approval',
+    });
+    store.jobs.save(
+      'job-1',
+      { state: 'queued' },
+      AT,
+      { actor: 'admin', action: 'job.approved' },
+      'awaiting-approval',
+    );
+    expect(() =>
+      store.jobs.save(
+        'job-1',
+        { state: 'cancelled' },
+        AT,
+        { actor: 'cli:ops', action: 'job.cancelled' },
+        'awaiting-approval',
+      ),
+    ).toThrow(/job job-1 is now queued/);
+    expect(store.jobs.get('job-1')?.state).toBe('queued');
+    expect(store.audit.list({ jobId: 'job-1' }).map((a) => a.action)).toEqual([
+      'job.awaiting-approval',
+      'job.approved',
+    ]);
+  });
 });

@@ -142,7 +142,12 @@ export const asgStrategy: Strategy = {
   async rollback(ctx) {
     // Only a surge can be undone: remove the instances it added (with decrement) and leave the old one alone.
     const data = ctx.job.data as SurgeData;
-    if (data.surgeTo === undefined || ![SURGE, WAIT_SURGE].includes(ctx.job.step ?? '')) return;
+    if (data.surgeTo === undefined) return;
+    if (![SURGE, WAIT_SURGE].includes(ctx.job.step ?? '')) {
+      // Past the surge the old member is already leaving; only a raised MaxSize is ours to undo.
+      await restoreMax(ctx, await group(ctx));
+      return;
+    }
     const g = await group(ctx);
     const before = new Set(data.membersBefore ?? []);
     const added = g.members.filter((m) => !before.has(m.instanceId) && !isLeaving(m));

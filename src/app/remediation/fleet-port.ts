@@ -20,7 +20,10 @@ export interface LaunchRequest {
   subnetId: string | null;
   securityGroupIds: string[];
   iamInstanceProfileArn: string | null;
+  /** Used instead of the ARN when the manifest names the profile rather than giving its ARN. */
+  iamInstanceProfileName?: string | null;
   httpTokens: string | null;
+  httpEndpoint?: string | null;
   /** Base64, exactly as DescribeInstanceAttribute returned it. */
   userData: string | null;
   tags: Record<string, string>;

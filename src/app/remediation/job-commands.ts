@@ -9,10 +9,13 @@ export function approveJob(jobs: JobRepository, jobId: string, actor: string, no
   }
   const at = now.toISOString();
   // Approved is not started: the job queues and starts when the budgets, windows and pause allow.
-  return jobs.save(jobId, { state: 'queued', approvedBy: actor, approvedAt: at }, at, {
-    actor,
-    action: 'job.approved',
-  });
+  return jobs.save(
+    jobId,
+    { state: 'queued', approvedBy: actor, approvedAt: at },
+    at,
+    { actor, action: 'job.approved' },
+    'awaiting-approval',
+  );
 }
 
 export function cancelJob(
@@ -37,11 +40,8 @@ export function cancelJob(
     jobId,
     { state: 'cancelled', finishedAt: at, error: `cancelled by ${actor}: ${reason}` },
     at,
-    {
-      actor,
-      action: 'job.cancelled',
-      detail: { reason },
-    },
+    { actor, action: 'job.cancelled', detail: { reason } },
+    job.state,
   );
 }
 

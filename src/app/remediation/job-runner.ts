@@ -48,7 +48,17 @@ export function isRetryable(error: unknown): boolean {
     e?.name === 'InsufficientInstanceCapacity'
   )
     return true;
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e?.code ?? '');
+  // fetch() reports network failures as a TypeError whose cause carries the code.
+  const code = e?.code ?? (e as { cause?: { code?: string } } | undefined)?.cause?.code ?? '';
+  return [
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EPIPE',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'UND_ERR_SOCKET',
+  ].includes(code);
 }
 
 /**

@@ -1,4 +1,5 @@
 // Standalone instances: launch a fresh clone on the baked image, wait until healthy, then terminate the old one.
+import { createHash } from 'node:crypto';
 import type { Manifest } from '../../domain/types.js';
 import { EVIDENCE_STEP, preserveEvidence } from './evidence-step.js';
 import { JOB_TAG, REPLACES_TAG, isGone, type InstanceFacts, type LaunchRequest } from './fleet-port.js';
@@ -7,6 +8,10 @@ import { waitOrTimeOut, type StepContext, type StepOutcome, type Strategy } from
 const LAUNCH = 'launch';
 const WAIT_HEALTHY = 'wait-healthy';
 const TERMINATE_OLD = 'terminate-old';
+
+function sha256OfBase64(value: string | null): string | null {
+  return value === null ? null : createHash('sha256').update(Buffer.from(value, 'base64')).digest('hex');
+}
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -27,6 +32,10 @@ export function launchRequestFor(
   const launch = manifest?.launch ?? {};
   const acceptedTypes = launch.instanceType === undefined ? [] : [launch.instanceType].flat();
   const profile = first(launch.iamInstanceProfile);
+  // A profile the manifest names (not an ARN) wins unless the old ARN already is that profile.
+  const oldProfileName = old.iamInstanceProfileArn?.split(':instance-profile/')[1]?.split('/').at(-1) ?? null;
+  const profileName =
+    profile !== undefined && !profile.startsWith('arn:') && profile !== oldProfileName ? profile : null;
   const tags: Record<string, string> = {};
   for (const [key, value] of Object.entries(old.tags)) {
     if (!key.startsWith('aws:') && !key.startsWith('driftwarden:')) tags[key] = value;
@@ -41,7 +50,9 @@ export function launchRequestFor(
     subnetId: old.subnetId,
     securityGroupIds: launch.securityGroups ? [...launch.securityGroups] : old.securityGroupIds,
     iamInstanceProfileArn: profile?.startsWith('arn:') ? profile : old.iamInstanceProfileArn,
+    iamInstanceProfileName: profileName,
     httpTokens: first(launch.metadataOptions?.httpTokens) ?? old.httpTokens,
+    httpEndpoint: first(launch.metadataOptions?.httpEndpoint) ?? null,
     userData,
     tags,
     clientToken: job.jobId,
@@ -59,13 +70,20 @@ async function launch(ctx: StepContext): Promise<StepOutcome> {
     return { kind: 'cancel', reason: 'the instance is already gone; nothing to replace' };
   if (job.targetImageId === null)
     return { kind: 'fail', error: 'no active baked image to replace the instance with' };
-  const request = launchRequestFor(
-    job,
-    old,
-    ctx.manifest(job.targetImageId),
-    job.targetImageId,
-    await fleet.ec2.userData(old.instanceId),
-  );
+  const manifest = ctx.manifest(job.targetImageId);
+  const userData = await fleet.ec2.userData(old.instanceId);
+  // The manifest keeps only a hash of the baked user data: copying drifted user data would launch
+  // a replacement that is drifted again, so refuse and say how to replace it instead.
+  const baked = manifest?.launch?.userDataSha256;
+  if (baked !== undefined && ![baked].flat().includes(sha256OfBase64(userData) ?? '')) {
+    return {
+      kind: 'fail',
+      error:
+        'the instance’s user data differs from the baked one, and the manifest holds only its hash; ' +
+        'replace it through its Auto Scaling group, the webhook strategy or the pipeline',
+    };
+  }
+  const request = launchRequestFor(job, old, manifest, job.targetImageId, userData);
   ctx.audit('aws.RunInstances', {
     imageId: request.imageId,
     instanceType: request.instanceType,

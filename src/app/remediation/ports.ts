@@ -105,8 +105,18 @@ export interface JobRepository {
   get(jobId: string): ReplacementJob | null;
   /** Newest first. */
   list(query?: JobQuery): ReplacementJob[];
-  /** Saves a transition and its audit entry atomically; returns the saved job. */
-  save(jobId: string, patch: JobPatch, at: string, audit?: AuditEntryInput): ReplacementJob;
+  /**
+   * Saves a transition and its audit entry atomically; returns the saved job. With `expectedState`,
+   * the save only happens if the job is still in that state (else ConflictError): two processes
+   * (the daemon and a CLI) never overwrite each other's decision.
+   */
+  save(
+    jobId: string,
+    patch: JobPatch,
+    at: string,
+    audit?: AuditEntryInput,
+    expectedState?: JobState,
+  ): ReplacementJob;
   countStartedSince(at: string): number;
   countFinished(): { strategy: JobStrategy; outcome: 'succeeded' | 'failed' | 'cancelled'; count: number }[];
 }

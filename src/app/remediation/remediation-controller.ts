@@ -63,7 +63,7 @@ export class RemediationController {
       );
     }
 
-    this.closeObsoleteJobs(input, at);
+    this.closeObsoleteJobs(at);
     const decisions = decideReplacements(this.policyInput());
     for (const decision of decisions) this.apply(decision, at);
     return decisions;
@@ -108,6 +108,16 @@ export class RemediationController {
   private startJob(jobId: string): void {
     const job = this.deps.jobs.get(jobId);
     if (!job) return;
+    try {
+      this.saveStart(job);
+    } catch (error) {
+      // An operator cancelled it a moment ago (another process); their decision stands.
+      this.deps.logger.info({ jobId, err: errorMessage(error) }, 'queued job not started');
+    }
+  }
+
+  private saveStart(job: ReplacementJob): void {
+    const jobId = job.jobId;
     const at = this.deps.clock().toISOString();
     this.deps.jobs.save(
       jobId,
@@ -119,6 +129,7 @@ export class RemediationController {
       },
       at,
       { actor: SYSTEM_ACTOR, action: 'job.started', detail: { approvedBy: job.approvedBy } },
+      'queued',
     );
   }
 
@@ -197,8 +208,15 @@ export class RemediationController {
   }
 
   /** Jobs not yet running lose their reason when the drift resolves (or their mode no longer applies). */
-  private closeObsoleteJobs(input: PolicyInput, at: string): void {
-    const drifting = new Set(input.candidates.filter((c) => c.findings.length > 0).map((c) => c.instanceId));
+  private closeObsoleteJobs(at: string): void {
+    // Drift that a replacement would act on, including on instances that are only stale right now
+    // (their findings stay open): a scanner outage must not cancel approved work.
+    const drifting = new Set(
+      this.deps.fleet
+        .listFindings({})
+        .filter((f) => f.action === 'replace' && !f.accepted)
+        .map((f) => f.instanceId),
+    );
     for (const job of this.deps.jobs.list({
       states: ['planned', 'awaiting-approval', 'queued'],
       limit: 10_000,
@@ -209,11 +227,20 @@ export class RemediationController {
           ? `remediation mode is now ${this.deps.settings.mode}`
           : null;
       if (reason === null) continue;
-      this.deps.jobs.save(job.jobId, { state: 'cancelled', finishedAt: at, error: reason }, at, {
-        actor: SYSTEM_ACTOR,
-        action: 'job.cancelled',
-        detail: { reason },
-      });
+      try {
+        this.deps.jobs.save(
+          job.jobId,
+          { state: 'cancelled', finishedAt: at, error: reason },
+          at,
+          { actor: SYSTEM_ACTOR, action: 'job.cancelled', detail: { reason } },
+          job.state,
+        );
+      } catch (error) {
+        this.deps.logger.info(
+          { jobId: job.jobId, err: errorMessage(error) },
+          'job changed meanwhile; not cancelled',
+        );
+      }
     }
   }
 

@@ -1,5 +1,5 @@
 // `driftwarden replacements list|approve|cancel` and `remediation pause|resume|status`, on the database.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   approveJob,
   cancelJob,
@@ -29,9 +29,16 @@ export function registerReplacementCommands(program: Command): void {
   replacements
     .command('list')
     .description('list replacement jobs, newest first')
-    .option(
-      '--state <state>',
-      'only jobs in this state (planned, awaiting-approval, queued, running, succeeded, failed, cancelled)',
+    .addOption(
+      new Option('--state <state>', 'only jobs in this state').choices([
+        'planned',
+        'awaiting-approval',
+        'queued',
+        'running',
+        'succeeded',
+        'failed',
+        'cancelled',
+      ]),
     )
     .option('--json', 'print as JSON')
     .action((options: { state?: JobState; json?: boolean }, command: Command) => {
