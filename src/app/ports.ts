@@ -2,6 +2,7 @@
 import type {
   Finding,
   HostObservation,
+  HostSource,
   InstanceObservation,
   InstanceStatus,
   Manifest,
@@ -130,5 +131,7 @@ export interface HostRepository {
   save(observation: HostObservation, receivedAt: string): void;
   /** Newest observation per instance (any source). */
   latest(instanceId: string): HostObservation | null;
+  /** The newest observation of one source (the agent push merges unchanged sections from it). */
+  get(instanceId: string, source: HostSource): HostObservation | null;
   latestAll(): Map<string, HostObservation>;
 }

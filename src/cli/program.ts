@@ -1,5 +1,7 @@
 // Builds the commander program and maps every failure to an exit code (0 ok, 1 error, 2 drift found).
 import { Command, CommanderError } from 'commander';
+import { registerAgentCommand } from './commands/agent.js';
+import { registerBakeCommand } from './commands/bake.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerManifestCommands } from './commands/manifest.js';
 import { registerMigrateCommand } from './commands/migrate.js';
@@ -33,6 +35,8 @@ Examples:
     registerRulesCommands,
     registerMigrateCommand,
     registerReplacementCommands,
+    registerBakeCommand,
+    registerAgentCommand,
     registerSimulateCommand,
     registerDemoCommand,
   ]) {

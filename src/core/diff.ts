@@ -45,7 +45,8 @@ export function diffPair(pair: Pair, manifests: readonly ResolvedManifest[]): Di
     // A revoked or superseded image still gets its launch and host compared: hand-made changes matter either way.
     if (manifest.manifest.launch) found.push(...diffLaunch(manifest.manifest.launch, instance));
     if (manifest.manifest.host && pair.host && pair.hostStatus === 'fresh') {
-      found.push(...diffHost(manifest.manifest.host, pair.host.host));
+      const skipped = new Set((pair.host.skipped ?? []).map((s) => s.path));
+      found.push(...diffHost(manifest.manifest.host, pair.host.host, skipped));
     }
   }
   return found

@@ -13,12 +13,13 @@ function diffCompleteMap<T>(
   expected: Record<string, T>,
   actual: Record<string, T>,
   compareBoth: (path: readonly string[], expected: T, actual: T) => PathDifference[],
+  unknown: ReadonlySet<string> = new Set(),
 ): PathDifference[] {
   const out: PathDifference[] = [];
   for (const [key, want] of Object.entries(expected)) {
     const path = [...prefix, key];
     if (Object.hasOwn(actual, key)) out.push(...compareBoth(path, want, actual[key] as T));
-    else out.push({ path, change: 'removed', expected: want, actual: null });
+    else if (!unknown.has(key)) out.push({ path, change: 'removed', expected: want, actual: null });
   }
   for (const [key, have] of Object.entries(actual)) {
     if (!Object.hasOwn(expected, key))
@@ -50,14 +51,21 @@ function compareFiles(
   return out;
 }
 
-/** A sub-section is compared only when both sides declare it: an agent that does not collect files is not drift. */
-export function diffHost(expected: HostSection, actual: HostSection): PathDifference[] {
+/**
+ * A sub-section is compared only when both sides declare it: an agent that does not collect files is not drift.
+ * `skippedFiles` are paths the source could not read: unknown, so never reported as removed.
+ */
+export function diffHost(
+  expected: HostSection,
+  actual: HostSection,
+  skippedFiles: ReadonlySet<string> = new Set(),
+): PathDifference[] {
   const out: PathDifference[] = [];
   if (expected.packages && actual.packages) {
     out.push(...diffCompleteMap(['host', 'packages'], expected.packages, actual.packages, compareValues));
   }
   if (expected.files && actual.files) {
-    out.push(...diffCompleteMap(['host', 'files'], expected.files, actual.files, compareFiles));
+    out.push(...diffCompleteMap(['host', 'files'], expected.files, actual.files, compareFiles, skippedFiles));
   }
   if (expected.services && actual.services) {
     out.push(...diffCompleteMap(['host', 'services'], expected.services, actual.services, compareValues));

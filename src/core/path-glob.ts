@@ -19,9 +19,15 @@ function compileSegment(pattern: string): SegmentMatcher {
 
 /** Compiles a glob written in path syntax (`launch.tags["aws:*"]`); throws a ValidationError if it does not parse. */
 export function compilePathGlob(pattern: string): PathMatcher {
-  const parts = parsePath(pattern, { wildcards: true }).map((p) =>
-    p === GLOBSTAR ? null : compileSegment(p),
-  );
+  return compileSegmentGlob(parsePath(pattern, { wildcards: true }));
+}
+
+/**
+ * Matches segment lists against glob segments (`*` one segment, `**` any number, `a*` a wildcard
+ * within one); shared by difference-path globs and the file selection of `bake`/`agent`.
+ */
+export function compileSegmentGlob(patternSegments: readonly string[]): PathMatcher {
+  const parts = patternSegments.map((p) => (p === GLOBSTAR ? null : compileSegment(p)));
   return (segments) => matchFrom(parts, 0, segments, 0, new Map());
 }
 

@@ -118,6 +118,10 @@ export interface HostObservation {
   source: HostSource;
   observedAt: string;
   host: HostSection;
+  /** sha256 of each section's canonical JSON, as the agent computed it (see src/host/fingerprint.ts). */
+  digests?: Partial<Record<keyof HostSection, string>>;
+  /** Selected paths the source could not read: unknown, so never reported as removed. */
+  skipped?: { path: string; reason: string }[];
 }
 
 /** Whether host data could be compared: fresh, too old (stale), or never received (missing). */

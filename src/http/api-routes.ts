@@ -5,7 +5,9 @@ import { importManifests } from '../app/manifest-service.js';
 import { toScanJson } from '../app/scan-json.js';
 import type { FleetRepository, HostRepository, ManifestRepository } from '../app/ports.js';
 import type { ScanRunner } from '../app/scan-runner.js';
-import { INSTANCE_STATUSES, SEVERITIES, type HostObservation } from '../domain/types.js';
+import { INSTANCE_STATUSES, SEVERITIES, type HostObservation, type HostSection } from '../domain/types.js';
+import { SECTION_NAMES, sectionDigests, type SectionName } from '../host/section-digests.js';
+import { MAX_SKIPPED } from '../host/skips.js';
 import { hostSectionSchema } from '../manifests/manifest-schema.js';
 import { parseManifestObject } from '../manifests/parse-manifest.js';
 import type { Scope } from './auth.js';
@@ -42,10 +44,20 @@ const findingsQuery = z.object({
   includeResolved: z.enum(['true', 'false']).optional(),
   ...pageQuery,
 });
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters (sha256)');
 const fingerprintBody = z.strictObject({
   instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id like i-0123456789abcdef0'),
   observedAt: z.iso.datetime({ offset: true }),
   host: hostSectionSchema,
+  /** Section digests; a section left out of `host` whose digest the daemon already has is reused. */
+  digests: z
+    .strictObject({ packages: sha256Hex, files: sha256Hex, services: sha256Hex })
+    .partial()
+    .optional(),
+  skipped: z
+    .array(z.strictObject({ path: z.string().min(1).max(4096), reason: z.string().min(1).max(1000) }))
+    .max(MAX_SKIPPED)
+    .optional(),
 });
 const revokeBody = z.strictObject({ reason: z.string().trim().min(1, 'a reason is required').max(1000) });
 
@@ -69,6 +81,44 @@ function jsonBody(limit: string | number): RequestHandler {
     }
     parseJson(req, res, next);
   };
+}
+
+type FingerprintPush = z.output<typeof fingerprintBody>;
+
+/**
+ * A sent section must match its digest (a truncated or hand-edited push is refused); a section
+ * sent as a digest only is taken from the stored push when the digests agree, else the agent is
+ * told (409, `missing`) to send it in full.
+ */
+function completeHost(push: FingerprintPush, stored: HostObservation | null): HostSection {
+  const host: HostSection = { ...push.host };
+  const missing: SectionName[] = [];
+  for (const name of SECTION_NAMES) {
+    const digest = push.digests?.[name];
+    if (digest === undefined) continue;
+    if (push.host[name] !== undefined) {
+      if (sectionDigests({ [name]: push.host[name] })[name] !== digest) {
+        throw new HttpProblem(
+          400,
+          'Invalid request',
+          `fingerprint.digests.${name} does not match fingerprint.host.${name}.`,
+        );
+      }
+    } else if (stored?.digests?.[name] === digest && stored.host[name] !== undefined) {
+      Object.assign(host, { [name]: stored.host[name] });
+    } else {
+      missing.push(name);
+    }
+  }
+  if (missing.length > 0) {
+    throw new HttpProblem(
+      409,
+      'Conflict',
+      `The daemon has no stored ${missing.join(', ')} with the digests sent; send ${missing.length > 1 ? 'them' : 'it'} in full.`,
+      { missing },
+    );
+  }
+  return host;
 }
 
 function param(req: Request, name: string): string {
@@ -171,11 +221,15 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
     if (!known.present) {
       throw new HttpProblem(404, 'Unknown instance', `Instance ${push.instanceId} has left the fleet.`);
     }
+    const host = completeHost(push, hosts.get(push.instanceId, 'agent'));
     const observation: HostObservation = {
       instanceId: push.instanceId,
       source: 'agent',
       observedAt: new Date(push.observedAt).toISOString(),
-      host: push.host,
+      host,
+      // Computed here, not taken from the agent: the next digest-only push is checked against these.
+      digests: sectionDigests(host),
+      ...(push.skipped?.length ? { skipped: push.skipped } : {}),
     };
     hosts.save(observation, now.toISOString());
     res.status(202).json({ status: 'accepted', instanceId: push.instanceId });

@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { handleControlRequest, type ControlApiDeps } from './control-api.js';
+import { serveImds } from './imds.js';
 import { asgErrorReply, handleAutoScalingRequest } from './asg-service.js';
 import { errorReply, handleEc2Request, type AwsReply } from './ec2-service.js';
 import { credentialScope, parseQueryBody } from './query-protocol.js';
@@ -96,6 +97,7 @@ async function serveAws(
 async function serve(deps: SimulatorServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://simulator.local');
   const body = await readBody(req);
+  if (serveImds(deps.fleet, req, res, url.pathname)) return;
   if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
     const segments = url.pathname
       .split('/')

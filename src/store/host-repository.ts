@@ -9,34 +9,55 @@ interface HostRow {
   source: HostSource;
   observed_at: string;
   host: string;
+  digests: string;
+  skipped: string;
 }
 
 function toObservation(row: HostRow): HostObservation {
+  const digests = JSON.parse(row.digests) as HostObservation['digests'];
+  const skipped = JSON.parse(row.skipped) as HostObservation['skipped'];
   return {
     instanceId: row.instance_id,
     source: row.source,
     observedAt: row.observed_at,
     host: JSON.parse(row.host) as HostSection,
+    ...(digests && Object.keys(digests).length > 0 ? { digests } : {}),
+    ...(skipped && skipped.length > 0 ? { skipped } : {}),
   };
 }
 
 export function createHostRepository(db: Database): HostRepository {
   // Pushes can arrive out of order (agent retries, buffered inventory): the WHERE keeps the newest.
   const upsert = db.prepare<
-    [{ instanceId: string; source: string; observedAt: string; receivedAt: string; host: string }]
+    [
+      {
+        instanceId: string;
+        source: string;
+        observedAt: string;
+        receivedAt: string;
+        host: string;
+        digests: string;
+        skipped: string;
+      },
+    ]
   >(
-    `INSERT INTO host_observations (instance_id, source, observed_at, received_at, host)
-     VALUES (@instanceId, @source, @observedAt, @receivedAt, @host)
+    `INSERT INTO host_observations (instance_id, source, observed_at, received_at, host, digests, skipped)
+     VALUES (@instanceId, @source, @observedAt, @receivedAt, @host, @digests, @skipped)
      ON CONFLICT (instance_id, source) DO UPDATE SET
-       observed_at = excluded.observed_at, received_at = excluded.received_at, host = excluded.host
+       observed_at = excluded.observed_at, received_at = excluded.received_at, host = excluded.host,
+       digests = excluded.digests, skipped = excluded.skipped
      WHERE excluded.observed_at >= host_observations.observed_at`,
   );
   const selectLatest = db.prepare<[string], HostRow>(
-    `SELECT instance_id, source, observed_at, host FROM host_observations
+    `SELECT instance_id, source, observed_at, host, digests, skipped FROM host_observations
      WHERE instance_id = ? ORDER BY observed_at DESC, source LIMIT 1`,
   );
+  const selectOne = db.prepare<[string, string], HostRow>(
+    `SELECT instance_id, source, observed_at, host, digests, skipped FROM host_observations
+     WHERE instance_id = ? AND source = ?`,
+  );
   const selectAll = db.prepare<[], HostRow>(
-    `SELECT instance_id, source, observed_at, host FROM host_observations
+    `SELECT instance_id, source, observed_at, host, digests, skipped FROM host_observations
      ORDER BY instance_id, observed_at DESC, source`,
   );
 
@@ -49,11 +70,18 @@ export function createHostRepository(db: Database): HostRepository {
         observedAt: toIsoUtc(observation.observedAt, 'observedAt'),
         receivedAt: toIsoUtc(receivedAt, 'receivedAt'),
         host: JSON.stringify(observation.host),
+        digests: JSON.stringify(observation.digests ?? {}),
+        skipped: JSON.stringify(observation.skipped ?? []),
       });
     },
 
     latest(instanceId: string): HostObservation | null {
       const row = selectLatest.get(instanceId);
+      return row ? toObservation(row) : null;
+    },
+
+    get(instanceId: string, source: HostSource): HostObservation | null {
+      const row = selectOne.get(instanceId, source);
       return row ? toObservation(row) : null;
     },
 

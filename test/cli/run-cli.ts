@@ -18,6 +18,9 @@ export interface RunCliOptions {
   env: NodeJS.ProcessEnv;
   cwd?: string;
   timeoutMs?: number;
+  /** Run as this user (tests that need an unreadable file when the suite runs as root). */
+  uid?: number;
+  gid?: number;
 }
 
 export function runCli(args: readonly string[], options: RunCliOptions): Promise<CliResult> {
@@ -47,5 +50,6 @@ export function spawnCli(
     cwd: options.cwd ?? REPO,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
   });
 }

@@ -1,0 +1,4 @@
+-- Host fingerprints keep their section digests (so an agent can send unchanged sections as digests
+-- only) and the paths the agent could not read (shown, and never reported as removed).
+ALTER TABLE host_observations ADD COLUMN digests TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE host_observations ADD COLUMN skipped TEXT NOT NULL DEFAULT '[]';

@@ -1,0 +1,166 @@
+// `driftwarden bake --root DIR`: write the native manifest (host section) of a filesystem, e.g. in a Packer provisioner.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ValidationError } from '../../domain/errors.js';
+import { fingerprintHost } from '../../host/fingerprint.js';
+import { defaultSelection, parseSelection, type Selection } from '../../host/selection.js';
+import { validateManifestInput } from '../../manifests/manifest-issues.js';
+import { embeddedManifestSchema, manifestSchema } from '../../manifests/manifest-schema.js';
+import { CliExit } from '../context.js';
+import { formatBytes, progressLine, transferLine } from '../progress.js';
+
+interface BakeOptions {
+  root: string;
+  imageId?: string;
+  region?: string;
+  channel?: string;
+  name?: string;
+  select?: string;
+  output?: string;
+  jobs: number;
+  allowSkips?: boolean;
+}
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
+export function loadSelection(file: string | undefined): Selection {
+  if (file === undefined) return defaultSelection();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ValidationError(
+      `cannot read the selection file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  return parseSelection(text, file);
+}
+
+/** `SOURCE_DATE_EPOCH` (reproducible-builds convention) gives `builtAt`; otherwise there is none, so output is byte-identical. */
+function builtAt(env: NodeJS.ProcessEnv): string | undefined {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  if (epoch === undefined || epoch === '') return undefined;
+  if (!/^\d+$/.test(epoch))
+    throw new ValidationError(`SOURCE_DATE_EPOCH "${epoch}" is not a number of seconds`);
+  return new Date(Number(epoch) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function writeAtomically(path: string, text: string): void {
+  const temporary = `${path}.tmp-${process.pid}`;
+  writeFileSync(temporary, text, { mode: 0o644 });
+  renameSync(temporary, path);
+}
+
+export function registerBakeCommand(program: Command): void {
+  program
+    .command('bake')
+    .description(
+      'write the manifest of a filesystem: installed packages, selected files (sha256, mode, owner), enabled services',
+    )
+    .requiredOption('--root <dir>', 'the image filesystem to describe (/ inside a Packer build)')
+    .option(
+      '--image-id <ami>',
+      'AMI id; with --region the output is a complete manifest for `manifest import`',
+    )
+    .option('--region <region>', 'the AMI region (with --image-id)')
+    .option('--channel <name>', 'image channel (newer images in a channel supersede older ones)')
+    .option('--name <name>', 'image name')
+    .option(
+      '--select <file>',
+      'file selection: lines /glob/** (include), !/glob (exclude), @defaults, # comments',
+    )
+    .option('-o, --output <file>', 'write the manifest here (atomically) instead of stdout')
+    .option(
+      '-j, --jobs <n>',
+      'files hashed in parallel (worker threads)',
+      positiveInt,
+      availableParallelism(),
+    )
+    .option(
+      '--allow-skips',
+      'exit 0 even when selected files could not be read (they are left out and listed)',
+    )
+    .addHelpText(
+      'after',
+      `
+Without --image-id the output is a partial manifest for Packer: put it in the manifest
+post-processor's custom_data.driftwarden_manifest and import packer-manifest.json (see deploy/packer/).
+Set SOURCE_DATE_EPOCH to record builtAt; otherwise baking the same tree twice is byte-identical.
+Symbolic links are recorded as links (sha256 of the target text) and never followed.
+Exit 0 done, 1 error or (without --allow-skips) a selected file could not be read.
+
+Default selection:
+  /etc/**  /usr/local/bin/**  /usr/local/sbin/**  systemd unit directories,
+  minus per-boot files (machine-id, hostname, hosts, resolv.conf, ssh host keys, …).
+Never selected: /proc /sys /dev /run /tmp /var/tmp /var/log *.log
+
+Examples:
+  $ driftwarden bake --root / --channel web -o /tmp/driftwarden-host.json
+  $ driftwarden bake --root /mnt/image --image-id ami-0123456789abcdef0 --region eu-west-1 > manifest.json`,
+    )
+    .action(async (options: BakeOptions) => {
+      if ((options.imageId === undefined) !== (options.region === undefined)) {
+        throw new ValidationError(
+          '--image-id and --region go together (or leave both out for a Packer partial manifest)',
+        );
+      }
+      const selection = loadSelection(options.select);
+      const progress = progressLine(process.stderr);
+      const started = performance.now();
+      const result = await fingerprintHost({
+        root: options.root,
+        selection,
+        jobs: options.jobs,
+        onProgress: (p) =>
+          progress.update((elapsed) =>
+            p.phase === 'walk'
+              ? `bake: found ${p.totalFiles} files`
+              : transferLine('bake:', p, { files: p.totalFiles, bytes: p.totalBytes }, elapsed),
+          ),
+      });
+      progress.done();
+
+      const image = {
+        ...(options.imageId ? { id: options.imageId, region: options.region } : {}),
+        ...(options.name ? { name: options.name } : {}),
+        ...(options.channel ? { channel: options.channel } : {}),
+        ...(builtAt(process.env) ? { builtAt: builtAt(process.env) } : {}),
+      };
+      const manifest = { schemaVersion: 1, image, host: result.host };
+      // Validated like an import, so a bad --image-id or --region fails here and not at import time.
+      validateManifestInput(
+        options.imageId ? manifestSchema : embeddedManifestSchema,
+        manifest,
+        'bake',
+        'manifest',
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const packages = result.host.packages ? Object.keys(result.host.packages).length : 0;
+      process.stderr.write(
+        `bake: ${Object.keys(result.host.files ?? {}).length} files (${formatBytes(result.bytes)} hashed), ` +
+          `${packages} packages (${result.managers.join(', ') || 'no package database'}), ` +
+          `${Object.keys(result.host.services ?? {}).length} services in ${seconds.toFixed(1)} s\n`,
+      );
+      if (result.skipped.length > 0) {
+        process.stderr.write(`bake: skipped ${result.skipped.length} selected path(s):\n`);
+        for (const skip of result.skipped) process.stderr.write(`  ${skip.path}: ${skip.reason}\n`);
+        // An incomplete manifest would report the missing files as drift on every instance later.
+        if (!options.allowSkips) {
+          process.stderr.write(
+            'bake: no manifest written; fix these paths, exclude them in --select (!/path), or pass --allow-skips\n',
+          );
+          throw new CliExit(1);
+        }
+      }
+      const text = `${JSON.stringify(manifest, null, 2)}\n`;
+      if (options.output) {
+        writeAtomically(options.output, text);
+        process.stderr.write(`bake: wrote ${options.output}\n`);
+      } else process.stdout.write(text);
+    });
+}

@@ -1,0 +1,146 @@
+// Installed packages under a root: dpkg's status file and rpm's SQLite database (name → version).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { errorMessage } from '../domain/errors.js';
+import type { Skip } from './skips.js';
+
+export interface PackageScan {
+  packages: Record<string, string>;
+  /** Package databases that were found but could not be read. */
+  skipped: Skip[];
+  /** Which databases were read (`dpkg`, `rpm`); none means the image has no known package manager. */
+  managers: string[];
+}
+
+interface DpkgEntry {
+  name: string;
+  arch: string;
+  version: string;
+  multiArchSame: boolean;
+}
+
+/**
+ * Parses `/var/lib/dpkg/status`: only packages whose Status is "install ok installed" count.
+ * `Multi-Arch: same` packages installed for several architectures are keyed `name:arch`.
+ */
+export function parseDpkgStatus(text: string): Record<string, string> {
+  const entries: DpkgEntry[] = [];
+  for (const paragraph of text.split(/\n[ \t]*\n/)) {
+    const fields = new Map<string, string>();
+    for (const line of paragraph.split('\n')) {
+      const match = /^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$/.exec(line);
+      if (match) fields.set((match[1] as string).toLowerCase(), (match[2] as string).trim());
+    }
+    const name = fields.get('package');
+    const version = fields.get('version');
+    if (!name || !version || fields.get('status') !== 'install ok installed') continue;
+    entries.push({
+      name,
+      version,
+      arch: fields.get('architecture') ?? '',
+      multiArchSame: fields.get('multi-arch') === 'same',
+    });
+  }
+  const count = new Map<string, number>();
+  for (const e of entries) count.set(e.name, (count.get(e.name) ?? 0) + 1);
+  const packages: Record<string, string> = {};
+  for (const e of entries) {
+    const key = (count.get(e.name) ?? 0) > 1 && e.multiArchSame && e.arch ? `${e.name}:${e.arch}` : e.name;
+    packages[key] = e.version;
+  }
+  return packages;
+}
+
+// rpm header tags (rpmtag.h) and types.
+const TAG_NAME = 1000;
+const TAG_VERSION = 1001;
+const TAG_RELEASE = 1002;
+const TAG_EPOCH = 1003;
+const TYPE_INT32 = 4;
+const TYPE_STRING = 6;
+
+/**
+ * Reads name, epoch, version and release from an rpm header blob as rpm stores it in
+ * `rpmdb.sqlite` (no lead magic): index count, data length, 16-byte index entries, data store.
+ */
+export function parseRpmHeader(blob: Buffer): { name: string; version: string } | null {
+  if (blob.length < 8) return null;
+  const count = blob.readUInt32BE(0);
+  const dataLength = blob.readUInt32BE(4);
+  const dataStart = 8 + count * 16;
+  if (dataStart + dataLength > blob.length) return null;
+  const values = new Map<number, string | number>();
+  for (let i = 0; i < count; i += 1) {
+    const at = 8 + i * 16;
+    const tag = blob.readUInt32BE(at);
+    const type = blob.readUInt32BE(at + 4);
+    const offset = dataStart + blob.readUInt32BE(at + 8);
+    if (offset >= dataStart + dataLength) continue;
+    if (type === TYPE_STRING && [TAG_NAME, TAG_VERSION, TAG_RELEASE].includes(tag)) {
+      const end = blob.indexOf(0, offset);
+      values.set(tag, blob.toString('utf8', offset, end === -1 ? dataStart + dataLength : end));
+    } else if (type === TYPE_INT32 && tag === TAG_EPOCH && offset + 4 <= blob.length) {
+      values.set(tag, blob.readUInt32BE(offset));
+    }
+  }
+  const name = values.get(TAG_NAME);
+  const version = values.get(TAG_VERSION);
+  if (typeof name !== 'string' || typeof version !== 'string') return null;
+  const release = values.get(TAG_RELEASE);
+  const epoch = values.get(TAG_EPOCH);
+  const evr = `${typeof epoch === 'number' && epoch > 0 ? `${epoch}:` : ''}${version}${typeof release === 'string' ? `-${release}` : ''}`;
+  return { name, version: evr };
+}
+
+function readRpmSqlite(path: string): Record<string, string> {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const packages: Record<string, string> = {};
+    for (const row of db.prepare<[], { blob: Buffer }>('SELECT blob FROM Packages ORDER BY hnum').iterate()) {
+      const header = parseRpmHeader(row.blob);
+      if (header && header.name !== 'gpg-pubkey') packages[header.name] = header.version;
+    }
+    return packages;
+  } finally {
+    db.close();
+  }
+}
+
+/** Both databases may exist (an rpm-based image with dpkg installed): their packages are merged. */
+export function scanPackages(root: string): PackageScan {
+  const scan: PackageScan = { packages: {}, skipped: [], managers: [] };
+  const dpkg = join(root, 'var/lib/dpkg/status');
+  if (existsSync(dpkg)) {
+    try {
+      Object.assign(scan.packages, parseDpkgStatus(readFileSync(dpkg, 'utf8')));
+      scan.managers.push('dpkg');
+    } catch (error) {
+      scan.skipped.push({ path: '/var/lib/dpkg/status', reason: errorMessage(error) });
+    }
+  }
+  for (const dir of ['var/lib/rpm', 'usr/lib/sysimage/rpm']) {
+    const sqlite = join(root, dir, 'rpmdb.sqlite');
+    if (existsSync(sqlite)) {
+      try {
+        Object.assign(scan.packages, readRpmSqlite(sqlite));
+        scan.managers.push('rpm');
+      } catch (error) {
+        scan.skipped.push({
+          path: `/${dir}/rpmdb.sqlite`,
+          reason: `cannot read the rpm database: ${errorMessage(error)}`,
+        });
+      }
+      break;
+    }
+    if (existsSync(join(root, dir, 'Packages'))) {
+      scan.skipped.push({
+        path: `/${dir}/Packages`,
+        reason:
+          'Berkeley DB rpm databases are not supported; run `rpm --rebuilddb` to convert to rpmdb.sqlite',
+      });
+      break;
+    }
+  }
+  return scan;
+}

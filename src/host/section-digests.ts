@@ -1,0 +1,18 @@
+// Section digests: sha256 over the canonical JSON of each host section, equal on every machine for equal content.
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../core/canonical-json.js';
+import type { HostSection } from '../domain/types.js';
+
+export type SectionName = keyof HostSection & ('packages' | 'files' | 'services');
+export const SECTION_NAMES: readonly SectionName[] = ['packages', 'files', 'services'];
+export type SectionDigests = Partial<Record<SectionName, string>>;
+
+export function sectionDigests(host: HostSection): SectionDigests {
+  const digests: SectionDigests = {};
+  for (const name of SECTION_NAMES) {
+    const section = host[name];
+    if (section !== undefined)
+      digests[name] = createHash('sha256').update(canonicalJson(section)).digest('hex');
+  }
+  return digests;
+}
