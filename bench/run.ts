@@ -1,5 +1,6 @@
 // `npm run bench`: a full scan cycle (SDK → pair → diff → classify → SQLite) against a baseline
 // measured in the same run: bare SDK pagination of DescribeInstances over the same simulator.
+// Then bake's fingerprinting against sha256sum (bench/bake.ts). BENCH_SUITES=scan,bake picks.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { importManifests } from '../src/app/manifest-service.js';
 import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/logging/logger.js';
+import { benchBake } from './bake.js';
 import { createRuntime } from '../src/main.js';
 import { parseManifestObject } from '../src/manifests/parse-manifest.js';
 import { packagePath } from '../src/package-root.js';
@@ -89,7 +91,11 @@ async function benchSize(size: number): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-process.stdout.write(
-  `driftwarden bench: median of ${RUNS} runs, simulator on loopback, request budget lifted\n`,
-);
-for (const size of SIZES) await benchSize(size);
+const SUITES = (process.env.BENCH_SUITES ?? 'scan,bake').split(',');
+if (SUITES.includes('scan')) {
+  process.stdout.write(
+    `driftwarden bench: median of ${RUNS} runs, simulator on loopback, request budget lifted\n`,
+  );
+  for (const size of SIZES) await benchSize(size);
+}
+if (SUITES.includes('bake')) await benchBake();

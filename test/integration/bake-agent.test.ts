@@ -134,6 +134,49 @@ describe('bake and agent', () => {
     ]);
   });
 
+  it('a partial manifest baked in a Packer build imports through packer-manifest.json custom_data', async () => {
+    const packerDir = join(dir, 'packer');
+    mkdirSync(packerDir);
+    const baked = await bake([
+      '--root',
+      image,
+      '--channel',
+      'web',
+      '-o',
+      join(packerDir, 'driftwarden-host.json'),
+    ]);
+    expect(baked.code, baked.stderr).toBe(0);
+    writeFileSync(
+      join(packerDir, 'packer-manifest.json'),
+      JSON.stringify({
+        builds: [
+          {
+            name: 'web',
+            builder_type: 'amazon-ebs',
+            build_time: 1764150000,
+            artifact_id: 'us-east-1:ami-0ba4e00000000b002',
+            packer_run_uuid: '6f1c3f7e-8a8e-4d43-9d0e-3c1b1f0f4a55',
+            custom_data: { channel: 'web', driftwarden_manifest: 'driftwarden-host.json' },
+          },
+        ],
+        last_run_uuid: '6f1c3f7e-8a8e-4d43-9d0e-3c1b1f0f4a55',
+      }),
+    );
+    const imported = await runCli(['manifest', 'import', join(packerDir, 'packer-manifest.json')], {
+      env: h.cliEnv,
+    });
+    expect(imported.code, imported.stderr).toBe(0);
+    const stored = await h.get<{ manifest: { image: object; host: { packages: object } } }>(
+      '/api/v1/manifests/ami-0ba4e00000000b002',
+    );
+    expect(stored.body.manifest.image).toMatchObject({
+      id: 'ami-0ba4e00000000b002',
+      region: 'us-east-1',
+      channel: 'web',
+    });
+    expect(stored.body.manifest.host.packages).toHaveProperty('openssl', '3.0.15-1~deb12u1');
+  });
+
   it('an untouched copy pushed by the agent (instance id from IMDSv2) gives no findings', async () => {
     const copy = join(dir, 'clean');
     copyTree(image, copy);
