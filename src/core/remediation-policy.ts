@@ -55,10 +55,13 @@ function notDueReason(findings: readonly ReplaceFinding[]): string {
   let first: { finding: ReplaceFinding; at: number } | null = null;
   for (const finding of findings) {
     const at = dueAt(finding);
-    if (!Number.isNaN(at) && (first === null || at < first.at)) first = { finding, at };
+    if (Number.isNaN(at)) continue;
+    // Ties (same due time) break by the total finding order, so shuffled input gives the same reason.
+    if (first === null || at < first.at || (at === first.at && compareFindings(finding, first.finding) < 0))
+      first = { finding, at };
   }
   if (first === null) {
-    const [finding] = findings;
+    const [finding] = [...findings].sort(compareFindings);
     return `not yet due: firstSeen ${JSON.stringify(finding?.firstSeen)} of rule ${finding?.rule} is not a valid time`;
   }
   const { finding, at } = first;
