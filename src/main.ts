@@ -96,7 +96,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           ruleSet: () => rules,
           clock,
           newScanId: () => randomUUID(),
-          hostMaxAgeMs: config.fingerprints.maxAgeMs,
+          hostMaxAgeMs: { agent: config.fingerprints.maxAgeMs },
           logger,
           onTargetProgress: options.onTargetProgress,
         },

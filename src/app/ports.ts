@@ -133,5 +133,6 @@ export interface HostRepository {
   latest(instanceId: string): HostObservation | null;
   /** The newest observation of one source (the agent push merges unchanged sections from it). */
   get(instanceId: string, source: HostSource): HostObservation | null;
-  latestAll(): Map<string, HostObservation>;
+  /** Newest observation of every source, per instance. */
+  latestAll(): Map<string, HostObservation[]>;
 }

@@ -6,6 +6,7 @@ import { pairInstances } from '../core/pair.js';
 import { errorMessage } from '../domain/errors.js';
 import type {
   Finding,
+  HostSource,
   InstanceObservation,
   InstanceStatus,
   Pair,
@@ -34,7 +35,8 @@ export interface ScanCycleDeps {
   ruleSet: () => RuleSet;
   clock: () => Date;
   newScanId: () => string;
-  hostMaxAgeMs: number;
+  /** Freshness limit per enabled host source (see pairInstances). */
+  hostMaxAgeMs: Partial<Record<HostSource, number>>;
   logger: Logger;
   onTargetProgress?: (target: Target, progress: CollectProgress) => void;
 }

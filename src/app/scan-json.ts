@@ -1,5 +1,6 @@
 // The `scan --once --json` document (DESIGN §6), built from a scan report.
 import type { ScanReport } from './scan-cycle.js';
+import type { SourceView } from '../domain/types.js';
 
 export interface ScanJson {
   scanId: string;
@@ -18,6 +19,8 @@ export interface ScanJson {
     change: string;
     expected: unknown;
     actual: unknown;
+    /** Only when two or more host sources cover the path (an extension of DESIGN §6). */
+    sources?: SourceView[];
     firstSeen: string;
     accepted: boolean;
   }[];
@@ -42,6 +45,7 @@ export function toScanJson(report: ScanReport): ScanJson {
       change: f.change,
       expected: f.expected,
       actual: f.actual,
+      ...(f.sources ? { sources: f.sources } : {}),
       firstSeen: f.firstSeen,
       accepted: f.accepted,
     })),

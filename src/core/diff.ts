@@ -1,7 +1,7 @@
 // Turns one instance↔manifest pair into path-level differences: image status, launch settings, host fingerprint.
 import type { Difference, Pair, ResolvedManifest } from '../domain/types.js';
 import { compareStrings } from './compare-strings.js';
-import { diffHost } from './host-diff.js';
+import { diffHostSources } from './host-diff.js';
 import { diffLaunch } from './launch-diff.js';
 import { newestActiveInChannel } from './manifest-status.js';
 import type { PathDifference } from './path-difference.js';
@@ -44,9 +44,8 @@ export function diffPair(pair: Pair, manifests: readonly ResolvedManifest[]): Di
     found.push(...diffImageStatus(pair, manifest, manifests));
     // A revoked or superseded image still gets its launch and host compared: hand-made changes matter either way.
     if (manifest.manifest.launch) found.push(...diffLaunch(manifest.manifest.launch, instance));
-    if (manifest.manifest.host && pair.host && pair.hostStatus === 'fresh') {
-      const skipped = new Set((pair.host.skipped ?? []).map((s) => s.path));
-      found.push(...diffHost(manifest.manifest.host, pair.host.host, skipped));
+    if (manifest.manifest.host && pair.hosts.length > 0) {
+      found.push(...diffHostSources(manifest.manifest.host, pair.hosts));
     }
   }
   return found
@@ -57,6 +56,7 @@ export function diffPair(pair: Pair, manifests: readonly ResolvedManifest[]): Di
       change: d.change,
       expected: d.expected,
       actual: d.actual,
+      ...(d.sources ? { sources: d.sources } : {}),
     }))
     .sort((a, b) => compareStrings(a.path, b.path) || compareStrings(a.change, b.change));
 }

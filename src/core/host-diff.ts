@@ -1,5 +1,6 @@
 // Compares a fresh host fingerprint against the manifest's baked packages, files and services.
-import type { FileFingerprint, HostSection } from '../domain/types.js';
+import type { FileFingerprint, HostObservation, HostSection, SourceView } from '../domain/types.js';
+import { formatPath } from './paths.js';
 import type { PathDifference } from './path-difference.js';
 
 const FILE_ATTRIBUTES = ['sha256', 'mode', 'owner'] as const satisfies readonly (keyof FileFingerprint)[];
@@ -71,4 +72,39 @@ export function diffHost(
     out.push(...diffCompleteMap(['host', 'services'], expected.services, actual.services, compareValues));
   }
   return out;
+}
+
+/** The value a host section holds at a difference path (`host.<section>.<key>[.<attribute>]`), null when absent. */
+function valueAt(host: HostSection, path: readonly string[]): unknown {
+  const [, section, key, attribute] = path;
+  const map = host[section as keyof HostSection] as Record<string, unknown> | undefined;
+  const entry = key === undefined ? undefined : map?.[key];
+  if (attribute === undefined) return entry ?? null;
+  return (entry as Record<string, unknown> | undefined)?.[attribute] ?? null;
+}
+
+/**
+ * Compares every fresh source (newest first) and merges by path: the newest source that reports a
+ * path gives its change and actual value. When two or more sources cover that section, the
+ * difference lists what each one saw, so a disagreement (the agent sees a new openssl, inventory
+ * still the baked one) is shown rather than silently resolved either way.
+ */
+export function diffHostSources(expected: HostSection, hosts: readonly HostObservation[]): PathDifference[] {
+  const perSource = hosts.map((h) =>
+    diffHost(expected, h.host, new Set((h.skipped ?? []).map((s) => s.path))),
+  );
+  if (hosts.length === 1) return perSource[0] ?? [];
+  const merged = new Map<string, PathDifference>();
+  for (const differences of perSource) {
+    for (const d of differences) {
+      const key = formatPath(d.path);
+      if (merged.has(key)) continue;
+      const section = d.path[1] as keyof HostSection;
+      const sources: SourceView[] = hosts
+        .filter((h) => h.host[section] !== undefined)
+        .map((h) => ({ source: h.source, observedAt: h.observedAt, actual: valueAt(h.host, d.path) }));
+      merged.set(key, sources.length > 1 ? { ...d, sources } : d);
+    }
+  }
+  return [...merged.values()];
 }

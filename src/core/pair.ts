@@ -1,6 +1,7 @@
 // Pairs each observed instance with the manifest of its image (by region + image id) and its host fingerprint.
 import type {
   HostObservation,
+  HostSource,
   HostStatus,
   InstanceObservation,
   Pair,
@@ -11,31 +12,42 @@ import { compareStrings } from './compare-strings.js';
 export interface PairInstancesOptions {
   /** Epoch milliseconds; injected so tests control staleness. */
   now: number;
-  /** Host observations older than this are stale and not compared. */
-  hostMaxAgeMs: number;
+  /** Freshness limit per host source; observations of a source not listed are ignored (source disabled). */
+  hostMaxAgeMs: Partial<Record<HostSource, number>>;
 }
 
 function manifestKey(region: string, imageId: string): string {
   return `${region}\u0000${imageId}`;
 }
 
-function hostStatusOf(
-  manifest: ResolvedManifest | null,
-  host: HostObservation | null,
-  options: PairInstancesOptions,
-): HostStatus {
-  if (manifest?.manifest.host === undefined) return 'not-declared';
-  if (host === null) return 'missing';
+function isFresh(host: HostObservation, maxAgeMs: number, now: number): boolean {
   const observedAt = Date.parse(host.observedAt);
   // An unreadable timestamp cannot vouch for freshness, so it counts as stale rather than fresh.
-  if (Number.isNaN(observedAt) || options.now - observedAt > options.hostMaxAgeMs) return 'stale';
-  return 'fresh';
+  return !Number.isNaN(observedAt) && now - observedAt <= maxAgeMs;
+}
+
+/**
+ * Any source past its freshness limit makes the host comparison `stale`: a silent agent must not
+ * read as compliant because another source still reports packages. Fresh sources are compared anyway.
+ */
+function pairHosts(
+  manifest: ResolvedManifest | null,
+  observations: readonly HostObservation[],
+  options: PairInstancesOptions,
+): { hosts: HostObservation[]; hostStatus: HostStatus } {
+  if (manifest?.manifest.host === undefined) return { hosts: [], hostStatus: 'not-declared' };
+  const enabled = observations.filter((o) => options.hostMaxAgeMs[o.source] !== undefined);
+  if (enabled.length === 0) return { hosts: [], hostStatus: 'missing' };
+  const fresh = enabled
+    .filter((o) => isFresh(o, options.hostMaxAgeMs[o.source] as number, options.now))
+    .sort((a, b) => compareStrings(b.observedAt, a.observedAt) || compareStrings(a.source, b.source));
+  return { hosts: fresh, hostStatus: fresh.length === enabled.length ? 'fresh' : 'stale' };
 }
 
 export function pairInstances(
   instances: readonly InstanceObservation[],
   manifests: readonly ResolvedManifest[],
-  hosts: ReadonlyMap<string, HostObservation>,
+  hosts: ReadonlyMap<string, readonly HostObservation[]>,
   options: PairInstancesOptions,
 ): Pair[] {
   const byImage = new Map<string, ResolvedManifest>();
@@ -43,8 +55,7 @@ export function pairInstances(
   return instances
     .map((instance): Pair => {
       const manifest = byImage.get(manifestKey(instance.region, instance.imageId)) ?? null;
-      const host = hosts.get(instance.instanceId) ?? null;
-      return { instance, manifest, host, hostStatus: hostStatusOf(manifest, host, options) };
+      return { instance, manifest, ...pairHosts(manifest, hosts.get(instance.instanceId) ?? [], options) };
     })
     .sort((a, b) => compareStrings(a.instance.instanceId, b.instance.instanceId));
 }

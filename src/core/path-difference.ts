@@ -1,9 +1,10 @@
 // A difference before it is attached to an instance: path still as segments, so builders never hand-format paths.
-import type { Change } from '../domain/types.js';
+import type { Change, SourceView } from '../domain/types.js';
 
 export interface PathDifference {
   path: readonly string[];
   change: Change;
   expected: unknown;
   actual: unknown;
+  sources?: SourceView[];
 }

@@ -130,8 +130,17 @@ export type HostStatus = 'fresh' | 'stale' | 'missing' | 'not-declared';
 export interface Pair {
   instance: InstanceObservation;
   manifest: ResolvedManifest | null;
-  host: HostObservation | null;
+  /** Fresh host observations, one per source, newest first; stale ones are never compared. */
+  hosts: HostObservation[];
+  /** `stale` when any source's newest observation is past its freshness limit. */
   hostStatus: HostStatus;
+}
+
+/** What one host source saw at a difference's path (null: absent there). */
+export interface SourceView {
+  source: HostSource;
+  observedAt: string;
+  actual: unknown;
 }
 
 export interface Difference {
@@ -141,6 +150,8 @@ export interface Difference {
   change: Change;
   expected: unknown;
   actual: unknown;
+  /** Present when two or more sources cover the path: each one's value, so a disagreement shows. */
+  sources?: SourceView[];
 }
 
 /** Context a rule's `where` can scope on. */

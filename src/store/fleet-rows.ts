@@ -7,6 +7,7 @@ import type {
   InstanceStatus,
   ScanOutcome,
   Severity,
+  SourceView,
   TargetResult,
 } from '../domain/types.js';
 
@@ -56,6 +57,7 @@ export interface FindingRow {
   for_ms: number | null;
   expected: string;
   actual: string;
+  sources: string | null;
   first_seen: string;
   last_seen: string;
   resolved_at: string | null;
@@ -67,7 +69,7 @@ export interface FindingRow {
 
 export const FINDING_COLUMNS =
   'f.id, f.instance_id, f.image_id, f.path, f.change, f.rule, f.severity, f.action, f.for_ms, f.expected, ' +
-  'f.actual, f.first_seen, f.last_seen, f.resolved_at, f.accepted, i.account, i.region, i.grp';
+  'f.actual, f.sources, f.first_seen, f.last_seen, f.resolved_at, f.accepted, i.account, i.region, i.grp';
 
 export function toStoredFinding(row: FindingRow): StoredFinding {
   return {
@@ -78,6 +80,7 @@ export function toStoredFinding(row: FindingRow): StoredFinding {
     change: row.change,
     expected: JSON.parse(row.expected) as unknown,
     actual: JSON.parse(row.actual) as unknown,
+    ...(row.sources === null ? {} : { sources: JSON.parse(row.sources) as SourceView[] }),
     rule: row.rule,
     severity: row.severity,
     action: row.action,

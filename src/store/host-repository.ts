@@ -85,10 +85,12 @@ export function createHostRepository(db: Database): HostRepository {
       return row ? toObservation(row) : null;
     },
 
-    latestAll(): Map<string, HostObservation> {
-      const latest = new Map<string, HostObservation>();
+    latestAll(): Map<string, HostObservation[]> {
+      const latest = new Map<string, HostObservation[]>();
       for (const row of selectAll.all()) {
-        if (!latest.has(row.instance_id)) latest.set(row.instance_id, toObservation(row));
+        const list = latest.get(row.instance_id);
+        if (list) list.push(toObservation(row));
+        else latest.set(row.instance_id, [toObservation(row)]);
       }
       return latest;
     },

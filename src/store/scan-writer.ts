@@ -80,18 +80,19 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
     forMs: number | null;
     expected: string;
     actual: string;
+    sources: string | null;
     seenAt: string;
   };
   const updateFinding = db.prepare<[FindingParams & { id: number }]>(
     `UPDATE findings SET image_id = @imageId, rule = @rule, severity = @severity, action = @action,
-       for_ms = @forMs, expected = @expected, actual = @actual, last_seen = @seenAt
+       for_ms = @forMs, expected = @expected, actual = @actual, sources = @sources, last_seen = @seenAt
      WHERE id = @id`,
   );
   const insertFinding = db.prepare<[FindingParams & { instanceId: string; path: string; change: string }]>(
     `INSERT INTO findings (instance_id, image_id, path, change, rule, severity, action, for_ms, expected, actual,
-                           first_seen, last_seen)
+                           sources, first_seen, last_seen)
      VALUES (@instanceId, @imageId, @path, @change, @rule, @severity, @action, @forMs, @expected, @actual,
-             @seenAt, @seenAt)`,
+             @sources, @seenAt, @seenAt)`,
   );
   const resolveFinding = db.prepare<[string, number]>('UPDATE findings SET resolved_at = ? WHERE id = ?');
   const resolveGoneFindings = db.prepare<[TargetScope & { at: string }]>(
@@ -157,6 +158,7 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
           forMs: f.forMs ?? null,
           expected: toJsonColumn(f.expected),
           actual: toJsonColumn(f.actual),
+          sources: f.sources ? JSON.stringify(f.sources) : null,
           seenAt,
         };
         // Findings are keyed on the instance being scanned, whatever instanceId the finding carries.

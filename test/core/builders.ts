@@ -66,7 +66,7 @@ export function pairOf(
   return {
     instance,
     manifest,
-    host,
+    hosts: host ? [host] : [],
     hostStatus: manifest?.manifest.host ? (host ? 'fresh' : 'missing') : 'not-declared',
   };
 }

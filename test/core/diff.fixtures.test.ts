@@ -50,10 +50,10 @@ describe('diffPair fixtures', () => {
       revokedReason: m.revokedReason ?? null,
     }));
     const manifests = resolveManifests(stored);
-    const hosts = new Map(live.host ? [[live.host.instanceId, live.host]] : []);
+    const hosts = new Map(live.host ? [[live.host.instanceId, [live.host]]] : []);
     const [pair] = pairInstances([live.instance], manifests, hosts, {
       now: NOW,
-      hostMaxAgeMs: HOST_MAX_AGE_MS,
+      hostMaxAgeMs: { agent: HOST_MAX_AGE_MS },
     });
     if (pair === undefined) throw new Error('no pair');
     const actual = diffPair(pair, manifests);

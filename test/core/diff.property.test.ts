@@ -84,7 +84,7 @@ function pairFor(m: ResolvedManifest, instance: InstanceObservation, observed: H
   return {
     instance,
     manifest: m,
-    host: observed ? hostOf(observed) : null,
+    hosts: observed ? [hostOf(observed)] : [],
     hostStatus: observed ? 'fresh' : 'missing',
   };
 }
@@ -138,7 +138,7 @@ describe('diffPair (properties)', () => {
   it('reports only unknown-image for any instance without a manifest', () => {
     fc.assert(
       fc.property(arbitraryInstance, (instance) => {
-        const out = diffPair({ instance, manifest: null, host: null, hostStatus: 'not-declared' }, []);
+        const out = diffPair({ instance, manifest: null, hosts: [], hostStatus: 'not-declared' }, []);
         expect(out.map((d) => [d.path, d.change])).toEqual([['image.id', 'unknown-image']]);
       }),
     );

@@ -217,7 +217,18 @@ describe('diffPair: host', () => {
 
   function hostDiff(host: Parameters<typeof hostOf>[0], hostStatus: Pair['hostStatus'] = 'fresh'): Brief[] {
     const m = resolved(baked);
-    return brief(diffPair({ instance: instanceOf(), manifest: m, host: hostOf(host), hostStatus }, [m]));
+    return brief(
+      diffPair(
+        // Stale observations are left out of `hosts` by pairInstances.
+        {
+          instance: instanceOf(),
+          manifest: m,
+          hosts: hostStatus === 'fresh' ? [hostOf(host)] : [],
+          hostStatus,
+        },
+        [m],
+      ),
+    );
   }
 
   it('reports changed, added and removed packages', () => {
@@ -297,7 +308,7 @@ describe('diffPair: host', () => {
     const pair: Pair = {
       instance: instanceOf(),
       manifest: m,
-      host: hostOf({ packages: { nmap: '1' }, services: { ssh: 'enabled' } }),
+      hosts: [hostOf({ packages: { nmap: '1' }, services: { ssh: 'enabled' } })],
       hostStatus: 'fresh',
     };
     expect(diffPair(pair, [m])).toEqual([]);

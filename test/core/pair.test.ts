@@ -6,7 +6,7 @@ import { NOW, hostOf, instanceOf, manifestOf, resolved } from './builders.js';
 const HOUR = 3_600_000;
 const withHost = resolved(manifestOf({ host: { packages: { openssl: '3' } } }));
 const withoutHost = resolved(manifestOf({ image: { id: 'ami-0nohost' } }));
-const options = { now: NOW, hostMaxAgeMs: HOUR };
+const options = { now: NOW, hostMaxAgeMs: { agent: HOUR } };
 
 describe('pairInstances', () => {
   it('pairs an instance with the manifest of its region and image id', () => {
@@ -23,20 +23,20 @@ describe('pairInstances', () => {
 
   it('marks host data not-declared when the manifest has no host section', () => {
     const instance = instanceOf({ imageId: 'ami-0nohost' });
-    const hosts = new Map([['i-0aaa', hostOf({})]]);
+    const hosts = new Map([['i-0aaa', [hostOf({})]]]);
     expect(pairInstances([instance], [withoutHost], hosts, options)[0]?.hostStatus).toBe('not-declared');
   });
 
   it('marks host data missing when declared but never observed', () => {
     expect(pairInstances([instanceOf()], [withHost], new Map(), options)[0]).toMatchObject({
-      host: null,
+      hosts: [],
       hostStatus: 'missing',
     });
   });
 
   it('marks host data fresh within the maximum age, stale beyond it', () => {
-    const at = (iso: string): Map<string, HostObservation> =>
-      new Map([['i-0aaa', hostOf({}, { observedAt: iso })]]);
+    const at = (iso: string): Map<string, HostObservation[]> =>
+      new Map([['i-0aaa', [hostOf({}, { observedAt: iso })]]]);
     const status = (iso: string) =>
       pairInstances([instanceOf()], [withHost], at(iso), options)[0]?.hostStatus;
     expect(status('2026-11-21T11:00:00Z')).toBe('fresh');

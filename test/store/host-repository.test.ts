@@ -51,13 +51,27 @@ describe('HostRepository (SQLite)', () => {
     expect(store.hosts.latest('i-1')?.host.packages?.openssl).toBe('agent2');
   });
 
-  it('maps every instance to its newest observation', () => {
+  it('maps every instance to the newest observation of each source, newest first', () => {
     store.hosts.save(host('i-2', 'agent', at(1), 'a'), at(1));
     store.hosts.save(host('i-1', 'agent', at(2), 'b'), at(2));
     store.hosts.save(host('i-1', 'aws-config', at(1), 'c'), at(2));
     const all = store.hosts.latestAll();
     expect([...all.keys()]).toEqual(['i-1', 'i-2']);
-    expect(all.get('i-1')?.host.packages?.openssl).toBe('b');
-    expect(all.get('i-2')?.host.packages?.openssl).toBe('a');
+    expect(all.get('i-1')?.map((o) => [o.source, o.host.packages?.openssl])).toEqual([
+      ['agent', 'b'],
+      ['aws-config', 'c'],
+    ]);
+    expect(all.get('i-2')?.map((o) => o.host.packages?.openssl)).toEqual(['a']);
+  });
+
+  it('keeps section digests and skipped paths with the observation', () => {
+    const observation = {
+      ...host('i-3', 'agent', at(1), 'x'),
+      digests: { packages: 'd'.repeat(64) },
+      skipped: [{ path: '/etc/secret', reason: 'permission denied (EACCES)' }],
+    };
+    store.hosts.save(observation, at(1));
+    expect(store.hosts.get('i-3', 'agent')).toEqual(observation);
+    expect(store.hosts.get('i-3', 'aws-config')).toBeNull();
   });
 });
