@@ -213,4 +213,22 @@ describe('targets with a roleArn', () => {
     await h.control.role({ roleArn: ROLE_B, externalId: 'ops-4711' });
     expect((await h.scan()).outcome).toBe('success');
   });
+
+  it('refreshes credentials before they expire, so no request is ever made with an expired key', async () => {
+    // Sessions of 6 s: refreshed a quarter of the lifetime (1.5 s) before Expiration.
+    await h.control.role({ roleArn: ROLE_A, maxSessionSeconds: 6 });
+    await h.restart();
+    const since = lastSeq();
+    expect((await h.scan()).outcome).toBe('success');
+    const first = assumeRoles(since).filter((e) => e.params.RoleArn === ROLE_A);
+    expect(first).toHaveLength(1);
+    expect((await h.scan()).outcome).toBe('success');
+    expect(assumeRoles(since).filter((e) => e.params.RoleArn === ROLE_A)).toHaveLength(1);
+
+    // 5 s after the first AssumeRole: past the refresh point, still before Expiration.
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(first[0]?.at ?? '') + 5_000 - Date.now()));
+    expect((await h.scan()).outcome).toBe('success');
+    expect(assumeRoles(since).filter((e) => e.params.RoleArn === ROLE_A)).toHaveLength(2);
+    expect(h.sim.requestLog(since).filter((e) => e.errorCode === 'ExpiredToken')).toEqual([]);
+  });
 });
