@@ -17,7 +17,7 @@ import { createHttpApp, type ReadinessCheck } from './http/app.js';
 import { Metrics } from './metrics/metrics.js';
 import { loadRules } from './rules/index.js';
 import type { AwsRequestRecorder } from './sources/aws/aws-middleware.js';
-import { AwsClients } from './fleet/aws-clients.js';
+import { AwsClients, roleForAccount } from './fleet/aws-clients.js';
 import { createEc2Source } from './sources/ec2/ec2-source.js';
 import type { CollectProgress } from './app/instance-source.js';
 import { openStore, type Store } from './store/index.js';
@@ -46,7 +46,13 @@ export interface Runtime {
 
 export function expandTargets(config: Config): Target[] {
   return config.targets.flatMap((t) =>
-    t.regions.map((region) => ({ account: t.account, region, roleArn: t.roleArn, filters: t.filters })),
+    t.regions.map((region) => ({
+      account: t.account,
+      region,
+      roleArn: t.roleArn,
+      externalId: t.externalId,
+      filters: t.filters,
+    })),
   );
 }
 
@@ -276,6 +282,13 @@ function listen(app: ReturnType<typeof createHttpApp>, host: string, port: numbe
 export function createRemediationController(runtime: Runtime, logger: Logger): RemediationController {
   const { config, store, clients } = runtime;
   const settings = config.remediation;
+  // A job acts through the role its instance was scanned with.
+  const roleOf = roleForAccount(expandTargets(config));
+  const keyOf = ({ account, region }: { account: string | null; region: string }) => ({
+    account,
+    region,
+    ...roleOf({ account, region }),
+  });
   return new RemediationController({
     jobs: store.jobs,
     fleet: store.fleet,
@@ -287,8 +300,8 @@ export function createRemediationController(runtime: Runtime, logger: Logger): R
     logger,
     manifest: (imageId) => store.manifests.get(imageId)?.manifest ?? null,
     fleetFor: (job) => ({
-      ec2: new Ec2Actions(clients.ec2(job)),
-      asg: new AsgActions(clients.autoScaling(job), clients.ec2(job)),
+      ec2: new Ec2Actions(clients.ec2(keyOf(job))),
+      asg: new AsgActions(clients.autoScaling(keyOf(job)), clients.ec2(keyOf(job))),
     }),
     postWebhook: (body) => postWebhook(settings.webhook, body),
     settings: {

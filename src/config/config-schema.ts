@@ -1,7 +1,13 @@
 // zod schema of driftwarden.yaml: every key, its default and its limits (the file's shape, before normalising).
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
-import { ACCOUNT_ID_PATTERN, EXTERNAL_ID_PATTERN, REGION_PATTERN, ROLE_ARN_PATTERN } from './aws-patterns.js';
+import {
+  ACCOUNT_ID_PATTERN,
+  EXTERNAL_ID_PATTERN,
+  REGION_PATTERN,
+  ROLE_ARN_PATTERN,
+  roleArnAccount,
+} from './aws-patterns.js';
 import { parseByteSize } from './byte-size.js';
 import { LOG_LEVELS, REMEDIATION_MODES, TOKEN_SCOPES } from './config.js';
 import { describeCronProblem } from './cron-schedule.js';
@@ -166,7 +172,8 @@ export const configFileSchema = z.strictObject({
       const seen = new Map<string, string>();
       targets.forEach((target, index) => {
         target.regions.forEach((region, r) => {
-          const key = `${target.account ?? ''}|${target.roleArn ?? ''}|${region}`;
+          const account = target.account ?? roleArnAccount(target.roleArn) ?? '';
+          const key = `${account}|${target.roleArn ?? ''}|${region}`;
           const first = seen.get(key);
           if (first !== undefined) {
             ctx.addIssue({

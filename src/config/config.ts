@@ -29,11 +29,11 @@ export interface ApiToken {
 
 /** One entry of `targets`: a set of regions scanned with one credential set. */
 export interface TargetConfig {
-  /** Label and expected account id (12 digits); null = whatever account the credentials belong to. Default null. */
+  /** Label and expected account id (12 digits); taken from `roleArn` when unset; null = whatever account the default credentials belong to. Default null. */
   readonly account: string | null;
   /** At least one region, no duplicates. */
   readonly regions: readonly string[];
-  /** Role assumed with STS before scanning; null = the default credential chain. Default null. */
+  /** Role assumed with STS AssumeRole (credentials cached, refreshed before expiry) for scans and replacements; null = the default credential chain. Default null. */
   readonly roleArn: string | null;
   /** STS external id for `roleArn`. Default null. */
   readonly externalId: string | null;

@@ -1,6 +1,7 @@
 // Turns the validated file shape into the Config: milliseconds, bytes, absolute paths, resolved secrets.
 import { isAbsolute, resolve } from 'node:path';
 import { parseDuration } from '../core/duration.js';
+import { roleArnAccount } from './aws-patterns.js';
 import { parseByteSize } from './byte-size.js';
 import type { ApiToken, Config, TokenScope } from './config.js';
 import { ENV_TOKEN_PREFIX, MIN_TOKEN_LENGTH, type ConfigFile } from './config-schema.js';
@@ -70,7 +71,8 @@ export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions
     },
     aws: { ...raw.aws, endpoint },
     targets: raw.targets.map((t) => ({
-      account: t.account,
+      // A role's account is known from its ARN, so its instances and findings carry it.
+      account: t.account ?? roleArnAccount(t.roleArn),
       regions: t.regions,
       roleArn: t.roleArn,
       externalId: t.externalId,

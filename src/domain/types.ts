@@ -82,6 +82,8 @@ export interface Target {
   account: string | null;
   region: string;
   roleArn: string | null;
+  /** STS ExternalId for `roleArn`. */
+  externalId?: string | null;
   filters: Readonly<Record<string, readonly string[]>>;
 }
 

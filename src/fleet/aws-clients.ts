@@ -1,21 +1,26 @@
-// One EC2 and one Auto Scaling client per account+region, sharing that account+region's request budget.
+// One EC2 and one Auto Scaling client per account+region+role, sharing that key's request budget; roles via STS AssumeRole.
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { TerminalError } from '../domain/errors.js';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { instrumentClient, type AwsRequestRecorder } from '../sources/aws/aws-middleware.js';
 import { RequestBudget } from '../sources/aws/request-budget.js';
+import { assumeRoleCredentials } from './assume-role-credentials.js';
 
 export interface AwsClientsOptions {
   endpoint: string | undefined;
   maxAttempts: number;
   maxRequestsPerSecond: number;
   record: AwsRequestRecorder;
+  /** Injected into the AssumeRole credential cache (tests); defaults to the wall clock. */
+  now?: () => number;
 }
 
 export interface ClientKey {
   account: string | null;
   region: string;
   roleArn?: string | null;
+  externalId?: string | null;
 }
 
 interface ClientSet {
@@ -23,8 +28,14 @@ interface ClientSet {
   asg: AutoScalingClient;
 }
 
+interface AssumedRole {
+  sts: STSClient;
+  credentials: AwsCredentialIdentityProvider;
+}
+
 export class AwsClients {
   private readonly sets = new Map<string, ClientSet>();
+  private readonly roles = new Map<string, AssumedRole>();
 
   constructor(private readonly options: AwsClientsOptions) {}
 
@@ -41,22 +52,24 @@ export class AwsClients {
       ec2.destroy();
       asg.destroy();
     }
+    for (const { sts } of this.roles.values()) sts.destroy();
     this.sets.clear();
+    this.roles.clear();
   }
 
   private set(key: ClientKey): ClientSet {
-    if (key.roleArn) {
-      throw new TerminalError(
-        `target ${key.region} has roleArn ${key.roleArn}: cross-account AssumeRole is not supported yet`,
-      );
-    }
-    const id = `${key.account ?? 'default'}/${key.region}`;
+    const id = `${key.account ?? 'default'}/${key.region}/${key.roleArn ?? ''}`;
     let set = this.sets.get(id);
     if (!set) {
       const { endpoint, maxAttempts, maxRequestsPerSecond, record } = this.options;
       const budget = new RequestBudget({ maxRequestsPerSecond });
-      const ec2 = new EC2Client({ region: key.region, endpoint, maxAttempts });
-      const asg = new AutoScalingClient({ region: key.region, endpoint, maxAttempts });
+      // No roleArn: the SDK's default credential chain, as before.
+      const credentials = key.roleArn
+        ? this.role(key.roleArn, key.externalId ?? null, key.region, budget)
+        : undefined;
+      const common = { region: key.region, endpoint, maxAttempts, ...(credentials ? { credentials } : {}) };
+      const ec2 = new EC2Client(common);
+      const asg = new AutoScalingClient(common);
       instrumentClient(ec2, { service: 'ec2', budget, record });
       instrumentClient(asg, { service: 'autoscaling', budget, record });
       set = { ec2, asg };
@@ -64,4 +77,45 @@ export class AwsClients {
     }
     return set;
   }
+
+  /**
+   * One credential cache per role (and external id) for all of its regions: STS credentials work
+   * in every region, so a role scanned in ten regions is assumed once, through STS in the first
+   * region that needed it, under that region's budget.
+   */
+  private role(
+    roleArn: string,
+    externalId: string | null,
+    region: string,
+    budget: RequestBudget,
+  ): AwsCredentialIdentityProvider {
+    const id = `${roleArn}\u0000${externalId ?? ''}`;
+    let role = this.roles.get(id);
+    if (!role) {
+      const { endpoint, maxAttempts, record, now } = this.options;
+      const sts = new STSClient({ region, endpoint, maxAttempts });
+      instrumentClient(sts, { service: 'sts', budget, record });
+      role = {
+        sts,
+        credentials: assumeRoleCredentials({ sts, roleArn, externalId, ...(now ? { now } : {}) }),
+      };
+      this.roles.set(id, role);
+    }
+    return role.credentials;
+  }
+}
+
+/**
+ * The role an instance's replacement must use: that of the target it was scanned from (same
+ * account and region, else same account). Jobs carry only account and region.
+ */
+export function roleForAccount(
+  targets: readonly ClientKey[],
+): (key: { account: string | null; region: string }) => Pick<ClientKey, 'roleArn' | 'externalId'> {
+  return ({ account, region }) => {
+    const target =
+      targets.find((t) => t.account === account && t.region === region) ??
+      targets.find((t) => t.account === account);
+    return { roleArn: target?.roleArn ?? null, externalId: target?.externalId ?? null };
+  };
 }

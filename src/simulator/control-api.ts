@@ -1,5 +1,6 @@
 // The simulator's JSON control API under /_sim/: inspect the fleet, inject drift, faults and launches.
 import type { z } from 'zod';
+import type { AccountRegistry } from './accounts.js';
 import {
   addImageSchema,
   bulkLaunchSchema,
@@ -8,6 +9,7 @@ import {
   faultSpecSchema,
   launchSpecSchema,
   lifecycleSpecSchema,
+  roleSpecSchema,
 } from './control-schemas.js';
 import type { FaultRegistry } from './faults.js';
 import type { FleetState } from './fleet-state.js';
@@ -17,7 +19,9 @@ import type { RequestLog } from './request-log.js';
 import { SimulatorInputError, UnknownResourceError } from './sim-errors.js';
 
 export interface ControlApiDeps {
+  /** The default account's fleet; routes act on another account's with `?account=`. */
   fleet: FleetState;
+  accounts: AccountRegistry;
   faults: FaultRegistry;
   log: RequestLog;
 }
@@ -143,6 +147,28 @@ const ROUTES: Route[] = [
       return ok({ removed: id });
     },
   },
+  { method: 'GET', path: ['roles'], handle: ({ accounts }) => ok({ roles: accounts.roles() }) },
+  {
+    method: 'POST',
+    path: ['roles'],
+    handle: ({ accounts }, req) => ok(accounts.putRole(parseBody(roleSpecSchema, req)), 201),
+  },
+  {
+    method: 'GET',
+    path: ['accounts'],
+    handle: ({ accounts }) =>
+      ok({
+        defaultAccount: accounts.defaultAccount,
+        accounts: accounts.fleets().map((fleet) => ({
+          account: fleet.account,
+          instances: fleet.allInstances().length,
+          roles: accounts
+            .roles()
+            .filter((role) => role.account === fleet.account)
+            .map((role) => role.roleArn),
+        })),
+      }),
+  },
   {
     method: 'GET',
     path: ['requests'],
@@ -211,6 +237,15 @@ function matchRoute(route: Route, segments: string[]): string | null {
   return id;
 }
 
+/** `?account=` picks that account's fleet; an instance id finds its owner's; else the default account's. */
+function fleetFor(deps: ControlApiDeps, request: ControlRequest, route: Route, id: string): FleetState {
+  const account = request.query.get('account');
+  if (account !== null && account !== '') return deps.accounts.fleet(account);
+  if (route.path[0] === 'instances' && route.path[1] === ':id')
+    return deps.accounts.fleetOfInstance(id) ?? deps.fleet;
+  return deps.fleet;
+}
+
 export function handleControlRequest(deps: ControlApiDeps, request: ControlRequest): ControlReply {
   // Reads and writes alike see the fleet as of now (pending → running, groups reconciled).
   deps.fleet.advance();
@@ -228,7 +263,8 @@ export function handleControlRequest(deps: ControlApiDeps, request: ControlReque
       },
     };
   try {
-    return match.route.handle(deps, request, match.id ?? '');
+    const fleet = fleetFor(deps, request, match.route, match.id ?? '');
+    return match.route.handle(fleet === deps.fleet ? deps : { ...deps, fleet }, request, match.id ?? '');
   } catch (error) {
     if (error instanceof SimulatorInputError)
       return { status: 400, json: { error: error.message, field: error.field } };

@@ -7,7 +7,9 @@ import type {
   FaultSpec,
   LaunchSpec,
   LifecycleSpec,
+  RoleSpec,
 } from './control-schemas.js';
+import type { SimRole } from './accounts.js';
 import type { Fault } from './faults.js';
 import type { FleetSummary, GroupView, InstanceDetail } from './fleet-views.js';
 import type { FailureState } from './launch-failures.js';
@@ -26,6 +28,10 @@ export class SimulatorControlError extends Error {
       body && typeof body === 'object' && 'error' in body ? String(body.error) : JSON.stringify(body);
     super(`simulator control API ${status}: ${detail}`);
   }
+}
+
+function accountQuery(account: string | undefined): string {
+  return account === undefined ? '' : `?account=${encodeURIComponent(account)}`;
 }
 
 export class SimulatorControl {
@@ -55,12 +61,29 @@ export class SimulatorControl {
     return this.#call('POST', `instances/${encodeURIComponent(id)}/reset`);
   }
 
-  launch(spec: LaunchSpec): Promise<InstanceDetail> {
-    return this.#call('POST', 'instances', spec);
+  /** `account` launches into another account's fleet (default: the simulator's default account). */
+  launch(spec: LaunchSpec, account?: string): Promise<InstanceDetail> {
+    return this.#call('POST', `instances${accountQuery(account)}`, spec);
   }
 
-  launchBulk(spec: BulkLaunchSpec): Promise<{ count: number; instanceIds: string[] }> {
-    return this.#call('POST', 'instances/bulk', spec);
+  launchBulk(spec: BulkLaunchSpec, account?: string): Promise<{ count: number; instanceIds: string[] }> {
+    return this.#call('POST', `instances/bulk${accountQuery(account)}`, spec);
+  }
+
+  /** Registers (or replaces) an IAM role STS AssumeRole may assume; `deny: true` makes it AccessDenied. */
+  role(spec: RoleSpec): Promise<SimRole> {
+    return this.#call('POST', 'roles', spec);
+  }
+
+  async roles(): Promise<SimRole[]> {
+    return (await this.#call<{ roles: SimRole[] }>('GET', 'roles')).roles;
+  }
+
+  accounts(): Promise<{
+    defaultAccount: string;
+    accounts: { account: string; instances: number; roles: string[] }[];
+  }> {
+    return this.#call('GET', 'accounts');
   }
 
   terminate(id: string): Promise<InstanceDetail> {

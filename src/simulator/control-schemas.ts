@@ -123,3 +123,16 @@ export const lifecycleSpecSchema = z.strictObject({
   terminateMs: durationMs.optional(),
 });
 export type LifecycleSpec = z.infer<typeof lifecycleSpecSchema>;
+
+/** An IAM role in some account that STS AssumeRole may assume (the account defaults to the ARN's). */
+export const roleSpecSchema = z.strictObject({
+  roleArn: nonEmpty,
+  account: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional(),
+  externalId: nonEmpty.nullable().optional(),
+  deny: z.boolean().optional(),
+  maxSessionSeconds: z.number().int().min(1).max(43_200).nullable().optional(),
+});
+export type RoleSpec = z.infer<typeof roleSpecSchema>;

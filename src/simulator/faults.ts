@@ -63,7 +63,8 @@ export class FaultRegistry {
    * fault fails it. Only faults that actually applied spend their `count`.
    */
   apply(region: string | null, operation: string, service = 'ec2'): FaultOutcome {
-    const dialect = service === 'autoscaling' ? 'autoscaling' : 'ec2';
+    // STS speaks awsQuery like Auto Scaling, with the same error codes.
+    const dialect = service === 'autoscaling' || service === 'sts' ? 'autoscaling' : 'ec2';
     let delayMs = 0;
     let error: Ec2ApiError | null = null;
     for (const fault of this.#faults) {

@@ -220,6 +220,11 @@ export class FleetState {
     return this.#groups.get(groupId);
   }
 
+  /** The network (VPC subnets and security groups), which another account's fleet reuses. */
+  get network(): { subnets: SimSubnet[]; securityGroups: SimSecurityGroup[] } {
+    return { subnets: [...this.#subnets], securityGroups: [...this.#groups.values()] };
+  }
+
   /** Applies an out-of-band change to one instance, as an SSH hot-fix or console click would. */
   drift(instanceId: string, change: DriftChange): SimInstance {
     const instance = this.requireInstance(instanceId);

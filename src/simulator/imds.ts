@@ -1,6 +1,6 @@
 // IMDSv2 for one simulated instance at /_imds/<instance-id>/…: a token from PUT /latest/api/token, then metadata reads with it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FleetState } from './fleet-state.js';
+import type { AccountRegistry } from './accounts.js';
 
 const PREFIX = '/_imds/';
 
@@ -11,7 +11,7 @@ function send(res: ServerResponse, status: number, text: string): void {
 
 /** Handles the request when it is an IMDS path; false otherwise. Tokens are per instance, as each instance has its own IMDS. */
 export function serveImds(
-  fleet: FleetState,
+  accounts: AccountRegistry,
   req: IncomingMessage,
   res: ServerResponse,
   pathname: string,
@@ -19,7 +19,8 @@ export function serveImds(
   if (!pathname.startsWith(PREFIX)) return false;
   const [instanceId = '', ...rest] = pathname.slice(PREFIX.length).split('/');
   const path = `/${rest.join('/')}`;
-  const instance = fleet.instance(instanceId);
+  // Every account's instances have their own IMDS.
+  const instance = accounts.fleetOfInstance(instanceId)?.instance(instanceId);
   if (!instance || instance.state === 'terminated') {
     send(res, 404, 'Not Found');
     return true;

@@ -1,5 +1,6 @@
-// Starts the EC2 + Auto Scaling simulator over a seeded fleet; the entry point for tests, `demo` and `simulate`.
+// Starts the EC2 + Auto Scaling + STS simulator over a seeded fleet; the entry point for tests, `demo` and `simulate`.
 import type { AddressInfo } from 'node:net';
+import { AccountRegistry } from './accounts.js';
 import { FaultRegistry } from './faults.js';
 import { generateFleet } from './fleet-generator.js';
 import { FleetState } from './fleet-state.js';
@@ -27,7 +28,10 @@ export interface Simulator {
   /** Base URL to pass as the SDK's `endpoint`, e.g. http://127.0.0.1:41234 */
   url: string;
   port: number;
+  /** The default account's fleet (the seeded one). */
   fleet: FleetState;
+  /** Every account's fleet, IAM roles for STS AssumeRole, and the keys it issued. */
+  accounts: AccountRegistry;
   faults: FaultRegistry;
   requestLog(since?: number): RequestLogEntry[];
   close(): Promise<void>;
@@ -35,6 +39,10 @@ export interface Simulator {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
+  const fleetOptions = {
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
+  };
   const fleet = new FleetState(
     generateFleet({
       instances: options.instances ?? 60,
@@ -42,14 +50,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       regions: options.regions ?? ['us-east-1', 'eu-west-1'],
       account: options.account ?? '123456789012',
     }),
-    {
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
-    },
+    fleetOptions,
   );
+  const accounts = new AccountRegistry(fleet, fleetOptions);
   const faults = new FaultRegistry();
   const log = new RequestLog();
-  const server = createSimulatorServer({ fleet, faults, log });
+  const server = createSimulatorServer({ fleet, accounts, faults, log });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -63,6 +69,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     url: `http://${urlHost}:${port}`,
     port,
     fleet,
+    accounts,
     faults,
     requestLog: (since?: number) => log.entries(since),
     close: () =>
@@ -88,7 +95,9 @@ export type {
   FaultSpec,
   FailureSpec,
   LifecycleSpec,
+  RoleSpec,
 } from './control-schemas.js';
+export { AccountRegistry, type SimRole } from './accounts.js';
 export type { SimAutoScalingGroup, GroupMember } from './asg-state.js';
 export type { GroupView } from './fleet-views.js';
 export type { FailureState } from './launch-failures.js';

@@ -24,6 +24,11 @@ export function credentialScope(
   return { region: match[1], service: match[2] };
 }
 
+/** `Credential=AKID/…` → AKID: the simulator attributes a request to an account by its access key. */
+export function accessKeyId(authorization: string | undefined): string | null {
+  return /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1] ?? null;
+}
+
 /** Indices present under `prefix.N…`, ascending; Query lists are 1-based and may be sparse. */
 function indicesUnder(params: QueryParams, prefix: string): number[] {
   const indices = new Set<number>();

@@ -10,6 +10,8 @@ export interface RequestLogEntry {
   params: Record<string, string>;
   status: number;
   errorCode?: string;
+  /** The account the request acted as (from its access key); absent for unsigned requests. */
+  account?: string;
   /** True for calls that change state (CreateTags, Modify*, Run*, Terminate*, …). */
   mutating: boolean;
 }

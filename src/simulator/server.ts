@@ -1,22 +1,43 @@
 // The simulator's HTTP front door: /_sim/* goes to the control API, everything else is AWS.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Caller } from './accounts.js';
 import { handleControlRequest, type ControlApiDeps } from './control-api.js';
 import { serveImds } from './imds.js';
 import { asgErrorReply, handleAutoScalingRequest } from './asg-service.js';
 import { errorReply, handleEc2Request, type AwsReply } from './ec2-service.js';
-import { credentialScope, parseQueryBody } from './query-protocol.js';
+import type { FleetState } from './fleet-state.js';
+import { accessKeyId, credentialScope, parseQueryBody, type QueryParams } from './query-protocol.js';
 import { Ec2ApiError } from './sim-errors.js';
+import { handleStsRequest, stsErrorReply } from './sts-service.js';
 
 export type SimulatorServerDeps = ControlApiDeps;
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** One AWS request, attributed to the account of the access key that signed it. */
+interface AwsCall {
+  deps: SimulatorServerDeps;
+  caller: Caller;
+  /** The caller's account's fleet: EC2 and Auto Scaling see and change only this one. */
+  fleet: FleetState;
+  region: string;
+  params: QueryParams;
+}
+
 /** Services by their SigV4 signing name (the credential scope's service). */
 const SERVICES = {
-  ec2: { handle: handleEc2Request, errorReply },
-  autoscaling: { handle: handleAutoScalingRequest, errorReply: asgErrorReply },
-} satisfies Record<string, { handle: typeof handleEc2Request; errorReply: typeof errorReply }>;
+  ec2: { handle: (c: AwsCall) => handleEc2Request(c.fleet, c.region, c.params), errorReply },
+  autoscaling: {
+    handle: (c: AwsCall) => handleAutoScalingRequest(c.fleet, c.region, c.params),
+    errorReply: asgErrorReply,
+  },
+  sts: {
+    handle: ({ deps, caller, fleet, params }: AwsCall) =>
+      handleStsRequest({ accounts: deps.accounts, caller, nowMs: fleet.currentTime().getTime(), params }),
+    errorReply: stsErrorReply,
+  },
+} satisfies Record<string, { handle: (call: AwsCall) => AwsReply; errorReply: typeof errorReply }>;
 
 function isSpokenService(service: string): service is keyof typeof SERVICES {
   return Object.hasOwn(SERVICES, service);
@@ -68,6 +89,7 @@ async function serveAws(
   const region = scope?.region ?? null;
   const service = scope?.service ?? 'ec2';
   let reply: AwsReply;
+  let account: string | undefined;
   if (!scope) {
     reply = errorReply(
       new Ec2ApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
@@ -76,11 +98,25 @@ async function serveAws(
     reply = errorReply(new Ec2ApiError('InvalidAction', `The simulator does not speak service ${service}.`));
   } else {
     const speak = SERVICES[service];
+    const caller = deps.accounts.caller(
+      accessKeyId(req.headers.authorization) ?? '',
+      deps.fleet.currentTime().getTime(),
+    );
+    account = caller.account;
+    const fleet = deps.accounts.fleet(caller.account);
     // Time-driven state moves first, so even a faulted request sees (and leaves) a current fleet.
-    deps.fleet.advance();
-    const fault = deps.faults.apply(scope.region, action, service);
-    if (fault.delayMs > 0) await delay(fault.delayMs);
-    reply = fault.error ? speak.errorReply(fault.error) : speak.handle(deps.fleet, scope.region, params);
+    fleet.advance();
+    if (caller.expired) {
+      reply = speak.errorReply(
+        new Ec2ApiError('ExpiredToken', 'The security token included in the request is expired'),
+      );
+    } else {
+      const fault = deps.faults.apply(scope.region, action, service);
+      if (fault.delayMs > 0) await delay(fault.delayMs);
+      reply = fault.error
+        ? speak.errorReply(fault.error)
+        : speak.handle({ deps, caller, fleet, region: scope.region, params });
+    }
   }
   const entry = {
     at: new Date().toISOString(),
@@ -89,6 +125,7 @@ async function serveAws(
     action,
     params: Object.fromEntries(params),
     status: reply.status,
+    ...(account === undefined ? {} : { account }),
   };
   deps.log.record(reply.errorCode === undefined ? entry : { ...entry, errorCode: reply.errorCode });
   sendXml(res, reply);
@@ -97,7 +134,7 @@ async function serveAws(
 async function serve(deps: SimulatorServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://simulator.local');
   const body = await readBody(req);
-  if (serveImds(deps.fleet, req, res, url.pathname)) return;
+  if (serveImds(deps.accounts, req, res, url.pathname)) return;
   if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
     const segments = url.pathname
       .split('/')
