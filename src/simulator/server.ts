@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { setTimeout as delay } from 'node:timers/promises';
 import { handleControlRequest, type ControlApiDeps } from './control-api.js';
 import { asgErrorReply, handleAutoScalingRequest } from './asg-service.js';
+import { configErrorReply, handleConfigRequest, readConfigRequest } from './config-service.js';
 import { errorReply, handleEc2Request, type AwsReply } from './ec2-service.js';
 import { credentialScope, parseQueryBody } from './query-protocol.js';
 import { Ec2ApiError } from './sim-errors.js';
@@ -11,11 +12,26 @@ export type SimulatorServerDeps = ControlApiDeps;
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** The Query protocols also allow GET with the parameters in the query string. */
+function readQueryRequest(req: IncomingMessage, url: URL, body: string): Map<string, string> {
+  return req.method === 'GET' ? new Map(url.searchParams) : parseQueryBody(body);
+}
+
+/** JSON 1.1 names the operation in X-Amz-Target; the body's fields become the logged params. */
+function readJsonRequest(req: IncomingMessage, _url: URL, body: string): Map<string, string> {
+  const target = req.headers['x-amz-target'];
+  return readConfigRequest(Array.isArray(target) ? target[0] : target, body);
+}
+
 /** Services by their SigV4 signing name (the credential scope's service). */
 const SERVICES = {
-  ec2: { handle: handleEc2Request, errorReply },
-  autoscaling: { handle: handleAutoScalingRequest, errorReply: asgErrorReply },
-} satisfies Record<string, { handle: typeof handleEc2Request; errorReply: typeof errorReply }>;
+  ec2: { read: readQueryRequest, handle: handleEc2Request, errorReply },
+  autoscaling: { read: readQueryRequest, handle: handleAutoScalingRequest, errorReply: asgErrorReply },
+  config: { read: readJsonRequest, handle: handleConfigRequest, errorReply: configErrorReply },
+} satisfies Record<
+  string,
+  { read: typeof readQueryRequest; handle: typeof handleEc2Request; errorReply: typeof errorReply }
+>;
 
 function isSpokenService(service: string): service is keyof typeof SERVICES {
   return Object.hasOwn(SERVICES, service);
@@ -44,9 +60,9 @@ function sendJson(res: ServerResponse, status: number, json: unknown): void {
   res.end(body);
 }
 
-function sendXml(res: ServerResponse, reply: AwsReply): void {
+function sendReply(res: ServerResponse, reply: AwsReply): void {
   res.writeHead(reply.status, {
-    'content-type': 'text/xml;charset=UTF-8',
+    'content-type': reply.contentType ?? 'text/xml;charset=UTF-8',
     'content-length': Buffer.byteLength(reply.body),
     'x-amzn-requestid': reply.requestId,
   });
@@ -60,12 +76,11 @@ async function serveAws(
   url: URL,
   body: string,
 ): Promise<void> {
-  // The Query protocol also allows GET with the parameters in the query string.
-  const params = req.method === 'GET' ? new Map(url.searchParams) : parseQueryBody(body);
-  const action = params.get('Action') ?? '';
   const scope = credentialScope(req.headers.authorization);
   const region = scope?.region ?? null;
   const service = scope?.service ?? 'ec2';
+  const params = (isSpokenService(service) ? SERVICES[service].read : readQueryRequest)(req, url, body);
+  const action = params.get('Action') ?? '';
   let reply: AwsReply;
   if (!scope) {
     reply = errorReply(
@@ -90,7 +105,7 @@ async function serveAws(
     status: reply.status,
   };
   deps.log.record(reply.errorCode === undefined ? entry : { ...entry, errorCode: reply.errorCode });
-  sendXml(res, reply);
+  sendReply(res, reply);
 }
 
 async function serve(deps: SimulatorServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
