@@ -2,6 +2,7 @@
 import type {
   Finding,
   HostObservation,
+  HostSource,
   InstanceObservation,
   InstanceStatus,
   Manifest,
@@ -131,4 +132,9 @@ export interface HostRepository {
   /** Newest observation per instance (any source). */
   latest(instanceId: string): HostObservation | null;
   latestAll(): Map<string, HostObservation>;
+  /**
+   * Marks these instances' observations from `source` as still current at `observedAt` (host data
+   * unchanged), e.g. inventory a sync found unchanged; never moves an observation back in time.
+   */
+  confirm(instanceIds: readonly string[], source: HostSource, observedAt: string): void;
 }

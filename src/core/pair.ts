@@ -1,6 +1,7 @@
 // Pairs each observed instance with the manifest of its image (by region + image id) and its host fingerprint.
 import type {
   HostObservation,
+  HostSource,
   HostStatus,
   InstanceObservation,
   Pair,
@@ -13,6 +14,8 @@ export interface PairInstancesOptions {
   now: number;
   /** Host observations older than this are stale and not compared. */
   hostMaxAgeMs: number;
+  /** Per-source limits that replace `hostMaxAgeMs` (e.g. `aws-config`: `sources.awsConfig.maxAge`). */
+  hostMaxAgeMsBySource?: Partial<Record<HostSource, number>>;
 }
 
 function manifestKey(region: string, imageId: string): string {
@@ -28,7 +31,8 @@ function hostStatusOf(
   if (host === null) return 'missing';
   const observedAt = Date.parse(host.observedAt);
   // An unreadable timestamp cannot vouch for freshness, so it counts as stale rather than fresh.
-  if (Number.isNaN(observedAt) || options.now - observedAt > options.hostMaxAgeMs) return 'stale';
+  const maxAgeMs = options.hostMaxAgeMsBySource?.[host.source] ?? options.hostMaxAgeMs;
+  if (Number.isNaN(observedAt) || options.now - observedAt > maxAgeMs) return 'stale';
   return 'fresh';
 }
 

@@ -31,6 +31,13 @@ export function createHostRepository(db: Database): HostRepository {
        observed_at = excluded.observed_at, received_at = excluded.received_at, host = excluded.host
      WHERE excluded.observed_at >= host_observations.observed_at`,
   );
+  const touch = db.prepare<[{ instanceId: string; source: string; observedAt: string }]>(
+    `UPDATE host_observations SET observed_at = @observedAt, received_at = @observedAt
+     WHERE instance_id = @instanceId AND source = @source AND observed_at < @observedAt`,
+  );
+  const touchAll = db.transaction((instanceIds: readonly string[], source: string, observedAt: string) => {
+    for (const instanceId of instanceIds) touch.run({ instanceId, source, observedAt });
+  });
   const selectLatest = db.prepare<[string], HostRow>(
     `SELECT instance_id, source, observed_at, host FROM host_observations
      WHERE instance_id = ? ORDER BY observed_at DESC, source LIMIT 1`,
@@ -55,6 +62,10 @@ export function createHostRepository(db: Database): HostRepository {
     latest(instanceId: string): HostObservation | null {
       const row = selectLatest.get(instanceId);
       return row ? toObservation(row) : null;
+    },
+
+    confirm(instanceIds: readonly string[], source: HostSource, observedAt: string): void {
+      touchAll(instanceIds, source, toIsoUtc(observedAt, 'observedAt'));
     },
 
     latestAll(): Map<string, HostObservation> {
