@@ -6,6 +6,7 @@ import { pairInstances } from '../core/pair.js';
 import { errorMessage } from '../domain/errors.js';
 import type {
   Finding,
+  HostSource,
   InstanceObservation,
   InstanceStatus,
   Pair,
@@ -16,6 +17,7 @@ import type {
   TargetResult,
 } from '../domain/types.js';
 import type { CollectProgress, InstanceSource } from './instance-source.js';
+import type { InventorySource } from './inventory-source.js';
 import type {
   FleetRepository,
   HostRepository,
@@ -35,6 +37,9 @@ export interface ScanCycleDeps {
   clock: () => Date;
   newScanId: () => string;
   hostMaxAgeMs: number;
+  /** Host inventory (AWS Config / SSM), synced per target after its EC2 listing; absent = disabled. */
+  inventory?: InventorySource;
+  hostMaxAgeMsBySource?: Partial<Record<HostSource, number>>;
   logger: Logger;
   onTargetProgress?: (target: Target, progress: CollectProgress) => void;
 }
@@ -83,6 +88,7 @@ export async function runScanCycle(deps: ScanCycleDeps, options: ScanCycleOption
   const pairs = pairInstances(observed, manifests, deps.hosts.latestAll(), {
     now: deps.clock().getTime(),
     hostMaxAgeMs: deps.hostMaxAgeMs,
+    ...(deps.hostMaxAgeMsBySource ? { hostMaxAgeMsBySource: deps.hostMaxAgeMsBySource } : {}),
   });
   const ruleSet = deps.ruleSet();
   const scanned = pairs.map((pair) => assessPair(pair, manifests, ruleSet));
@@ -120,14 +126,18 @@ async function collectTarget(
       onProgress: (progress) => deps.onTargetProgress?.(target, progress),
     });
     log.debug({ region: target.region, instances: collected.instances.length }, 'target collected');
-    return {
-      result: { account: collected.account, region: target.region, status: 'ok', error: null },
-      instances: collected.instances,
+    const result: TargetResult = {
+      account: collected.account,
+      region: target.region,
+      status: 'ok',
+      error: null,
     };
+    if (deps.inventory)
+      result.inventory = await syncInventory(deps, deps.inventory, target, collected.instances, log, signal);
+    return { result, instances: collected.instances };
   } catch (error) {
     // A failed target is data, not a crash: its instances keep their last state, marked stale.
-    const name = (error as { name?: string }).name ?? 'Error';
-    const message = `${name}: ${errorMessage(error)}`;
+    const message = describeError(error);
     log.warn(
       { region: target.region, account: target.account, err: message },
       'target failed; its instances will be recorded stale',
@@ -137,6 +147,34 @@ async function collectTarget(
       instances: [],
     };
   }
+}
+
+/** An inventory failure leaves that target's host data unrefreshed (it ages into stale), never its EC2 data. */
+async function syncInventory(
+  deps: ScanCycleDeps,
+  inventory: InventorySource,
+  target: Target,
+  instances: readonly InstanceObservation[],
+  log: Logger,
+  signal: AbortSignal | undefined,
+): Promise<NonNullable<TargetResult['inventory']>> {
+  try {
+    const synced = await inventory.sync(target, instances, { now: deps.clock, signal });
+    log.debug({ region: target.region, source: inventory.name, ...synced }, 'inventory synced');
+    return { source: inventory.name, status: 'ok', error: null };
+  } catch (error) {
+    const message = describeError(error);
+    log.warn(
+      { region: target.region, account: target.account, source: inventory.name, err: message },
+      'inventory sync failed; host data of this target is not refreshed',
+    );
+    return { source: inventory.name, status: 'stale', error: message };
+  }
+}
+
+function describeError(error: unknown): string {
+  const name = (error as { name?: string }).name ?? 'Error';
+  return `${name}: ${errorMessage(error)}`;
 }
 
 function assessPair(pair: Pair, manifests: readonly ResolvedManifest[], ruleSet: RuleSet): ScannedInstance {
@@ -162,7 +200,7 @@ export function instanceStatus(pair: Pair, findings: readonly Finding[]): Instan
 
 export function scanOutcome(targets: readonly TargetResult[]): ScanOutcome {
   const failed = targets.filter((t) => t.status !== 'ok').length;
-  if (failed === 0) return 'success';
+  if (failed === 0) return targets.some((t) => t.inventory?.status === 'stale') ? 'partial' : 'success';
   return failed === targets.length ? 'failure' : 'partial';
 }
 

@@ -1,5 +1,6 @@
-// One EC2 and one Auto Scaling client per account+region, sharing that account+region's request budget.
+// One EC2, Auto Scaling and Config client per account+region, sharing that account+region's request budget.
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { TerminalError } from '../domain/errors.js';
 import { instrumentClient, type AwsRequestRecorder } from '../sources/aws/aws-middleware.js';
@@ -21,6 +22,7 @@ export interface ClientKey {
 interface ClientSet {
   ec2: EC2Client;
   asg: AutoScalingClient;
+  config: ConfigServiceClient;
 }
 
 export class AwsClients {
@@ -36,10 +38,16 @@ export class AwsClients {
     return this.set(key).asg;
   }
 
+  /** AWS Config, for the SSM inventory source. */
+  config(key: ClientKey): ConfigServiceClient {
+    return this.set(key).config;
+  }
+
   destroy(): void {
-    for (const { ec2, asg } of this.sets.values()) {
+    for (const { ec2, asg, config } of this.sets.values()) {
       ec2.destroy();
       asg.destroy();
+      config.destroy();
     }
     this.sets.clear();
   }
@@ -58,8 +66,10 @@ export class AwsClients {
       const ec2 = new EC2Client({ region: key.region, endpoint, maxAttempts });
       const asg = new AutoScalingClient({ region: key.region, endpoint, maxAttempts });
       instrumentClient(ec2, { service: 'ec2', budget, record });
+      const config = new ConfigServiceClient({ region: key.region, endpoint, maxAttempts });
       instrumentClient(asg, { service: 'autoscaling', budget, record });
-      set = { ec2, asg };
+      instrumentClient(config, { service: 'config', budget, record });
+      set = { ec2, asg, config };
       this.sets.set(id, set);
     }
     return set;
