@@ -132,12 +132,14 @@ async function collectTarget(
       status: 'ok',
       error: null,
     };
+    // Only after EC2 answered: inventory is saved for listed instances only.
     if (deps.inventory)
       result.inventory = await syncInventory(deps, deps.inventory, target, collected.instances, log, signal);
     return { result, instances: collected.instances };
   } catch (error) {
     // A failed target is data, not a crash: its instances keep their last state, marked stale.
-    const message = describeError(error);
+    const name = (error as { name?: string }).name ?? 'Error';
+    const message = `${name}: ${errorMessage(error)}`;
     log.warn(
       { region: target.region, account: target.account, err: message },
       'target failed; its instances will be recorded stale',
@@ -163,18 +165,14 @@ async function syncInventory(
     log.debug({ region: target.region, source: inventory.name, ...synced }, 'inventory synced');
     return { source: inventory.name, status: 'ok', error: null };
   } catch (error) {
-    const message = describeError(error);
+    const name = (error as { name?: string }).name ?? 'Error';
+    const message = `${name}: ${errorMessage(error)}`;
     log.warn(
       { region: target.region, account: target.account, source: inventory.name, err: message },
       'inventory sync failed; host data of this target is not refreshed',
     );
     return { source: inventory.name, status: 'stale', error: message };
   }
-}
-
-function describeError(error: unknown): string {
-  const name = (error as { name?: string }).name ?? 'Error';
-  return `${name}: ${errorMessage(error)}`;
 }
 
 function assessPair(pair: Pair, manifests: readonly ResolvedManifest[], ruleSet: RuleSet): ScannedInstance {

@@ -45,7 +45,8 @@ function hostFindings(scan: ScanJsonBody) {
 describe('SSM inventory from AWS Config, incremental', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ instances: 40, env: CONFIG_ON });
+    // Over 100 instances per region: SelectResourceConfig pages and BatchGetResourceConfig chunks.
+    h = await startHarness({ instances: 240, env: CONFIG_ON });
   });
   afterAll(async () => {
     await h.close();
@@ -62,7 +63,10 @@ describe('SSM inventory from AWS Config, incremental', () => {
     ]);
     // The first sync fetches every listed instance's item, at most 100 keys per call.
     const fetchedFirst = batchGets(h, 0);
+    expect(fetchedFirst.map((keys) => keys.length).sort((x, y) => y - x)[0]).toBe(100);
     expect(fetchedFirst.every((keys) => keys.length <= 100)).toBe(true);
+    const selects = h.sim.requestLog().filter((e) => e.action === 'SelectResourceConfig');
+    expect(selects.filter((e) => e.params.NextToken !== undefined).length).toBeGreaterThanOrEqual(2);
     expect(fetchedFirst.flat().sort()).toEqual(
       h.sim.fleet
         .allInstances()
@@ -107,7 +111,8 @@ describe('SSM inventory from AWS Config, incremental', () => {
     since = lastSeq(h);
     const third = await h.scan();
     expect(batchGets(h, since)).toEqual([]);
-    expect(h.sim.requestLog(since).filter((e) => e.action === 'SelectResourceConfig')).toHaveLength(2);
+    const selected = h.sim.requestLog(since).filter((e) => e.action === 'SelectResourceConfig');
+    expect(new Set(selected.map((e) => e.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
     expect(hostFindings(third)).toEqual(hostFindings(second));
     expect(third.instances.stale).toBe(0);
 
