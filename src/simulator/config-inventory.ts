@@ -87,6 +87,7 @@ function contentDigest(instance: SimInstance): string {
 export class InventoryRecorder {
   readonly #recorded = new Map<string, Recorded>();
   #nextStateId = 1;
+  #unprocessed = 0;
 
   constructor(
     private readonly account: string,
@@ -115,6 +116,19 @@ export class InventoryRecorder {
         },
       });
     }
+  }
+
+  /** The next `count` keys asked for by BatchGetResourceConfig come back unprocessed (Config under load). */
+  leaveUnprocessed(count: number): number {
+    this.#unprocessed = count;
+    return this.#unprocessed;
+  }
+
+  /** Spends one unprocessed key if any are left. */
+  takeUnprocessed(): boolean {
+    if (this.#unprocessed === 0) return false;
+    this.#unprocessed--;
+    return true;
   }
 
   /** Current (non-deleted) items of a region, sorted by resource id: the order pagination relies on. */

@@ -152,10 +152,15 @@ function readResourceKeys(text: string | undefined): ResourceKey[] {
   });
 }
 
-/** Keys Config has no item for are simply absent from the answer, as in AWS. */
+/** Keys Config has no item for are simply absent from the answer, as in AWS; see leaveUnprocessed for the rest. */
 const batchGetResourceConfig: ConfigHandler = (fleet, region, params) => {
   const keys = readResourceKeys(params.get('resourceKeys'));
+  const unprocessed: ResourceKey[] = [];
   const items = keys.flatMap((key) => {
+    if (fleet.inventory.takeUnprocessed()) {
+      unprocessed.push(key);
+      return [];
+    }
     if (key.resourceType !== INVENTORY_RESOURCE_TYPE) return [];
     const item = fleet.inventory.item(region, key.resourceId);
     return item ? [item] : [];
@@ -175,7 +180,7 @@ const batchGetResourceConfig: ConfigHandler = (fleet, region, params) => {
       configuration: JSON.stringify(item.configuration),
       supplementaryConfiguration: {},
     })),
-    unprocessedResourceKeys: [],
+    unprocessedResourceKeys: unprocessed,
   };
 };
 

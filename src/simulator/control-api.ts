@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import {
   addImageSchema,
   bulkLaunchSchema,
+  configSpecSchema,
   driftChangeSchema,
   failureSpecSchema,
   faultSpecSchema,
@@ -189,6 +190,14 @@ const FLEET_ROUTES: Route[] = [
     handle: ({ fleet }) => {
       fleet.clearFailures();
       return ok(fleet.failures.state());
+    },
+  },
+  {
+    method: 'POST',
+    path: ['config'],
+    handle: ({ fleet }, req) => {
+      const spec = parseBody(configSpecSchema, req);
+      return ok({ unprocessedKeys: fleet.inventory.leaveUnprocessed(spec.unprocessedKeys) });
     },
   },
   { method: 'GET', path: ['lifecycle'], handle: ({ fleet }) => ok(fleet.lifecycle.settings) },

@@ -123,3 +123,9 @@ export const lifecycleSpecSchema = z.strictObject({
   terminateMs: durationMs.optional(),
 });
 export type LifecycleSpec = z.infer<typeof lifecycleSpecSchema>;
+
+/** AWS Config behaviour: how many of the next BatchGetResourceConfig keys come back unprocessed. */
+export const configSpecSchema = z.strictObject({
+  unprocessedKeys: z.number().int().min(0).max(1_000_000),
+});
+export type ConfigSpec = z.infer<typeof configSpecSchema>;

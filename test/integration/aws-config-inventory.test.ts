@@ -131,6 +131,54 @@ describe('SSM inventory from AWS Config, incremental', () => {
   });
 });
 
+describe('unprocessed keys', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ instances: 20, env: CONFIG_ON });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('asks again for keys Config left unprocessed, and fails only the inventory when they stay so', async () => {
+    await h.control.config({ unprocessedKeys: 3 });
+    let since = lastSeq(h);
+    const first = await h.scan();
+    expect(first.outcome).toBe('success');
+    expect(first.instances.stale).toBe(0);
+    const calls = batchGets(h, since);
+    expect(new Set(calls.flat()).size).toBe(h.sim.fleet.allInstances().length);
+    expect(calls.length).toBeGreaterThan(2);
+
+    const [victim] = liveInstances(h, 'us-east-1') as [SimInstance];
+    await h.control.drift(victim.instanceId, { host: { packages: { netcat: '1.10-47' } } });
+    await h.control.config({ unprocessedKeys: 1_000 });
+    since = lastSeq(h);
+    const second = await h.scan();
+    expect(second.outcome).toBe('partial');
+    expect(second.targets.find((t) => t.region === 'us-east-1')?.inventory).toEqual({
+      source: 'aws-config',
+      status: 'stale',
+      error: expect.stringMatching(/^UnprocessedInventoryError: .*1 inventory item/) as unknown,
+    });
+    expect(batchGets(h, since)).toEqual([[victim.instanceId], [victim.instanceId], [victim.instanceId]]);
+
+    // The cursor did not move, so the change is picked up once Config answers.
+    await h.control.config({ unprocessedKeys: 0 });
+    const third = await h.scan();
+    expect(third.outcome).toBe('success');
+    expect(hostFindings(third)).toEqual([
+      {
+        instanceId: victim.instanceId,
+        path: 'host.packages.netcat',
+        change: 'added',
+        expected: null,
+        actual: '1.10-47',
+      },
+    ]);
+  });
+});
+
 describe('a Config failure in one region', () => {
   let h: Harness;
   beforeAll(async () => {

@@ -145,6 +145,17 @@ describe('BatchGetResourceConfig', () => {
     expect(Object.keys(information?.Content ?? {})).toEqual([instanceId]);
   });
 
+  it('leaves the next N keys unprocessed when told to, as Config does under load', async () => {
+    const ids = live('us-east-1').slice(0, 3);
+    await control.config({ unprocessedKeys: 2 });
+    const keys = ids.map((resourceId) => ({ resourceType: INVENTORY, resourceId }));
+    const out = await configClient(sim).send(new BatchGetResourceConfigCommand({ resourceKeys: keys }));
+    expect(out.unprocessedResourceKeys).toEqual(keys.slice(0, 2));
+    expect(out.baseConfigurationItems?.map((i) => i.resourceId)).toEqual(ids.slice(2));
+    const again = await configClient(sim).send(new BatchGetResourceConfigCommand({ resourceKeys: keys }));
+    expect(again.unprocessedResourceKeys).toEqual([]);
+  });
+
   it('refuses more than 100 keys with ValidationException', async () => {
     const keys = Array.from({ length: 101 }, (_, n) => ({
       resourceType: INVENTORY,
