@@ -19,6 +19,7 @@ import { loadRules } from './rules/index.js';
 import type { AwsRequestRecorder } from './sources/aws/aws-middleware.js';
 import { AwsClients, roleForAccount } from './fleet/aws-clients.js';
 import { createEc2Source } from './sources/ec2/ec2-source.js';
+import { createConfigInventorySource } from './sources/aws-config/config-inventory-source.js';
 import type { CollectProgress } from './app/instance-source.js';
 import { openStore, type Store } from './store/index.js';
 import { pendingMigrations } from './store/migrations.js';
@@ -73,6 +74,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     clientFor: (target) => clients.ec2(target),
     pageSize: config.aws.pageSize,
   });
+  const inventory = config.sources.awsConfig.enabled
+    ? createConfigInventorySource({
+        clientFor: (target) => clients.config(target),
+        hosts: store.hosts,
+        state: store.inventorySync,
+      })
+    : undefined;
   const targets = expandTargets(config);
 
   return {
@@ -102,7 +110,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           ruleSet: () => rules,
           clock,
           newScanId: () => randomUUID(),
-          hostMaxAgeMs: { agent: config.fingerprints.maxAgeMs },
+          // A disabled source's old observations are ignored rather than aging into `stale`.
+          hostMaxAgeMs: {
+            agent: config.fingerprints.maxAgeMs,
+            ...(inventory ? { 'aws-config': config.sources.awsConfig.maxAgeMs } : {}),
+          },
+          ...(inventory ? { inventory } : {}),
           logger,
           onTargetProgress: options.onTargetProgress,
         },

@@ -135,4 +135,9 @@ export interface HostRepository {
   get(instanceId: string, source: HostSource): HostObservation | null;
   /** Newest observation of every source, per instance. */
   latestAll(): Map<string, HostObservation[]>;
+  /**
+   * Marks these instances' observations from `source` as still current at `observedAt` (host data
+   * unchanged), e.g. inventory a sync found unchanged; never moves an observation back in time.
+   */
+  confirm(instanceIds: readonly string[], source: HostSource, observedAt: string): void;
 }

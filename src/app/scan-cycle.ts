@@ -17,6 +17,7 @@ import type {
   TargetResult,
 } from '../domain/types.js';
 import type { CollectProgress, InstanceSource } from './instance-source.js';
+import type { InventorySource } from './inventory-source.js';
 import type {
   FleetRepository,
   HostRepository,
@@ -37,6 +38,8 @@ export interface ScanCycleDeps {
   newScanId: () => string;
   /** Freshness limit per enabled host source (see pairInstances). */
   hostMaxAgeMs: Partial<Record<HostSource, number>>;
+  /** Host inventory (AWS Config / SSM), synced per target after its EC2 listing; absent = disabled. */
+  inventory?: InventorySource;
   logger: Logger;
   onTargetProgress?: (target: Target, progress: CollectProgress) => void;
 }
@@ -122,10 +125,16 @@ async function collectTarget(
       onProgress: (progress) => deps.onTargetProgress?.(target, progress),
     });
     log.debug({ region: target.region, instances: collected.instances.length }, 'target collected');
-    return {
-      result: { account: collected.account, region: target.region, status: 'ok', error: null },
-      instances: collected.instances,
+    const result: TargetResult = {
+      account: collected.account,
+      region: target.region,
+      status: 'ok',
+      error: null,
     };
+    // Only after EC2 answered: inventory is saved for listed instances only.
+    if (deps.inventory)
+      result.inventory = await syncInventory(deps, deps.inventory, target, collected.instances, log, signal);
+    return { result, instances: collected.instances };
   } catch (error) {
     // A failed target is data, not a crash: its instances keep their last state, marked stale.
     const name = (error as { name?: string }).name ?? 'Error';
@@ -138,6 +147,30 @@ async function collectTarget(
       result: { account: target.account, region: target.region, status: 'stale', error: message },
       instances: [],
     };
+  }
+}
+
+/** An inventory failure leaves that target's host data unrefreshed (it ages into stale), never its EC2 data. */
+async function syncInventory(
+  deps: ScanCycleDeps,
+  inventory: InventorySource,
+  target: Target,
+  instances: readonly InstanceObservation[],
+  log: Logger,
+  signal: AbortSignal | undefined,
+): Promise<NonNullable<TargetResult['inventory']>> {
+  try {
+    const synced = await inventory.sync(target, instances, { now: deps.clock, signal });
+    log.debug({ region: target.region, source: inventory.name, ...synced }, 'inventory synced');
+    return { source: inventory.name, status: 'ok', error: null };
+  } catch (error) {
+    const name = (error as { name?: string }).name ?? 'Error';
+    const message = `${name}: ${errorMessage(error)}`;
+    log.warn(
+      { region: target.region, account: target.account, source: inventory.name, err: message },
+      'inventory sync failed; host data of this target is not refreshed',
+    );
+    return { source: inventory.name, status: 'stale', error: message };
   }
 }
 
@@ -164,7 +197,7 @@ export function instanceStatus(pair: Pair, findings: readonly Finding[]): Instan
 
 export function scanOutcome(targets: readonly TargetResult[]): ScanOutcome {
   const failed = targets.filter((t) => t.status !== 'ok').length;
-  if (failed === 0) return 'success';
+  if (failed === 0) return targets.some((t) => t.inventory?.status === 'stale') ? 'partial' : 'success';
   return failed === targets.length ? 'failure' : 'partial';
 }
 

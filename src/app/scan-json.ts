@@ -8,7 +8,14 @@ export interface ScanJson {
   startedAt: string;
   finishedAt: string;
   instances: { total: number; compliant: number; drifted: number; unknownImage: number; stale: number };
-  targets: { account: string | null; region: string; status: string; error: string | null }[];
+  targets: {
+    account: string | null;
+    region: string;
+    status: string;
+    error: string | null;
+    /** Only when an inventory source (AWS Config) is enabled. */
+    inventory?: { source: string; status: string; error: string | null };
+  }[];
   findings: {
     instanceId: string;
     imageId: string;
@@ -34,7 +41,13 @@ export function toScanJson(report: ScanReport): ScanJson {
     startedAt: record.startedAt,
     finishedAt: record.finishedAt,
     instances: { ...record.instances },
-    targets: record.targets.map(({ account, region, status, error }) => ({ account, region, status, error })),
+    targets: record.targets.map(({ account, region, status, error, inventory }) => ({
+      account,
+      region,
+      status,
+      error,
+      ...(inventory ? { inventory: { ...inventory } } : {}),
+    })),
     findings: report.findings.map((f) => ({
       instanceId: f.instanceId,
       imageId: f.imageId,

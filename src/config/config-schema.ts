@@ -188,6 +188,11 @@ export const configFileSchema = z.strictObject({
     .prefault([{ regions: ['us-east-1'] }]),
   rules: z.strictObject({ dir: nonEmpty.default('./rules') }).prefault({}),
   fingerprints: z.strictObject({ maxAge: duration('15m') }).prefault({}),
+  sources: z
+    .strictObject({
+      awsConfig: z.strictObject({ enabled: z.boolean().default(false), maxAge: duration('2h') }).prefault({}),
+    })
+    .prefault({}),
   metrics: z.strictObject({ instanceDriftLimit: integer(0, 1_000_000, 1000) }).prefault({}),
   remediation: z
     .strictObject({

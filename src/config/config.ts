@@ -95,6 +95,15 @@ export interface Config {
     readonly maxAge: string;
     readonly maxAgeMs: number;
   };
+  readonly sources: {
+    readonly awsConfig: {
+      /** Collect host packages from SSM inventory recorded by AWS Config, per target. Default false. */
+      readonly enabled: boolean;
+      /** Inventory data not confirmed by a successful Config sync for this long is stale. Default `2h`. */
+      readonly maxAge: string;
+      readonly maxAgeMs: number;
+    };
+  };
   readonly metrics: {
     /** Cap on `driftwarden_instance_drift` series (worst first); 0 disables the metric. Default 1000. */
     readonly instanceDriftLimit: number;

@@ -80,6 +80,13 @@ export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions
     })),
     rules: { dir: resolvePath(options.baseDir, raw.rules.dir) },
     fingerprints: { maxAge: raw.fingerprints.maxAge, maxAgeMs: ms(raw.fingerprints.maxAge) },
+    sources: {
+      awsConfig: {
+        enabled: raw.sources.awsConfig.enabled,
+        maxAge: raw.sources.awsConfig.maxAge,
+        maxAgeMs: ms(raw.sources.awsConfig.maxAge),
+      },
+    },
     metrics: { instanceDriftLimit: raw.metrics.instanceDriftLimit },
     remediation: {
       mode: raw.remediation.mode,

@@ -233,4 +233,9 @@ export interface TargetResult {
   region: string;
   status: 'ok' | 'stale';
   error: string | null;
+  /**
+   * Host inventory sync of this target (present when an inventory source is enabled and EC2
+   * answered): 'stale' means its inventory was not refreshed this scan; EC2 data still counts.
+   */
+  inventory?: { source: HostSource; status: 'ok' | 'stale'; error: string | null };
 }

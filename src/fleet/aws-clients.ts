@@ -1,5 +1,6 @@
-// One EC2 and one Auto Scaling client per account+region+role, sharing that key's request budget; roles via STS AssumeRole.
+// One EC2, Auto Scaling and Config client per account+region+role, sharing that key's request budget; roles via STS AssumeRole.
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
@@ -26,6 +27,7 @@ export interface ClientKey {
 interface ClientSet {
   ec2: EC2Client;
   asg: AutoScalingClient;
+  config: ConfigServiceClient;
 }
 
 interface AssumedRole {
@@ -47,10 +49,16 @@ export class AwsClients {
     return this.set(key).asg;
   }
 
+  /** AWS Config, for the SSM inventory source. */
+  config(key: ClientKey): ConfigServiceClient {
+    return this.set(key).config;
+  }
+
   destroy(): void {
-    for (const { ec2, asg } of this.sets.values()) {
+    for (const { ec2, asg, config } of this.sets.values()) {
       ec2.destroy();
       asg.destroy();
+      config.destroy();
     }
     for (const { sts } of this.roles.values()) sts.destroy();
     this.sets.clear();
@@ -70,9 +78,11 @@ export class AwsClients {
       const common = { region: key.region, endpoint, maxAttempts, ...(credentials ? { credentials } : {}) };
       const ec2 = new EC2Client(common);
       const asg = new AutoScalingClient(common);
+      const config = new ConfigServiceClient(common);
       instrumentClient(ec2, { service: 'ec2', budget, record });
       instrumentClient(asg, { service: 'autoscaling', budget, record });
-      set = { ec2, asg };
+      instrumentClient(config, { service: 'config', budget, record });
+      set = { ec2, asg, config };
       this.sets.set(id, set);
     }
     return set;

@@ -4,6 +4,7 @@ import type { AccountRegistry } from './accounts.js';
 import {
   addImageSchema,
   bulkLaunchSchema,
+  configSpecSchema,
   driftChangeSchema,
   failureSpecSchema,
   faultSpecSchema,
@@ -215,6 +216,14 @@ const FLEET_ROUTES: Route[] = [
     handle: ({ fleet }) => {
       fleet.clearFailures();
       return ok(fleet.failures.state());
+    },
+  },
+  {
+    method: 'POST',
+    path: ['config'],
+    handle: ({ fleet }, req) => {
+      const spec = parseBody(configSpecSchema, req);
+      return ok({ unprocessedKeys: fleet.inventory.leaveUnprocessed(spec.unprocessedKeys) });
     },
   },
   { method: 'GET', path: ['lifecycle'], handle: ({ fleet }) => ok(fleet.lifecycle.settings) },

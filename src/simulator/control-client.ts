@@ -2,6 +2,7 @@
 import type {
   AddImageSpec,
   BulkLaunchSpec,
+  ConfigSpec,
   DriftChange,
   FailureSpec,
   FaultSpec,
@@ -125,6 +126,11 @@ export class SimulatorControl {
   /** Changes how long pending, status checks and shutting-down take; returns the settings now in force. */
   lifecycle(spec: LifecycleSpec = {}): Promise<LifecycleSettings> {
     return this.#call('POST', 'lifecycle', spec);
+  }
+
+  /** AWS Config: `{unprocessedKeys: N}` makes the next N BatchGetResourceConfig keys come back unprocessed. */
+  config(spec: ConfigSpec): Promise<ConfigSpec> {
+    return this.#call('POST', 'config', spec);
   }
 
   async requests(since?: number): Promise<RequestLogEntry[]> {

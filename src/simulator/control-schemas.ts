@@ -136,3 +136,9 @@ export const roleSpecSchema = z.strictObject({
   maxSessionSeconds: z.number().int().min(1).max(43_200).nullable().optional(),
 });
 export type RoleSpec = z.infer<typeof roleSpecSchema>;
+
+/** AWS Config behaviour: how many of the next BatchGetResourceConfig keys come back unprocessed. */
+export const configSpecSchema = z.strictObject({
+  unprocessedKeys: z.number().int().min(0).max(1_000_000),
+});
+export type ConfigSpec = z.infer<typeof configSpecSchema>;

@@ -24,6 +24,8 @@ export interface AwsReply {
   body: string;
   requestId: string;
   errorCode?: string;
+  /** Default `text/xml` (the Query protocols); JSON protocols set their own. */
+  contentType?: string;
 }
 
 export function errorReply(error: Ec2ApiError, requestId: string = randomUUID()): AwsReply {

@@ -16,21 +16,33 @@ export interface FaultOutcome {
 
 type ErrorKind = Exclude<FaultSpec['kind'], 'latency'>;
 
+type Dialect = 'ec2' | 'autoscaling' | 'config';
+
+function dialectOf(service: string): Dialect {
+  // STS speaks awsQuery like Auto Scaling, with the same error codes.
+  if (service === 'sts') return 'autoscaling';
+  return service === 'autoscaling' || service === 'config' ? service : 'ec2';
+}
+
 /** Each service spells the same failure its own way; the SDK's retry logic keys on these codes. */
-const ERRORS: Record<ErrorKind, Record<'ec2' | 'autoscaling', () => Ec2ApiError>> = {
+const ERRORS: Record<ErrorKind, Record<Dialect, () => Ec2ApiError>> = {
   throttle: {
     ec2: () => new Ec2ApiError('RequestLimitExceeded', 'Request limit exceeded.', 400),
     autoscaling: () => new Ec2ApiError('Throttling', 'Rate exceeded', 400),
+    config: () => new Ec2ApiError('ThrottlingException', 'Rate exceeded', 400),
   },
   '5xx': {
     ec2: () => new Ec2ApiError('InternalError', 'An internal error has occurred', 500),
     autoscaling: () => new Ec2ApiError('InternalFailure', 'An internal error has occurred', 500),
+    config: () => new Ec2ApiError('InternalFailure', 'An internal error has occurred', 500),
   },
   unauthorized: {
     ec2: () =>
       new Ec2ApiError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403),
     autoscaling: () =>
       new Ec2ApiError('AccessDenied', 'User is not authorized to perform this operation.', 403),
+    config: () =>
+      new Ec2ApiError('AccessDeniedException', 'User is not authorized to perform this operation.', 400),
   },
 };
 
@@ -63,8 +75,7 @@ export class FaultRegistry {
    * fault fails it. Only faults that actually applied spend their `count`.
    */
   apply(region: string | null, operation: string, service = 'ec2'): FaultOutcome {
-    // STS speaks awsQuery like Auto Scaling, with the same error codes.
-    const dialect = service === 'autoscaling' || service === 'sts' ? 'autoscaling' : 'ec2';
+    const dialect = dialectOf(service);
     let delayMs = 0;
     let error: Ec2ApiError | null = null;
     for (const fault of this.#faults) {

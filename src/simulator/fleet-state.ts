@@ -18,6 +18,7 @@ import type {
   SimSecurityGroup,
   SimSubnet,
 } from './fleet-types.js';
+import { InventoryRecorder } from './config-inventory.js';
 import { cloneHost, patchHost } from './host-fingerprint.js';
 import { instanceProfileId, resourceId, uuid } from './ids.js';
 import { LaunchFailures, type FailureState } from './launch-failures.js';
@@ -77,6 +78,8 @@ export class FleetState {
   readonly launchTemplates = new LaunchTemplateRegistry();
   readonly autoScaling: AutoScalingGroups;
   readonly snapshots = new SnapshotStore();
+  /** What AWS Config has recorded of each instance's SSM inventory. */
+  readonly inventory: InventoryRecorder;
 
   constructor(fleet: Fleet, options: FleetStateOptions = {}) {
     this.account = fleet.account;
@@ -94,6 +97,7 @@ export class FleetState {
     this.#prng = createPrng(deriveSeed(fleet.seed, 'runtime'));
     this.#now = options.now ?? (() => new Date());
     this.lifecycle = new InstanceLifecycle(options.lifecycle);
+    this.inventory = new InventoryRecorder(this.account, this.#now);
     this.autoScaling = new AutoScalingGroups(
       {
         instance: (id) => this.#instances.get(id),

@@ -5,6 +5,7 @@ import type { Caller } from './accounts.js';
 import { handleControlRequest, type ControlApiDeps } from './control-api.js';
 import { serveImds } from './imds.js';
 import { asgErrorReply, handleAutoScalingRequest } from './asg-service.js';
+import { configErrorReply, handleConfigRequest, readConfigRequest } from './config-service.js';
 import { errorReply, handleEc2Request, type AwsReply } from './ec2-service.js';
 import type { FleetState } from './fleet-state.js';
 import { accessKeyId, credentialScope, parseQueryBody, type QueryParams } from './query-protocol.js';
@@ -25,19 +26,44 @@ interface AwsCall {
   params: QueryParams;
 }
 
+/** The Query protocols also allow GET with the parameters in the query string. */
+function readQueryRequest(req: IncomingMessage, url: URL, body: string): Map<string, string> {
+  return req.method === 'GET' ? new Map(url.searchParams) : parseQueryBody(body);
+}
+
+/** JSON 1.1 names the operation in X-Amz-Target; the body's fields become the logged params. */
+function readJsonRequest(req: IncomingMessage, _url: URL, body: string): Map<string, string> {
+  const target = req.headers['x-amz-target'];
+  return readConfigRequest(Array.isArray(target) ? target[0] : target, body);
+}
+
 /** Services by their SigV4 signing name (the credential scope's service). */
 const SERVICES = {
-  ec2: { handle: (c: AwsCall) => handleEc2Request(c.fleet, c.region, c.params), errorReply },
+  ec2: {
+    read: readQueryRequest,
+    handle: (c: AwsCall) => handleEc2Request(c.fleet, c.region, c.params),
+    errorReply,
+  },
   autoscaling: {
+    read: readQueryRequest,
     handle: (c: AwsCall) => handleAutoScalingRequest(c.fleet, c.region, c.params),
     errorReply: asgErrorReply,
   },
   sts: {
+    read: readQueryRequest,
     handle: ({ deps, caller, fleet, params }: AwsCall) =>
       handleStsRequest({ accounts: deps.accounts, caller, nowMs: fleet.currentTime().getTime(), params }),
     errorReply: stsErrorReply,
   },
-} satisfies Record<string, { handle: (call: AwsCall) => AwsReply; errorReply: typeof errorReply }>;
+  config: {
+    read: readJsonRequest,
+    handle: (c: AwsCall) => handleConfigRequest(c.fleet, c.region, c.params),
+    errorReply: configErrorReply,
+  },
+} satisfies Record<
+  string,
+  { read: typeof readQueryRequest; handle: (call: AwsCall) => AwsReply; errorReply: typeof errorReply }
+>;
 
 function isSpokenService(service: string): service is keyof typeof SERVICES {
   return Object.hasOwn(SERVICES, service);
@@ -66,9 +92,9 @@ function sendJson(res: ServerResponse, status: number, json: unknown): void {
   res.end(body);
 }
 
-function sendXml(res: ServerResponse, reply: AwsReply): void {
+function sendReply(res: ServerResponse, reply: AwsReply): void {
   res.writeHead(reply.status, {
-    'content-type': 'text/xml;charset=UTF-8',
+    'content-type': reply.contentType ?? 'text/xml;charset=UTF-8',
     'content-length': Buffer.byteLength(reply.body),
     'x-amzn-requestid': reply.requestId,
   });
@@ -82,12 +108,11 @@ async function serveAws(
   url: URL,
   body: string,
 ): Promise<void> {
-  // The Query protocol also allows GET with the parameters in the query string.
-  const params = req.method === 'GET' ? new Map(url.searchParams) : parseQueryBody(body);
-  const action = params.get('Action') ?? '';
   const scope = credentialScope(req.headers.authorization);
   const region = scope?.region ?? null;
   const service = scope?.service ?? 'ec2';
+  const params = (isSpokenService(service) ? SERVICES[service].read : readQueryRequest)(req, url, body);
+  const action = params.get('Action') ?? '';
   let reply: AwsReply;
   let account: string | undefined;
   if (!scope) {
@@ -128,7 +153,7 @@ async function serveAws(
     ...(account === undefined ? {} : { account }),
   };
   deps.log.record(reply.errorCode === undefined ? entry : { ...entry, errorCode: reply.errorCode });
-  sendXml(res, reply);
+  sendReply(res, reply);
 }
 
 async function serve(deps: SimulatorServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

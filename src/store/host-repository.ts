@@ -48,6 +48,13 @@ export function createHostRepository(db: Database): HostRepository {
        digests = excluded.digests, skipped = excluded.skipped
      WHERE excluded.observed_at >= host_observations.observed_at`,
   );
+  const touch = db.prepare<[{ instanceId: string; source: string; observedAt: string }]>(
+    `UPDATE host_observations SET observed_at = @observedAt, received_at = @observedAt
+     WHERE instance_id = @instanceId AND source = @source AND observed_at < @observedAt`,
+  );
+  const touchAll = db.transaction((instanceIds: readonly string[], source: string, observedAt: string) => {
+    for (const instanceId of instanceIds) touch.run({ instanceId, source, observedAt });
+  });
   const selectLatest = db.prepare<[string], HostRow>(
     `SELECT instance_id, source, observed_at, host, digests, skipped FROM host_observations
      WHERE instance_id = ? ORDER BY observed_at DESC, source LIMIT 1`,
@@ -83,6 +90,10 @@ export function createHostRepository(db: Database): HostRepository {
     get(instanceId: string, source: HostSource): HostObservation | null {
       const row = selectOne.get(instanceId, source);
       return row ? toObservation(row) : null;
+    },
+
+    confirm(instanceIds: readonly string[], source: HostSource, observedAt: string): void {
+      touchAll(instanceIds, source, toIsoUtc(observedAt, 'observedAt'));
     },
 
     latestAll(): Map<string, HostObservation[]> {

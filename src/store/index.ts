@@ -1,10 +1,12 @@
 // The store's entry point: opens and migrates the database and wires the repositories.
 import type { FleetRepository, HostRepository, ManifestRepository } from '../app/ports.js';
+import type { InventorySyncRepository } from '../app/inventory-source.js';
 import type { AuditLog, JobRepository, RemediationStateRepository } from '../app/remediation/ports.js';
 import { createAuditLog, createJobRepository, createRemediationStateRepository } from './job-repository.js';
 import { openDatabase, type Database } from './database.js';
 import { createFleetRepository } from './fleet-repository.js';
 import { createHostRepository } from './host-repository.js';
+import { createInventorySyncRepository } from './inventory-sync-repository.js';
 import { createManifestRepository } from './manifest-repository.js';
 import { migrate } from './migrations.js';
 
@@ -34,6 +36,8 @@ export interface Store {
   jobs: JobRepository;
   audit: AuditLog;
   remediation: RemediationStateRepository;
+  /** Cursor and item capture times of the AWS Config inventory sync, per target. */
+  inventorySync: InventorySyncRepository;
   /** Migration names applied while opening (empty when the schema was already current). */
   migrationsApplied: string[];
   close(): void;
@@ -58,6 +62,7 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
     manifests: createManifestRepository(db),
     fleet: createFleetRepository(db),
     hosts: createHostRepository(db),
+    inventorySync: createInventorySyncRepository(db),
     migrationsApplied: applied,
     close(): void {
       if (!db.open) return;

@@ -56,6 +56,7 @@ describe('loadConfig', () => {
     ]);
     expect(config.rules.dir).toBe(join(dir, 'rules'));
     expect(config.fingerprints.maxAgeMs).toBe(15 * 60_000);
+    expect(config.sources).toEqual({ awsConfig: { enabled: false, maxAge: '2h', maxAgeMs: 7_200_000 } });
     expect(config.metrics.instanceDriftLimit).toBe(1000);
     expect(config.remediation).toEqual({
       mode: 'dry-run',
@@ -245,6 +246,20 @@ describe('loadConfig', () => {
         /driftwarden\.yaml:2: http\.prot: unknown key \(valid keys: host, port, bodyLimit\)$/,
       ),
       expect.stringMatching(/driftwarden\.yaml:3: remediaton: unknown key/),
+    ]);
+  });
+
+  it('enables the AWS Config source from the environment, and names the key of a bad maxAge', () => {
+    const config = loadConfig({
+      env: { DRIFTWARDEN_SOURCES_AWS_CONFIG_ENABLED: 'true', DRIFTWARDEN_SOURCES_AWS_CONFIG_MAX_AGE: '30m' },
+      cwd: dir,
+    });
+    expect(config.sources.awsConfig).toEqual({ enabled: true, maxAge: '30m', maxAgeMs: 1_800_000 });
+    const file = writeConfig('sources:\n  awsConfig: { enabled: yes-please, maxAge: 0s }\n');
+    const error = loadError({ file, env: {} });
+    expect(error.issues).toEqual([
+      expect.stringMatching(/:2: sources\.awsConfig\.enabled: .*boolean/),
+      expect.stringMatching(/:2: sources\.awsConfig\.maxAge: expected a positive duration/),
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pairInstances } from '../../src/core/pair.js';
+import { pairInstances, type PairInstancesOptions } from '../../src/core/pair.js';
 import type { HostObservation } from '../../src/domain/types.js';
 import { NOW, hostOf, instanceOf, manifestOf, resolved } from './builders.js';
 
@@ -42,6 +42,16 @@ describe('pairInstances', () => {
     expect(status('2026-11-21T11:00:00Z')).toBe('fresh');
     expect(status('2026-11-21T10:59:59Z')).toBe('stale');
     expect(status('not a date')).toBe('stale');
+  });
+
+  it('judges an observation by the maximum age of its source', () => {
+    const fromConfig = (observedAt: string): Map<string, HostObservation[]> =>
+      new Map([['i-0aaa', [hostOf({}, { observedAt, source: 'aws-config' })]]]);
+    const bySource = { ...options, hostMaxAgeMs: { agent: HOUR, 'aws-config': 2 * HOUR } };
+    const status = (iso: string) =>
+      pairInstances([instanceOf()], [withHost], fromConfig(iso), bySource)[0]?.hostStatus;
+    expect(status('2026-11-21T10:30:00Z')).toBe('fresh');
+    expect(status('2026-11-21T09:59:59Z')).toBe('stale');
   });
 
   it('sorts pairs by instance id', () => {

@@ -1,5 +1,6 @@
-// Test helpers: real EC2 and Auto Scaling SDK clients pointed at a running simulator, and a manual clock.
+// Test helpers: real EC2, Auto Scaling and Config SDK clients pointed at a running simulator, and a manual clock.
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Simulator } from '../../src/simulator/index.js';
 
@@ -22,6 +23,19 @@ export function asgClient(
   options: { maxAttempts?: number } = {},
 ): AutoScalingClient {
   return new AutoScalingClient({
+    region,
+    endpoint: sim.url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: options.maxAttempts ?? 1,
+  });
+}
+
+export function configClient(
+  sim: Simulator,
+  region = 'us-east-1',
+  options: { maxAttempts?: number } = {},
+): ConfigServiceClient {
+  return new ConfigServiceClient({
     region,
     endpoint: sim.url,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },

@@ -52,7 +52,13 @@ export interface ScanJsonBody {
   scanId: string;
   outcome: string;
   instances: { total: number; compliant: number; drifted: number; unknownImage: number; stale: number };
-  targets: { account: string | null; region: string; status: string; error: string | null }[];
+  targets: {
+    account: string | null;
+    region: string;
+    status: string;
+    error: string | null;
+    inventory?: { source: string; status: string; error: string | null };
+  }[];
   findings: {
     instanceId: string;
     imageId: string;
