@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pairInstances, type PairInstancesOptions } from '../../src/core/pair.js';
+import { pairInstances } from '../../src/core/pair.js';
 import type { HostObservation } from '../../src/domain/types.js';
 import { NOW, hostOf, instanceOf, manifestOf, resolved } from './builders.js';
 
