@@ -1,4 +1,5 @@
 // One level-triggered scan: collect every target, pair, diff, classify, persist. Reads everything afresh.
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { classifyDifferences } from '../core/classify.js';
 import { diffPair } from '../core/diff.js';
@@ -78,6 +79,9 @@ export async function runScanCycle(deps: ScanCycleDeps, options: ScanCycleOption
       options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
     ].filter((s): s is AbortSignal => s !== undefined),
   );
+  // Every in-flight SDK request of every target listens on this one signal: not a leak, so lift
+  // Node's warning threshold of 10 with the number of targets (a few requests in flight each).
+  setMaxListeners(Math.max(10, deps.targets.length * 8), collectSignal);
   const collections = await Promise.all(
     deps.targets.map((target) => collectTarget(deps, target, declaresUserData, log, collectSignal)),
   );
