@@ -2,12 +2,14 @@
 -- account is '' for a target without an explicit account (default credentials).
 
 -- The newest configurationItemCaptureTime seen per target; the next sync asks only for items after it
--- (less an overlap, since Config can record an item a little after its capture time).
+-- (less an overlap, since Config can record an item a little after its capture time). reconciled_at:
+-- the last sync that listed every item (no time filter), which forgets items Config no longer has.
 CREATE TABLE config_inventory_cursors (
   account        TEXT NOT NULL,
   region         TEXT NOT NULL,
   capture_cursor TEXT NOT NULL,
   synced_at      TEXT NOT NULL,
+  reconciled_at  TEXT,
   PRIMARY KEY (account, region)
 );
 

@@ -79,6 +79,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         clientFor: (target) => clients.config(target),
         hosts: store.hosts,
         state: store.inventorySync,
+        reconcileEveryMs: config.sources.awsConfig.maxAgeMs / 2,
       })
     : undefined;
   const targets = expandTargets(config);

@@ -45,6 +45,19 @@ export interface FingerprintPush {
   skipped?: Skip[];
 }
 
+/**
+ * At most MAX_SKIPPED entries; when there are more, the last one is "/" (covering every path), so
+ * the daemon reports none of the baked files as removed rather than the ones cut from the list.
+ */
+export function capSkipped(skipped: readonly Skip[]): Skip[] {
+  if (skipped.length <= MAX_SKIPPED) return [...skipped];
+  const kept = skipped.slice(0, MAX_SKIPPED - 1);
+  return [
+    ...kept,
+    { path: '/', reason: `${skipped.length - kept.length} more paths could not be read (list truncated)` },
+  ];
+}
+
 export class Agent {
   /** Digests the daemon acknowledged last: unchanged sections are sent as digests only. */
   private acknowledged: SectionDigests = {};
@@ -72,29 +85,32 @@ export class Agent {
     });
     for (const skip of fingerprint.skipped) logger.warn({ path: skip.path }, `skipped: ${skip.reason}`);
     const digests = sectionDigests(fingerprint.host);
-    const build = (full: boolean): FingerprintPush => {
+    const build = (send: (name: SectionName) => boolean): FingerprintPush => {
       const host: HostSection = {};
       for (const name of SECTION_NAMES) {
         const section = fingerprint.host[name];
-        if (section !== undefined && (full || this.acknowledged[name] !== digests[name])) {
-          Object.assign(host, { [name]: section });
-        }
+        if (section !== undefined && send(name)) Object.assign(host, { [name]: section });
       }
       return {
         instanceId: this.instanceId as string,
         observedAt,
         digests,
         host,
-        ...(fingerprint.skipped.length > 0 ? { skipped: fingerprint.skipped.slice(0, MAX_SKIPPED) } : {}),
+        ...(fingerprint.skipped.length > 0 ? { skipped: capSkipped(fingerprint.skipped) } : {}),
       };
     };
 
-    let push = build(false);
+    // Sections the daemon acknowledged are sent as digests only. With nothing acknowledged yet (a
+    // new process, e.g. every run of the systemd timer) everything goes as digests first: the
+    // daemon usually has the sections from the last run, and otherwise names the ones it lacks.
+    const known = Object.keys(this.acknowledged).length > 0;
+    let push = build((name) => known && this.acknowledged[name] !== digests[name]);
     let answer = await this.post(push, retry);
-    // The daemon lost (or never had) a section we sent as a digest only: send everything.
-    if (answer.status === 409 && Array.isArray((answer.body as { missing?: unknown } | null)?.missing)) {
-      logger.info('the daemon asked for the full fingerprint');
-      push = build(true);
+    const missing = (answer.body as { missing?: unknown } | null)?.missing;
+    if (answer.status === 409 && Array.isArray(missing)) {
+      logger.info({ missing }, 'the daemon asked for sections in full');
+      const sent = push.host;
+      push = build((name) => sent[name] !== undefined || missing.includes(name));
       answer = await this.post(push, retry);
     }
     if (answer.status !== 202) {

@@ -51,4 +51,8 @@ export interface InventorySyncRepository {
   ): void;
   /** Never moves the cursor backwards. */
   advanceCursor(target: InventoryTargetKey, cursor: string, syncedAt: string): void;
+  /** When a sync last listed every item of the target (null: never). */
+  reconciledAt(target: InventoryTargetKey): string | null;
+  /** After a full listing: drops the items it did not contain, and records the time. */
+  reconcile(target: InventoryTargetKey, present: ReadonlySet<string>, at: string): void;
 }

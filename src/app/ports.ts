@@ -140,4 +140,6 @@ export interface HostRepository {
    * unchanged), e.g. inventory a sync found unchanged; never moves an observation back in time.
    */
   confirm(instanceIds: readonly string[], source: HostSource, observedAt: string): void;
+  /** Drops an instance's observation from one source (e.g. its inventory item was deleted). */
+  forget(instanceId: string, source: HostSource): void;
 }

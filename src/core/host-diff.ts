@@ -14,13 +14,13 @@ function diffCompleteMap<T>(
   expected: Record<string, T>,
   actual: Record<string, T>,
   compareBoth: (path: readonly string[], expected: T, actual: T) => PathDifference[],
-  unknown: ReadonlySet<string> = new Set(),
+  unknown: (key: string) => boolean = () => false,
 ): PathDifference[] {
   const out: PathDifference[] = [];
   for (const [key, want] of Object.entries(expected)) {
     const path = [...prefix, key];
     if (Object.hasOwn(actual, key)) out.push(...compareBoth(path, want, actual[key] as T));
-    else if (!unknown.has(key)) out.push({ path, change: 'removed', expected: want, actual: null });
+    else if (!unknown(key)) out.push({ path, change: 'removed', expected: want, actual: null });
   }
   for (const [key, have] of Object.entries(actual)) {
     if (!Object.hasOwn(expected, key))
@@ -59,14 +59,24 @@ function compareFiles(
 export function diffHost(
   expected: HostSection,
   actual: HostSection,
-  skippedFiles: ReadonlySet<string> = new Set(),
+  skippedFiles: readonly string[] = [],
 ): PathDifference[] {
+  const skipped = new Set(skippedFiles);
+  // A skipped directory (or "/" when the agent's list was truncated) covers everything below it.
+  const isSkipped = (path: string): boolean => {
+    if (skipped.size === 0) return false;
+    if (skipped.has(path) || skipped.has('/')) return true;
+    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+      if (skipped.has(path.slice(0, i))) return true;
+    }
+    return false;
+  };
   const out: PathDifference[] = [];
   if (expected.packages && actual.packages) {
     out.push(...diffCompleteMap(['host', 'packages'], expected.packages, actual.packages, compareValues));
   }
   if (expected.files && actual.files) {
-    out.push(...diffCompleteMap(['host', 'files'], expected.files, actual.files, compareFiles, skippedFiles));
+    out.push(...diffCompleteMap(['host', 'files'], expected.files, actual.files, compareFiles, isSkipped));
   }
   if (expected.services && actual.services) {
     out.push(...diffCompleteMap(['host', 'services'], expected.services, actual.services, compareValues));
@@ -84,14 +94,18 @@ function valueAt(host: HostSection, path: readonly string[]): unknown {
 }
 
 /**
- * Compares every fresh source (newest first) and merges by path: the newest source that reports a
- * path gives its change and actual value. When two or more sources cover that section, the
+ * Compares every fresh source (agent first, then inventory) and merges by path: the first source
+ * that reports a path gives its change and actual value. When two or more sources cover that section, the
  * difference lists what each one saw, so a disagreement (the agent sees a new openssl, inventory
  * still the baked one) is shown rather than silently resolved either way.
  */
 export function diffHostSources(expected: HostSection, hosts: readonly HostObservation[]): PathDifference[] {
   const perSource = hosts.map((h) =>
-    diffHost(expected, h.host, new Set((h.skipped ?? []).map((s) => s.path))),
+    diffHost(
+      expected,
+      h.host,
+      (h.skipped ?? []).map((s) => s.path),
+    ),
   );
   if (hosts.length === 1) return perSource[0] ?? [];
   const merged = new Map<string, PathDifference>();

@@ -20,6 +20,13 @@ function manifestKey(region: string, imageId: string): string {
   return `${region}\u0000${imageId}`;
 }
 
+/**
+ * Which source speaks first when several cover a path: the agent reads the host itself (and files
+ * and services), inventory is re-confirmed at every sync, so ordering by time would flip between
+ * them and reopen findings.
+ */
+const SOURCE_PRIORITY: Record<HostSource, number> = { agent: 0, 'aws-config': 1 };
+
 function isFresh(host: HostObservation, maxAgeMs: number, now: number): boolean {
   const observedAt = Date.parse(host.observedAt);
   // An unreadable timestamp cannot vouch for freshness, so it counts as stale rather than fresh.
@@ -40,7 +47,7 @@ function pairHosts(
   if (enabled.length === 0) return { hosts: [], hostStatus: 'missing' };
   const fresh = enabled
     .filter((o) => isFresh(o, options.hostMaxAgeMs[o.source] as number, options.now))
-    .sort((a, b) => compareStrings(b.observedAt, a.observedAt) || compareStrings(a.source, b.source));
+    .sort((a, b) => SOURCE_PRIORITY[a.source] - SOURCE_PRIORITY[b.source]);
   return { hosts: fresh, hostStatus: fresh.length === enabled.length ? 'fresh' : 'stale' };
 }
 

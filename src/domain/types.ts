@@ -113,6 +113,7 @@ export interface InstanceObservation {
 }
 
 export type HostSource = 'agent' | 'aws-config';
+export const HOST_SOURCES: readonly HostSource[] = ['agent', 'aws-config'];
 
 /** Host fingerprint pushed by an agent (or collected from inventory), in the manifest's `host` format. */
 export interface HostObservation {
@@ -132,7 +133,7 @@ export type HostStatus = 'fresh' | 'stale' | 'missing' | 'not-declared';
 export interface Pair {
   instance: InstanceObservation;
   manifest: ResolvedManifest | null;
-  /** Fresh host observations, one per source, newest first; stale ones are never compared. */
+  /** Fresh host observations, one per source, agent first; stale ones are never compared. */
   hosts: HostObservation[];
   /** `stale` when any source's newest observation is past its freshness limit. */
   hostStatus: HostStatus;

@@ -1,6 +1,7 @@
 // The host fingerprint of a root directory (packages, selected files, enabled services): one module for `bake` and `agent`,
 // so the baked manifest and the running instance are comparable by construction.
 import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +85,19 @@ async function resolveRoot(root: string): Promise<string> {
   }
 }
 
+/** An entry whose type the file system did not report (DT_UNKNOWN): only lstat can tell. */
+function isUntyped(entry: Dirent<Buffer>): boolean {
+  return !(
+    entry.isFile() ||
+    entry.isDirectory() ||
+    entry.isSymbolicLink() ||
+    entry.isFIFO() ||
+    entry.isSocket() ||
+    entry.isBlockDevice() ||
+    entry.isCharacterDevice()
+  );
+}
+
 /** Walks the selected part of the tree without following symbolic links (so a link loop cannot trap it). */
 async function walk(
   root: string,
@@ -120,10 +134,16 @@ async function walk(
         if (selection.descends(child)) await visit(child);
         continue;
       }
-      if (!selection.selects(child)) continue;
+      if (!selection.selects(child) && !isUntyped(entry)) continue;
       const path = `/${child.join('/')}`;
       try {
         const st = await lstat(join(root, ...child));
+        // File systems that do not report entry types (DT_UNKNOWN) are sorted out by lstat.
+        if (st.isDirectory()) {
+          if (selection.descends(child)) await visit(child);
+          continue;
+        }
+        if (!selection.selects(child)) continue;
         candidates.push({
           path,
           kind: st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'other',
@@ -188,6 +208,8 @@ export async function fingerprintHost(options: FingerprintOptions): Promise<Host
             fingerprints.set(c.path, base);
           }
         } catch (error) {
+          // A broken pool is not one unreadable file: fail the fingerprint rather than skip the rest.
+          if (!(error instanceof HashError) && c.kind === 'file') throw error;
           const code = error instanceof HashError ? error.code : (error as NodeJS.ErrnoException).code;
           const reason = code === 'EACCES' ? 'permission denied (EACCES)' : errorMessage(error);
           skipped.push({ path: c.path, reason: code === 'ENOENT' ? 'removed while fingerprinting' : reason });

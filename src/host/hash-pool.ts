@@ -33,6 +33,7 @@ export class HashPool {
   private readonly inFlight = new Map<number, { worker: Worker; pending: Pending }>();
   private nextId = 0;
   private failure: Error | null = null;
+  private closing = false;
 
   constructor(size: number) {
     const path = workerPath();
@@ -40,6 +41,10 @@ export class HashPool {
       const worker = new Worker(path);
       worker.on('message', (reply: HashReply) => this.settle(worker, reply));
       worker.on('error', (error) => this.fail(error));
+      // A worker that exits on its own (out of memory, killed) would leave its files waiting forever.
+      worker.on('exit', (code) => {
+        if (!this.closing) this.fail(new Error(`hash worker exited with code ${code}`));
+      });
       this.workers.push(worker);
       this.idle.push(worker);
     }
@@ -55,6 +60,7 @@ export class HashPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 

@@ -21,7 +21,7 @@ interface DpkgEntry {
 }
 
 /**
- * Parses `/var/lib/dpkg/status`: only packages whose Status is "install ok installed" count.
+ * Parses `/var/lib/dpkg/status`: only packages whose Status ends in "installed" count.
  * `Multi-Arch: same` packages installed for several architectures are keyed `name:arch`.
  */
 export function parseDpkgStatus(text: string): Record<string, string> {
@@ -34,7 +34,8 @@ export function parseDpkgStatus(text: string): Record<string, string> {
     }
     const name = fields.get('package');
     const version = fields.get('version');
-    if (!name || !version || fields.get('status') !== 'install ok installed') continue;
+    // Status is "want flag status": held (`hold ok installed`) and to-be-removed packages are installed too.
+    if (!name || !version || fields.get('status')?.split(/\s+/)[2] !== 'installed') continue;
     entries.push({
       name,
       version,

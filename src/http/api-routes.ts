@@ -5,7 +5,13 @@ import { importManifests } from '../app/manifest-service.js';
 import { toScanJson } from '../app/scan-json.js';
 import type { FleetRepository, HostRepository, ManifestRepository } from '../app/ports.js';
 import type { ScanRunner } from '../app/scan-runner.js';
-import { INSTANCE_STATUSES, SEVERITIES, type HostObservation, type HostSection } from '../domain/types.js';
+import {
+  HOST_SOURCES,
+  INSTANCE_STATUSES,
+  SEVERITIES,
+  type HostObservation,
+  type HostSection,
+} from '../domain/types.js';
 import { SECTION_NAMES, sectionDigests, type SectionName } from '../host/section-digests.js';
 import { MAX_SKIPPED } from '../host/skips.js';
 import { hostSectionSchema } from '../manifests/manifest-schema.js';
@@ -146,6 +152,7 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
       findings: all.filter((f) => f.resolvedAt === null),
       history: all.filter((f) => f.resolvedAt !== null),
       host: hosts.latest(instance.instanceId),
+      hosts: HOST_SOURCES.flatMap((source) => hosts.get(instance.instanceId, source) ?? []),
     });
   });
 

@@ -88,6 +88,8 @@ export class InventoryRecorder {
   readonly #recorded = new Map<string, Recorded>();
   #nextStateId = 1;
   #unprocessed = 0;
+  /** Instances whose inventory was deleted (SSM deregistered): Config holds no item for them. */
+  readonly #deregistered = new Set<string>();
 
   constructor(
     private readonly account: string,
@@ -101,6 +103,7 @@ export class InventoryRecorder {
         this.#recorded.delete(instance.instanceId);
         continue;
       }
+      if (this.#deregistered.has(instance.instanceId)) continue;
       const digest = contentDigest(instance);
       if (this.#recorded.get(instance.instanceId)?.digest === digest) continue;
       const captureTime = this.now();
@@ -116,6 +119,12 @@ export class InventoryRecorder {
         },
       });
     }
+  }
+
+  /** Deletes an instance's inventory (as when SSM deregisters it): it drops out of every query. */
+  deregister(instanceId: string): boolean {
+    this.#deregistered.add(instanceId);
+    return this.#recorded.delete(instanceId);
   }
 
   /** The next `count` keys asked for by BatchGetResourceConfig come back unprocessed (Config under load). */

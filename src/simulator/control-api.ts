@@ -226,6 +226,15 @@ const FLEET_ROUTES: Route[] = [
       return ok({ unprocessedKeys: fleet.inventory.leaveUnprocessed(spec.unprocessedKeys) });
     },
   },
+  {
+    method: 'DELETE',
+    path: ['config', 'inventory', ':id'],
+    handle: ({ accounts }, _req, id) => {
+      const fleet = accounts.fleetOfInstance(id);
+      if (!fleet) return ok({ error: `no instance ${id}` }, 404);
+      return ok({ deleted: fleet.inventory.deregister(id) });
+    },
+  },
   { method: 'GET', path: ['lifecycle'], handle: ({ fleet }) => ok(fleet.lifecycle.settings) },
   {
     method: 'POST',

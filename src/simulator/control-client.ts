@@ -128,6 +128,11 @@ export class SimulatorControl {
     return this.#call('POST', 'lifecycle', spec);
   }
 
+  /** AWS Config: deletes an instance's SSM inventory item (it drops out of every query). */
+  deleteInventory(instanceId: string): Promise<{ deleted: boolean }> {
+    return this.#call('DELETE', `config/inventory/${encodeURIComponent(instanceId)}`);
+  }
+
   /** AWS Config: `{unprocessedKeys: N}` makes the next N BatchGetResourceConfig keys come back unprocessed. */
   config(spec: ConfigSpec): Promise<ConfigSpec> {
     return this.#call('POST', 'config', spec);

@@ -63,6 +63,9 @@ export function createHostRepository(db: Database): HostRepository {
     `SELECT instance_id, source, observed_at, host, digests, skipped FROM host_observations
      WHERE instance_id = ? AND source = ?`,
   );
+  const deleteOne = db.prepare<[string, string]>(
+    'DELETE FROM host_observations WHERE instance_id = ? AND source = ?',
+  );
   const selectAll = db.prepare<[], HostRow>(
     `SELECT instance_id, source, observed_at, host, digests, skipped FROM host_observations
      ORDER BY instance_id, observed_at DESC, source`,
@@ -90,6 +93,10 @@ export function createHostRepository(db: Database): HostRepository {
     get(instanceId: string, source: HostSource): HostObservation | null {
       const row = selectOne.get(instanceId, source);
       return row ? toObservation(row) : null;
+    },
+
+    forget(instanceId: string, source: HostSource): void {
+      deleteOne.run(instanceId, source);
     },
 
     confirm(instanceIds: readonly string[], source: HostSource, observedAt: string): void {

@@ -51,9 +51,40 @@ export function createInventorySyncRepository(db: Database): InventorySyncReposi
     },
   );
 
+  const selectReconciled = db.prepare<[string, string], { reconciled_at: string | null }>(
+    'SELECT reconciled_at FROM config_inventory_cursors WHERE account = ? AND region = ?',
+  );
+  const deleteItem = db.prepare<[string, string, string]>(
+    'DELETE FROM config_inventory_items WHERE account = ? AND region = ? AND resource_id = ?',
+  );
+  const setReconciled = db.prepare<[{ account: string; region: string; at: string }]>(
+    `INSERT INTO config_inventory_cursors (account, region, capture_cursor, synced_at, reconciled_at)
+     VALUES (@account, @region, '', @at, @at)
+     ON CONFLICT (account, region) DO UPDATE SET reconciled_at = excluded.reconciled_at`,
+  );
+  const reconcileAll = db.transaction(
+    (target: InventoryTargetKey, present: ReadonlySet<string>, at: string) => {
+      for (const row of selectItems.all(accountKey(target), target.region)) {
+        if (!present.has(row.resource_id)) deleteItem.run(accountKey(target), target.region, row.resource_id);
+      }
+      setReconciled.run({
+        account: accountKey(target),
+        region: target.region,
+        at: toIsoUtc(at, 'reconciledAt'),
+      });
+    },
+  );
+
   return {
+    reconciledAt(target) {
+      return selectReconciled.get(accountKey(target), target.region)?.reconciled_at ?? null;
+    },
+    reconcile(target, present, at) {
+      reconcileAll(target, present, at);
+    },
     cursor(target) {
-      return selectCursor.get(accountKey(target), target.region)?.capture_cursor ?? null;
+      // '' is a row made by reconcile before any item was seen: no cursor yet.
+      return selectCursor.get(accountKey(target), target.region)?.capture_cursor || null;
     },
     items(target) {
       const items = new Map<string, InventoryItemState>();

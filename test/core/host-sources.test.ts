@@ -109,3 +109,33 @@ describe('host sources', () => {
     expect(pair).toMatchObject({ hosts: [], hostStatus: 'missing' });
   });
 });
+
+describe('skipped paths', () => {
+  const baked = resolved(
+    manifestOf({
+      host: {
+        files: { '/etc/app/a.conf': { sha256: 'a'.repeat(64) }, '/etc/b.conf': { sha256: 'b'.repeat(64) } },
+      },
+    }),
+  );
+  const removed = (skipped: string[]) => {
+    const [pair] = pairInstances(
+      [instanceOf()],
+      [baked],
+      new Map([
+        ['i-0aaa', [hostOf({ files: {} }, { skipped: skipped.map((path) => ({ path, reason: 'x' })) })]],
+      ]),
+      { now: NOW, hostMaxAgeMs: { agent: HOUR } },
+    );
+    return diffPair(pair as never, [baked]).map((d) => d.path);
+  };
+
+  it('a skipped file, or a skipped directory above it, is never reported as removed', () => {
+    expect(removed([])).toEqual(['host.files["/etc/app/a.conf"]', 'host.files["/etc/b.conf"]']);
+    expect(removed(['/etc/app/a.conf'])).toEqual(['host.files["/etc/b.conf"]']);
+    expect(removed(['/etc/app'])).toEqual(['host.files["/etc/b.conf"]']);
+    expect(removed(['/etc/ap'])).toEqual(['host.files["/etc/app/a.conf"]', 'host.files["/etc/b.conf"]']);
+    // A truncated list ends with "/": nothing can be reported as removed.
+    expect(removed(['/'])).toEqual([]);
+  });
+});

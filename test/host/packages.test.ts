@@ -82,3 +82,15 @@ describe('packages', () => {
     expect(parseRpmHeader(rpmHeader({ name: 'a', version: '1' }).subarray(0, 20))).toBeNull();
   });
 });
+
+describe('dpkg status', () => {
+  it('counts held and to-be-removed packages that are still installed', () => {
+    const status = [
+      'Package: nginx\nStatus: hold ok installed\nVersion: 1.22.1-9\n',
+      'Package: vim\nStatus: deinstall ok installed\nVersion: 2:9.0.1378-2\n',
+      'Package: telnet\nStatus: deinstall ok config-files\nVersion: 0.17\n',
+      'Package: half\nStatus: install reinstreq half-installed\nVersion: 1\n',
+    ].join('\n');
+    expect(parseDpkgStatus(status)).toEqual({ nginx: '1.22.1-9', vim: '2:9.0.1378-2' });
+  });
+});

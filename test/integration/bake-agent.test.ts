@@ -183,6 +183,11 @@ describe('bake and agent', () => {
     const pushed = await agent(copy);
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(pushed.stderr).toContain('fingerprint pushed');
+    // A new process (each run of the systemd timer) sends digests only when nothing changed.
+    const again = await agent(copy);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('"sent":[]');
+    expect(again.stderr).not.toContain('asked for sections');
     await h.scan();
     const v = await view();
     expect(v.host?.source).toBe('agent');

@@ -33,7 +33,8 @@ describe('host sources agree or say so', () => {
     h = await startHarness({
       instances: 12,
       regions: ['us-east-1'],
-      env: { DRIFTWARDEN_SOURCES_AWS_CONFIG_ENABLED: 'true' },
+      // maxAge 2s: every sync at least 1s after the last full listing lists every item again.
+      env: { DRIFTWARDEN_SOURCES_AWS_CONFIG_ENABLED: 'true', DRIFTWARDEN_SOURCES_AWS_CONFIG_MAX_AGE: '2s' },
     });
     instance = h.sim.fleet
       .allInstances()
@@ -74,5 +75,17 @@ describe('host sources agree or say so', () => {
     const [finding] = await findings();
     expect(finding).toMatchObject({ change: 'changed', actual: `${baked}+hotfix1` });
     expect(finding?.sources?.map((s) => s.actual)).toEqual([`${baked}+hotfix1`, `${baked}+hotfix1`]);
+  });
+
+  it('inventory Config no longer has is forgotten at the next full listing, not confirmed forever', async () => {
+    await h.control.deleteInventory(instance.instanceId);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await h.scan();
+    const [finding] = await findings();
+    // Only the agent covers the path now: the finding stays (the agent sees it), without sources.
+    expect(finding).toMatchObject({ path: `host.packages.${pkg}`, actual: `${baked}+hotfix1` });
+    expect(finding?.sources).toBeUndefined();
+    const view = await h.get<{ host: { source: string } }>(`/api/v1/instances/${instance.instanceId}`);
+    expect(view.body.host.source).toBe('agent');
   });
 });

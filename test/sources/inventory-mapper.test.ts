@@ -26,7 +26,7 @@ describe('SSM inventory configuration → host section', () => {
     expect(toHostSection(configuration)).toEqual({ packages: { curl: '7.88.1' } });
   });
 
-  it('joins the versions of a package installed for several architectures', () => {
+  it('keys a package installed for several architectures by name:arch, as bake does', () => {
     const configuration = item({
       'AWS:Application': {
         Content: {
@@ -35,7 +35,24 @@ describe('SSM inventory configuration → host section', () => {
         },
       },
     });
-    expect(toHostSection(configuration)).toEqual({ packages: { libc6: '2.36-8, 2.36-9' } });
+    expect(toHostSection(configuration)).toEqual({
+      packages: { 'libc6:amd64': '2.36-9', 'libc6:i386': '2.36-8' },
+    });
+  });
+
+  it('writes rpm versions as [epoch:]version-release and leaves out gpg-pubkey, as bake does', () => {
+    const configuration = item({
+      'AWS:Application': {
+        Content: [
+          { Name: 'openssl', Version: '3.0.8', Release: '1.amzn2023', Epoch: '1', Architecture: 'x86_64' },
+          { Name: 'bash', Version: '5.2.15', Release: '1.amzn2023', Epoch: '0', Architecture: 'x86_64' },
+          { Name: 'gpg-pubkey', Version: 'd832c631', Release: '5f4b', Architecture: '' },
+        ],
+      },
+    });
+    expect(toHostSection(configuration)).toEqual({
+      packages: { bash: '5.2.15-1.amzn2023', openssl: '1:3.0.8-1.amzn2023' },
+    });
   });
 
   it('leaves packages unknown (not empty) when inventory does not collect applications', () => {

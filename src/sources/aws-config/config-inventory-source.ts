@@ -24,6 +24,12 @@ export interface ConfigInventorySourceOptions {
    * the overlap with an unchanged capture time are not fetched. Default 10 minutes.
    */
   overlapMs?: number;
+  /**
+   * How often a sync lists every item instead of the recent ones, so items Config no longer has
+   * (inventory deleted, instance deregistered from SSM) are forgotten instead of confirmed as
+   * current forever. Default 1 hour; the daemon uses half of `sources.awsConfig.maxAge`.
+   */
+  reconcileEveryMs?: number;
 }
 
 /** Statuses of an item that describes no current inventory. */
@@ -31,6 +37,7 @@ const GONE = new Set(['ResourceDeleted', 'ResourceDeletedNotRecorded', 'Resource
 
 export function createConfigInventorySource(options: ConfigInventorySourceOptions): InventorySource {
   const overlapMs = options.overlapMs ?? 600_000;
+  const reconcileEveryMs = options.reconcileEveryMs ?? 3_600_000;
   return {
     name: 'aws-config',
     async sync(
@@ -42,13 +49,20 @@ export function createConfigInventorySource(options: ConfigInventorySourceOption
       const listed = new Set(instances.map((i) => i.instanceId));
       const known = options.state.items(target);
       const cursor = options.state.cursor(target);
-      const capturedAfter = cursor === null ? null : new Date(Date.parse(cursor) - overlapMs).toISOString();
+      const reconciledAt = options.state.reconciledAt(target);
+      const full =
+        cursor === null ||
+        reconciledAt === null ||
+        context.now().getTime() - Date.parse(reconciledAt) >= reconcileEveryMs;
+      const capturedAfter = full ? null : new Date(Date.parse(cursor) - overlapMs).toISOString();
+      const present = new Set<string>();
 
       // Newest capture time per changed item; an item unchanged since its last fetch is left alone.
       const changed = new Map<string, string>();
       let newest = cursor;
       for await (const page of selectInventoryPages(client, { capturedAfter, signal: context.signal })) {
         for (const ref of page) {
+          present.add(ref.resourceId);
           if (newest === null || ref.captureTime > newest) newest = ref.captureTime;
           if (!isUnchanged(known.get(ref.resourceId), ref)) changed.set(ref.resourceId, ref.captureTime);
         }
@@ -69,26 +83,53 @@ export function createConfigInventorySource(options: ConfigInventorySourceOption
       const now = context.now().toISOString();
       let fetched = 0;
       const items = await batchGetInventory(client, toFetch, context.signal);
+      const captured = new Map<string, string>();
+      const saved = new Set<string>();
       for (const item of items) {
         const instanceId = item.resourceId;
         if (instanceId === undefined || !listed.has(instanceId)) continue;
+        captured.set(
+          instanceId,
+          item.configurationItemCaptureTime?.toISOString() ?? changed.get(instanceId) ?? now,
+        );
         if (GONE.has(item.configurationItemStatus ?? '')) continue;
         const host = toHostSection(item.configuration);
         if (host === null) continue;
         // Observed now, not at capture time: the item is what Config holds as current right now.
         options.hosts.save({ instanceId, source: 'aws-config', observedAt: now, host }, now);
-        const captureTime =
-          item.configurationItemCaptureTime?.toISOString() ?? changed.get(instanceId) ?? now;
-        options.state.recordItems(target, [{ resourceId: instanceId, captureTime, fetched: true }]);
+        saved.add(instanceId);
         fetched++;
       }
+      // Every changed item gets its capture time recorded, so the next sync does not fetch it again.
+      // One that is deleted, unreadable or missing from the answer no longer says what the host
+      // runs: its old inventory is forgotten rather than confirmed as current on every later sync.
+      options.state.recordItems(
+        target,
+        toFetch.map((resourceId) => ({
+          resourceId,
+          captureTime: captured.get(resourceId) ?? changed.get(resourceId) ?? now,
+          fetched: true,
+        })),
+      );
+      for (const instanceId of toFetch)
+        if (!saved.has(instanceId)) options.hosts.forget(instanceId, 'aws-config');
 
+      // A full listing that no longer has an item: Config holds no inventory for it any more.
+      if (full) {
+        for (const id of known.keys()) {
+          if (!present.has(id)) {
+            options.hosts.forget(id, 'aws-config');
+            known.delete(id);
+          }
+        }
+      }
       // Unchanged items are still what Config holds: a successful sync confirms them current.
       const unchanged = [...known]
         .filter(([id, item]) => item.fetched && listed.has(id) && !changed.has(id))
         .map(([id]) => id);
       options.hosts.confirm(unchanged, 'aws-config', now);
       if (newest !== null) options.state.advanceCursor(target, newest, now);
+      if (full) options.state.reconcile(target, present, now);
       return { fetched, confirmed: unchanged.length, skipped: notListed.length };
     },
   };

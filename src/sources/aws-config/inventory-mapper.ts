@@ -14,14 +14,24 @@ function entriesOf(type: InventoryType | undefined): Record<string, unknown>[] {
   );
 }
 
+/** `[Epoch:]Version[-Release]`, as `bake` writes rpm versions; Debian entries carry the full version and no Release. */
+function versionOf(entry: Record<string, unknown>): string | null {
+  if (typeof entry.Version !== 'string' || entry.Version === '') return null;
+  const epoch =
+    typeof entry.Epoch === 'string' && entry.Epoch !== '' && entry.Epoch !== '0' ? `${entry.Epoch}:` : '';
+  const release = typeof entry.Release === 'string' && entry.Release !== '' ? `-${entry.Release}` : '';
+  return `${epoch}${entry.Version}${release}`;
+}
+
 /**
- * `AWS:Application` → `packages` (Name → Version, compared verbatim). One name with several
- * versions (multi-arch installs) gives the sorted versions joined by ", ", so it never matches a
- * single baked version by accident. Files and services are not mapped: SSM's `AWS:File` has no
- * sha256, mode or owner, and `AWS:Service` is Windows services only; leaving them out means the
- * manifest's `files`/`services` are not compared for this source, rather than reported as drift.
- * Without an `AWS:Application` type (inventory not collecting applications) packages are unknown,
- * so the section has no `packages` either. Returns null for a configuration that is not JSON.
+ * `AWS:Application` → `packages`, keyed like `bake` keys them so the sources are comparable: the
+ * name, or `name:arch` when the name is installed for several architectures (dpkg multi-arch);
+ * `gpg-pubkey` entries (rpm signing keys) are left out. Files and services are not mapped: SSM's
+ * `AWS:File` has no sha256, mode or owner, and `AWS:Service` is Windows services only; leaving them
+ * out means the manifest's `files`/`services` are not compared for this source, rather than
+ * reported as drift. Without an `AWS:Application` type (inventory not collecting applications)
+ * packages are unknown, so the section has no `packages` either. Returns null for a configuration
+ * that is not JSON.
  */
 export function toHostSection(configuration: string | undefined): HostSection | null {
   if (configuration === undefined) return null;
@@ -34,21 +44,38 @@ export function toHostSection(configuration: string | undefined): HostSection | 
   if (parsed === null || typeof parsed !== 'object') return null;
   const applications = (parsed as Record<string, InventoryType | undefined>)['AWS:Application'];
   if (applications === undefined) return {};
-  const versions = new Map<string, Set<string>>();
+  const entries: { name: string; arch: string; version: string }[] = [];
   for (const entry of entriesOf(applications)) {
-    if (typeof entry.Name !== 'string' || entry.Name === '' || typeof entry.Version !== 'string') continue;
-    const set = versions.get(entry.Name) ?? new Set<string>();
-    set.add(entry.Version);
-    versions.set(entry.Name, set);
+    const version = versionOf(entry);
+    if (
+      typeof entry.Name !== 'string' ||
+      entry.Name === '' ||
+      entry.Name === 'gpg-pubkey' ||
+      version === null
+    )
+      continue;
+    entries.push({
+      name: entry.Name,
+      arch: typeof entry.Architecture === 'string' ? entry.Architecture : '',
+      version,
+    });
   }
-  const packages: Record<string, string> = {};
-  for (const [name, set] of [...versions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    Object.defineProperty(packages, name, {
-      value: [...set].sort().join(', '),
+  const arches = new Map<string, Set<string>>();
+  for (const e of entries) arches.set(e.name, (arches.get(e.name) ?? new Set()).add(e.arch));
+  const packages = new Map<string, string>();
+  for (const e of entries) {
+    const key = (arches.get(e.name)?.size ?? 0) > 1 && e.arch !== '' ? `${e.name}:${e.arch}` : e.name;
+    packages.set(key, e.version);
+  }
+  const sorted: Record<string, string> = {};
+  for (const [name, version] of [...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    // defineProperty: a package named __proto__ must stay a plain key.
+    Object.defineProperty(sorted, name, {
+      value: version,
       enumerable: true,
       writable: true,
       configurable: true,
     });
   }
-  return { packages };
+  return { packages: sorted };
 }
