@@ -15,6 +15,8 @@ export interface AwsClientsOptions {
   record: AwsRequestRecorder;
   /** Injected into the AssumeRole credential cache (tests); defaults to the wall clock. */
   now?: () => number;
+  /** Per attempt, for every client (default 30 s; tests shorten it). */
+  requestTimeoutMs?: number;
 }
 
 export interface ClientKey {
@@ -33,6 +35,23 @@ interface ClientSet {
 interface AssumedRole {
   sts: STSClient;
   credentials: AwsCredentialIdentityProvider;
+}
+
+/**
+ * Every attempt gives up after these (and the SDK retries it): a black-holed endpoint must not hang
+ * a scan, or the AssumeRole inside credential resolution, which no abort signal reaches.
+ */
+function requestTimeouts(requestTimeoutMs = 30_000): {
+  connectionTimeout: number;
+  requestTimeout: number;
+  throwOnRequestTimeout: boolean;
+} {
+  // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting.
+  return {
+    connectionTimeout: Math.min(5_000, requestTimeoutMs),
+    requestTimeout: requestTimeoutMs,
+    throwOnRequestTimeout: true,
+  };
 }
 
 export class AwsClients {
@@ -75,7 +94,13 @@ export class AwsClients {
       const credentials = key.roleArn
         ? this.role(key.roleArn, key.externalId ?? null, key.region, budget)
         : undefined;
-      const common = { region: key.region, endpoint, maxAttempts, ...(credentials ? { credentials } : {}) };
+      const common = {
+        region: key.region,
+        endpoint,
+        maxAttempts,
+        requestHandler: requestTimeouts(this.options.requestTimeoutMs),
+        ...(credentials ? { credentials } : {}),
+      };
       const ec2 = new EC2Client(common);
       const asg = new AutoScalingClient(common);
       const config = new ConfigServiceClient(common);
@@ -103,7 +128,12 @@ export class AwsClients {
     let role = this.roles.get(id);
     if (!role) {
       const { endpoint, maxAttempts, record, now } = this.options;
-      const sts = new STSClient({ region, endpoint, maxAttempts });
+      const sts = new STSClient({
+        region,
+        endpoint,
+        maxAttempts,
+        requestHandler: requestTimeouts(this.options.requestTimeoutMs),
+      });
       instrumentClient(sts, { service: 'sts', budget, record });
       role = {
         sts,

@@ -168,6 +168,33 @@ describe('AwsClients with a roleArn', () => {
   });
 });
 
+describe('AwsClients request timeouts', () => {
+  it('an AssumeRole that does not answer fails the request after the timeout instead of hanging', async () => {
+    await control.fault({ operation: 'AssumeRole', kind: 'latency', latencyMs: 5_000, count: 1 });
+    const clients = new AwsClients({
+      endpoint: sim.url,
+      maxAttempts: 1,
+      maxRequestsPerSecond: 100,
+      record: () => undefined,
+      now: nowMs,
+      requestTimeoutMs: 300,
+    });
+    try {
+      const started = Date.now();
+      const error = await rejection(
+        clients
+          .ec2({ account: MEMBER, region: 'us-east-1', roleArn: ROLE })
+          .send(new DescribeInstancesCommand({})),
+      );
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(error.message).toMatch(/AssumeRole .* failed/);
+    } finally {
+      clients.destroy();
+      await control.clearFaults();
+    }
+  });
+});
+
 describe('roleForAccount', () => {
   it('finds the role of the target an instance was scanned from, by account and region, else by account', () => {
     const roleOf = roleForAccount([
