@@ -1,6 +1,6 @@
 // `driftwarden agent`: fingerprint this instance (same module as `bake`) and push it to the daemon, once or every interval.
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { DEFAULT_IMDS_ENDPOINT } from '../../agent/imds.js';
 import { parseDuration } from '../../core/duration.js';
@@ -66,7 +66,11 @@ export function registerAgentCommand(program: Command): void {
       'bearer token with scope ingest (prefer --token-file or $DRIFTWARDEN_AGENT_TOKEN)',
     )
     .option('--token-file <file>', 'read the token from this file')
-    .option('--interval <duration>', 'push every … (ignored with --once)', duration, 300_000)
+    .addOption(
+      new Option('--interval <duration>', 'push every … (ignored with --once)')
+        .argParser(duration)
+        .default(300_000, '5m'),
+    )
     .option('--root <dir>', 'filesystem to fingerprint', '/')
     .option('--instance-id <id>', 'this instance (default: read from IMDSv2)', instanceId)
     .option('--imds-endpoint <url>', 'instance metadata service', DEFAULT_IMDS_ENDPOINT)
