@@ -1,11 +1,20 @@
 // Locates the Debian-packaged binaries the end-to-end suite runs, failing with the package to install.
-import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 /** Absolute path of the first of `names` on the PATH; throws naming the Debian package otherwise. */
 export function requireBinary(names: readonly string[], debianPackage: string): string {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
   for (const name of names) {
-    const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
-    if (found) return found;
+    for (const dir of dirs) {
+      const candidate = join(dir, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not in this directory
+      }
+    }
   }
   throw new Error(
     `${names.join(' / ')} not found on the PATH: install the Debian package \`${debianPackage}\` ` +
