@@ -1,0 +1,270 @@
+// End to end: daemon → a real Prometheus evaluating deploy/prometheus/alerts.yml → a real Alertmanager → a webhook.
+//
+// Everything listens on 127.0.0.1 only. Prometheus scrapes and evaluates every second. It loads a
+// copy of alerts.yml with every `for:` rewritten to `0s` (the production durations, 2m for critical
+// drift, would only make the test slow; the rule expressions and labels are the shipped ones).
+// Alertmanager uses a test configuration with the production idea (route, send_resolved) and
+// a webhook receiver served by this test, with 1-second group timers.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { packagePath } from '../../src/package-root.js';
+import { alertmanagerBinary, prometheusBinary } from '../support/binaries.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+/** How long each notification (firing, then resolved) may take to reach the webhook. */
+const NOTIFICATION_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 30_000;
+
+interface WebhookAlert {
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+interface WebhookPayload {
+  status: string;
+  receiver: string;
+  alerts: WebhookAlert[];
+}
+
+interface Daemon {
+  name: string;
+  child: ChildProcess;
+  output: () => string;
+}
+
+let h: Harness;
+let dir: string;
+let webhook: Server;
+let webhookUrl: string;
+const received: WebhookPayload[] = [];
+const processes: Daemon[] = [];
+let prometheusUrl: string;
+let alertmanagerUrl: string;
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function start(name: string, binary: string, args: string[]): Daemon {
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-8000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const daemon = { name, child, output: () => output };
+  processes.push(daemon);
+  return daemon;
+}
+
+async function stop({ child }: Daemon): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined> | T | undefined,
+  diagnose: () => Promise<string> | string = () => '',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const p of processes) {
+      if (p.child.exitCode !== null)
+        throw new Error(
+          `${p.name} exited with ${p.child.exitCode} while waiting for ${what}:\n${p.output()}`,
+        );
+    }
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch {
+      // not there yet (connection refused while starting)
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${await diagnose()}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function waitReady(name: string, url: string): Promise<void> {
+  await waitFor(`${name} to be ready at ${url}`, READY_TIMEOUT_MS, async () =>
+    (await fetch(`${url}/-/ready`)).ok ? true : undefined,
+  );
+}
+
+/** What Prometheus and Alertmanager know, for a failure message. */
+async function diagnose(): Promise<string> {
+  const get = async (url: string) => {
+    try {
+      return (await (await fetch(url)).text()).slice(0, 3000);
+    } catch (error) {
+      return String(error);
+    }
+  };
+  return [
+    `webhook payloads: ${JSON.stringify(received.map((p) => p.alerts.map((a) => [a.status, a.labels.alertname, a.labels.instance_id])))}`,
+    `prometheus alerts: ${await get(`${prometheusUrl}/api/v1/alerts`)}`,
+    `prometheus targets: ${await get(`${prometheusUrl}/api/v1/targets?state=active`)}`,
+    `alertmanager alerts: ${await get(`${alertmanagerUrl}/api/v2/alerts`)}`,
+    ...processes.map((p) => `${p.name} output:\n${p.output().slice(-2000)}`),
+  ].join('\n');
+}
+
+function notification(status: WebhookAlert['status'], instanceId: string): WebhookAlert | undefined {
+  for (const payload of received) {
+    const alert = payload.alerts.find(
+      (a) =>
+        a.status === status &&
+        a.labels.alertname === 'DriftwardenCriticalDrift' &&
+        a.labels.instance_id === instanceId,
+    );
+    if (alert) return alert;
+  }
+  return undefined;
+}
+
+beforeAll(async () => {
+  const prometheus = prometheusBinary();
+  const alertmanager = alertmanagerBinary();
+  dir = mkdtempSync(join(tmpdir(), 'dw-alerting-'));
+  h = await startHarness({ instances: 12 });
+  await h.scan(); // a recent successful scan before Prometheus looks
+
+  webhook = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      received.push(JSON.parse(body) as WebhookPayload);
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+  webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/alerts`;
+
+  const rules = readFileSync(packagePath('deploy/prometheus/alerts.yml'), 'utf8');
+  const fast = rules.replace(/^(\s+)for: \S+$/gm, '$1for: 0s');
+  expect(fast.match(/^\s+for: 0s$/gm)?.length).toBe(rules.match(/^\s+for: /gm)?.length);
+  expect(fast).toContain('alert: DriftwardenCriticalDrift');
+  writeFileSync(join(dir, 'alerts.yml'), fast);
+
+  const amPort = await freePort();
+  alertmanagerUrl = `http://127.0.0.1:${amPort}`;
+  writeFileSync(
+    join(dir, 'alertmanager.yml'),
+    JSON.stringify({
+      route: {
+        receiver: 'webhook',
+        group_by: ['alertname', 'instance_id'],
+        group_wait: '1s',
+        group_interval: '1s',
+        repeat_interval: '1h',
+        routes: [{ matchers: ['severity="critical"'], receiver: 'webhook' }],
+      },
+      receivers: [{ name: 'webhook', webhook_configs: [{ url: webhookUrl, send_resolved: true }] }],
+    }),
+  );
+  start('alertmanager', alertmanager, [
+    `--config.file=${join(dir, 'alertmanager.yml')}`,
+    `--storage.path=${join(dir, 'am-data')}`,
+    `--web.listen-address=127.0.0.1:${amPort}`,
+    '--cluster.listen-address=',
+    '--log.level=warn',
+  ]);
+
+  const promPort = await freePort();
+  prometheusUrl = `http://127.0.0.1:${promPort}`;
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    JSON.stringify({
+      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      rule_files: [join(dir, 'alerts.yml')],
+      alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
+      scrape_configs: [{ job_name: 'driftwarden', static_configs: [{ targets: [new URL(h.url).host] }] }],
+    }),
+  );
+  start('prometheus', prometheus, [
+    `--config.file=${join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'prom-data')}`,
+    `--web.listen-address=127.0.0.1:${promPort}`,
+    '--log.level=warn',
+  ]);
+
+  await waitReady('alertmanager', alertmanagerUrl);
+  await waitReady('prometheus', prometheusUrl);
+});
+
+afterAll(async () => {
+  for (const p of processes) await stop(p);
+  if (webhook) await new Promise<void>((resolve) => webhook.close(() => resolve()));
+  await h?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+it(
+  'pages DriftwardenCriticalDrift with the instance id through Alertmanager, and sends resolved when the drift is undone',
+  { timeout: 150_000 },
+  async () => {
+    const before = await h.scan();
+    const drifted = new Set(before.findings.map((f) => f.instanceId));
+    const target = h.sim.fleet
+      .allInstances()
+      .find((i) => i.state === 'running' && i.channel !== null && !drifted.has(i.instanceId));
+    expect(target, 'a compliant running instance to drift').toBeDefined();
+    const id = target!.instanceId;
+
+    // IMDSv1 re-enabled: rule imds-downgrade (rules/20-launch.yaml), severity critical.
+    await h.control.drift(id, { httpTokens: 'optional' });
+    const scan = await h.scan();
+    expect(scan.findings).toContainEqual(
+      expect.objectContaining({ instanceId: id, rule: 'imds-downgrade', severity: 'critical' }),
+    );
+
+    const firing = await waitFor(
+      `a firing DriftwardenCriticalDrift for ${id} at the webhook`,
+      NOTIFICATION_TIMEOUT_MS,
+      () => notification('firing', id),
+      diagnose,
+    );
+    expect(firing.labels).toMatchObject({
+      alertname: 'DriftwardenCriticalDrift',
+      instance_id: id,
+      image_id: target!.imageId,
+      severity: 'critical',
+      team: 'platform',
+      job: 'driftwarden',
+    });
+    expect(firing.annotations.summary).toContain(id);
+    expect(firing.annotations.description).toContain(`/api/v1/instances/${id}`);
+    expect(firing.annotations.runbook_url).toBe(
+      'https://github.com/driftwarden/driftwarden/blob/main/docs/runbooks/DriftwardenCriticalDrift.md',
+    );
+
+    await h.control.reset(id);
+    const clean = await h.scan();
+    expect(clean.findings.filter((f) => f.instanceId === id)).toEqual([]);
+
+    const resolved = await waitFor(
+      `a resolved DriftwardenCriticalDrift for ${id} at the webhook`,
+      NOTIFICATION_TIMEOUT_MS,
+      () => notification('resolved', id),
+      diagnose,
+    );
+    expect(resolved.labels).toMatchObject({ alertname: 'DriftwardenCriticalDrift', instance_id: id });
+  },
+);

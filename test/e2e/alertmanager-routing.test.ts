@@ -1,0 +1,255 @@
+// deploy/alertmanager/alertmanager.yml in a real Alertmanager: severity routing and inhibitions hold.
+//
+// The shipped route tree and inhibit_rules are used as they are; only the receivers are swapped
+// for webhooks on a loopback server run by this test (one path per receiver name, so nothing goes
+// to PagerDuty, Opsgenie or a chat service) and the group timers are shortened to 1 s.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { packagePath } from '../../src/package-root.js';
+import { alertmanagerBinary } from '../support/binaries.js';
+
+const WAIT_MS = 30_000;
+
+interface Route {
+  receiver?: string;
+  group_wait?: string;
+  group_interval?: string;
+  routes?: Route[];
+}
+interface AlertmanagerConfig {
+  route: Route;
+  inhibit_rules: unknown[];
+  receivers: ({ name: string } & Record<string, unknown>)[];
+}
+interface Delivery {
+  receiver: string;
+  alerts: { status: string; labels: Record<string, string> }[];
+}
+interface ApiAlert {
+  labels: Record<string, string>;
+  status: { state: string; inhibitedBy: string[] };
+}
+
+let dir: string;
+let webhook: Server;
+let am: ChildProcess | undefined;
+let amOutput = '';
+let amUrl: string;
+const deliveries: Delivery[] = [];
+
+const shipped = parse(
+  readFileSync(packagePath('deploy/alertmanager/alertmanager.yml'), 'utf8'),
+) as AlertmanagerConfig;
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    if (am?.exitCode !== null && am?.exitCode !== undefined)
+      throw new Error(`alertmanager exited with ${am.exitCode} while waiting for ${what}:\n${amOutput}`);
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${WAIT_MS} ms waiting for ${what}; deliveries: ${JSON.stringify(deliveries)}\n${amOutput}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function fastTimers(route: Route): Route {
+  return {
+    ...route,
+    ...(route.group_wait ? { group_wait: '1s' } : {}),
+    ...(route.group_interval ? { group_interval: '1s' } : {}),
+    ...(route.routes ? { routes: route.routes.map(fastTimers) } : {}),
+  };
+}
+
+/** Sends alerts to Alertmanager as Prometheus would (API v2). */
+async function fire(...alerts: Record<string, string>[]): Promise<void> {
+  const response = await fetch(`${amUrl}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(
+      alerts.map((labels) => ({
+        labels,
+        annotations: { summary: labels.alertname ?? '' },
+        generatorURL: 'http://127.0.0.1/test',
+      })),
+    ),
+  });
+  expect(response.status).toBe(200);
+}
+
+async function alertState(labels: Record<string, string>): Promise<ApiAlert | undefined> {
+  const alerts = (await (await fetch(`${amUrl}/api/v2/alerts`)).json()) as ApiAlert[];
+  return alerts.find((a) => Object.entries(labels).every(([k, v]) => a.labels[k] === v));
+}
+
+function deliveredTo(receiver: string, labels: Record<string, string>): true | undefined {
+  return deliveries.some(
+    (d) =>
+      d.receiver === receiver &&
+      d.alerts.some((a) => Object.entries(labels).every(([k, v]) => a.labels[k] === v)),
+  )
+    ? true
+    : undefined;
+}
+
+beforeAll(async () => {
+  const binary = alertmanagerBinary();
+  dir = mkdtempSync(join(tmpdir(), 'dw-am-'));
+  webhook = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      const payload = JSON.parse(body) as { alerts: Delivery['alerts'] };
+      deliveries.push({ receiver: (req.url ?? '').slice(1), alerts: payload.alerts });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+  const hook = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}`;
+
+  const config: AlertmanagerConfig = {
+    ...shipped,
+    route: fastTimers(shipped.route),
+    receivers: shipped.receivers.map(({ name }) => ({
+      name,
+      webhook_configs: [{ url: `${hook}/${name}`, send_resolved: true }],
+    })),
+  };
+  writeFileSync(join(dir, 'alertmanager.yml'), JSON.stringify(config));
+  const port = await freePort();
+  amUrl = `http://127.0.0.1:${port}`;
+  am = spawn(
+    binary,
+    [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const keep = (chunk: Buffer) => (amOutput = (amOutput + chunk.toString('utf8')).slice(-8000));
+  am.stdout?.on('data', keep);
+  am.stderr?.on('data', keep);
+  await waitFor('alertmanager to be ready', async () =>
+    (await fetch(`${amUrl}/-/ready`)).ok ? true : undefined,
+  );
+});
+
+afterAll(async () => {
+  if (am && am.exitCode === null && am.signalCode === null) {
+    const child = am;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  if (webhook) await new Promise<void>((resolve) => webhook.close(() => resolve()));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+it('ships a pager receiver with PagerDuty and Opsgenie and a chat receiver with a webhook', () => {
+  const pager = shipped.receivers.find((r) => r.name === 'pager');
+  const chat = shipped.receivers.find((r) => r.name === 'chat');
+  expect(pager).toHaveProperty('pagerduty_configs');
+  expect(pager).toHaveProperty('opsgenie_configs');
+  expect(chat).toHaveProperty('webhook_configs');
+  expect(shipped.inhibit_rules.length).toBeGreaterThanOrEqual(3);
+});
+
+it('delivers critical alerts to the pager and warning and info alerts to chat', async () => {
+  const base = { team: 'platform', job: 'driftwarden', instance: 'dw:9750' };
+  const critical = {
+    ...base,
+    alertname: 'DriftwardenCriticalDrift',
+    severity: 'critical',
+    instance_id: 'i-0a1',
+    group: 'web',
+  };
+  const warning = {
+    ...base,
+    alertname: 'DriftwardenUnknownImage',
+    severity: 'warning',
+    state: 'unknown_image',
+  };
+  const info = {
+    ...base,
+    alertname: 'DriftwardenRemediationPausedManually',
+    severity: 'info',
+    reason: 'manual',
+  };
+  await fire(critical, warning, info);
+  await waitFor('the critical alert at the pager', () => deliveredTo('pager', { instance_id: 'i-0a1' }));
+  await waitFor('the warning alert in chat', () => deliveredTo('chat', { alertname: warning.alertname }));
+  await waitFor('the info alert in chat', () => deliveredTo('chat', { alertname: info.alertname }));
+  expect(deliveredTo('chat', { instance_id: 'i-0a1' })).toBeUndefined();
+  expect(deliveredTo('pager', { alertname: warning.alertname })).toBeUndefined();
+});
+
+it('inhibits drift alerts of the same job while the scanner is stale, and unremediated drift during a drift storm', async () => {
+  const base = { team: 'platform', job: 'driftwarden', instance: 'dw:9750' };
+  const drift = {
+    ...base,
+    alertname: 'DriftwardenCriticalDrift',
+    severity: 'critical',
+    instance_id: 'i-0b2',
+    group: 'api',
+  };
+  const otherJob = { ...drift, job: 'driftwarden-staging', instance_id: 'i-0c3' };
+  const unremediated = {
+    ...base,
+    alertname: 'DriftwardenDriftUnremediated',
+    severity: 'warning',
+    finding_severity: 'critical',
+  };
+  await fire(
+    drift,
+    otherJob,
+    unremediated,
+    { ...base, alertname: 'DriftwardenScannerStale', severity: 'critical' },
+    { ...base, alertname: 'DriftwardenRemediationPaused', severity: 'warning', reason: 'drift-storm' },
+  );
+
+  const inhibited = await waitFor('the drift alert to be inhibited', async () => {
+    const state = await alertState({ instance_id: 'i-0b2' });
+    return state?.status.state === 'suppressed' ? state : undefined;
+  });
+  expect(inhibited.status.inhibitedBy.length).toBeGreaterThan(0);
+  const unremediatedState = await waitFor('unremediated drift to be inhibited', async () => {
+    const state = await alertState({ alertname: 'DriftwardenDriftUnremediated' });
+    return state?.status.state === 'suppressed' ? state : undefined;
+  });
+  expect(unremediatedState.status.inhibitedBy.length).toBeGreaterThan(0);
+  // `equal: [job]`: a stale scanner in one deployment does not hide another deployment's drift.
+  expect((await alertState({ instance_id: 'i-0c3' }))?.status.state).toBe('active');
+
+  await waitFor('the scanner alert at the pager', () =>
+    deliveredTo('pager', { alertname: 'DriftwardenScannerStale' }),
+  );
+  await waitFor('the other job’s drift at the pager', () => deliveredTo('pager', { instance_id: 'i-0c3' }));
+  expect(deliveredTo('pager', { instance_id: 'i-0b2' })).toBeUndefined();
+});
