@@ -17,6 +17,7 @@ const REGION = 'us-east-1';
 interface Target {
   refId: string;
   expr: string;
+  range?: boolean;
   datasource?: { uid?: string };
 }
 interface Panel {
@@ -35,6 +36,11 @@ interface Dashboard {
   title: string;
   panels: Panel[];
   templating: { list: { name: string; current: { value: string | string[] } }[] };
+}
+interface PromMatrix {
+  status: string;
+  error?: string;
+  data: { resultType: string; result: { metric: Record<string, string>; values: [number, string][] }[] };
 }
 interface PromVector {
   status: string;
@@ -84,9 +90,16 @@ let promLog = '';
 let promDir = '';
 let promStartedAt = 0;
 
-async function query(expr: string): Promise<PromVector> {
-  const response = await fetch(`${promUrl}/api/v1/query?${new URLSearchParams({ query: expr }).toString()}`);
-  return (await response.json()) as PromVector;
+async function prometheusApi<T>(endpoint: string, params: Record<string, string | number>): Promise<T> {
+  const search = new URLSearchParams(
+    Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
+  );
+  const response = await fetch(`${promUrl}/api/v1/${endpoint}?${search.toString()}`);
+  return (await response.json()) as T;
+}
+
+function query(expr: string): Promise<PromVector> {
+  return prometheusApi<PromVector>('query', { query: expr });
 }
 
 beforeAll(async () => {
@@ -228,11 +241,12 @@ describe('Grafana dashboards', () => {
     );
 
     await h.control.fault({ region: 'eu-west-1', operation: 'DescribeInstances', kind: 'throttle' });
+    let lastScanAt = 0;
     for (let i = 0; i < 3; i++) {
-      expect((await h.scan()).outcome).toBe('partial');
       await new Promise((r) => setTimeout(r, 700));
+      expect((await h.scan()).outcome).toBe('partial');
+      lastScanAt = Date.now();
     }
-    // Prometheus has scraped the last scan, twice, so rate() over the window sees it.
     const partial = metricValue(await h.metrics(), 'driftwarden_scans_total', { outcome: 'partial' });
     await waitUntil(
       'prometheus to scrape the last scan',
@@ -242,14 +256,19 @@ describe('Grafana dashboards', () => {
       10_000,
       200,
     );
-    await new Promise((r) => setTimeout(r, 2200));
-
-    const rangeSeconds = Math.ceil((Date.now() - promStartedAt) / 1000);
+    // Queries are evaluated as Grafana would at a moment shortly after the last scan, with the
+    // windows Grafana would pick for a 1 s scrape interval: the rate windows hold scrapes from before
+    // and after that scan.
+    const evalAt = lastScanAt + 2500;
+    await new Promise((r) => setTimeout(r, Math.max(0, evalAt + 1500 - Date.now())));
+    const scrapeSeconds = 1;
+    const rangeSeconds = Math.ceil((evalAt - promStartedAt) / 1000);
+    const intervalSeconds = Math.max(scrapeSeconds, Math.ceil(rangeSeconds / 1000)); // ~1000 data points
     const builtins = {
-      // Grafana: max($__interval + scrape interval, 4 × scrape interval); the test's whole history fits in 30s.
-      __rate_interval: '30s',
-      __interval: '2s',
-      __interval_ms: '2000',
+      // Grafana's $__rate_interval: max($__interval + scrape interval, 4 × scrape interval).
+      __rate_interval: `${Math.max(intervalSeconds + scrapeSeconds, 4 * scrapeSeconds)}s`,
+      __interval: `${intervalSeconds}s`,
+      __interval_ms: String(intervalSeconds * 1000),
       __range: `${rangeSeconds}s`,
       __range_s: String(rangeSeconds),
       __range_ms: String(rangeSeconds * 1000),
@@ -263,12 +282,25 @@ describe('Grafana dashboards', () => {
       for (const panel of allPanels(dashboard.panels)) {
         for (const target of panel.targets ?? []) {
           const expr = substitute(target.expr, vars);
-          const answer = await query(expr);
-          checked++;
           const where = `${file}: panel "${panel.title}" query ${target.refId}: ${expr}`;
-          expect(answer.status, `${where}: ${answer.error ?? ''}`).toBe('success');
-          const finite = answer.data.result.filter((r) => Number.isFinite(Number(r.value[1])));
-          if (finite.length === 0) empty.push(`${where} → ${JSON.stringify(answer.data.result)}`);
+          const instant = await prometheusApi<PromVector>('query', { query: expr, time: evalAt / 1000 });
+          expect(instant.status, `${where}: ${instant.error ?? ''}`).toBe('success');
+          const finite = instant.data.result.filter((r) => Number.isFinite(Number(r.value[1])));
+          if (finite.length === 0) empty.push(`${where} (instant) → ${JSON.stringify(instant.data.result)}`);
+          if (target.range) {
+            const range = await prometheusApi<PromMatrix>('query_range', {
+              query: expr,
+              start: promStartedAt / 1000,
+              end: evalAt / 1000,
+              step: intervalSeconds,
+            });
+            expect(range.status, `${where}: ${range.error ?? ''}`).toBe('success');
+            const points = range.data.result
+              .flatMap((r) => r.values)
+              .filter(([, v]) => Number.isFinite(Number(v)));
+            if (points.length === 0) empty.push(`${where} (range) → ${JSON.stringify(range.data.result)}`);
+          }
+          checked++;
         }
       }
     }
