@@ -23,6 +23,7 @@ interface Target {
 interface Panel {
   id: number;
   type: string;
+  gridPos: { x: number; y: number; w: number; h: number };
   title?: string;
   datasource?: { type?: string; uid?: string };
   targets?: Target[];
@@ -34,6 +35,7 @@ interface Panel {
 interface Dashboard {
   uid: string;
   title: string;
+  schemaVersion: number;
   panels: Panel[];
   templating: { list: { name: string; current: { value: string | string[] } }[] };
 }
@@ -191,7 +193,19 @@ describe('Grafana dashboards', () => {
       expect(dashboard.uid, file).toMatch(/^[\w-]{1,40}$/);
       expect(dashboard.title, file).toBeTruthy();
       const panels = allPanels(dashboard.panels);
+      expect(dashboard.schemaVersion, `${file}: Grafana 10+ JSON model`).toBeGreaterThanOrEqual(38);
       expect(new Set(panels.map((p) => p.id)).size, `${file}: panel ids are unique`).toBe(panels.length);
+      // The layout fits the 24-column grid and no two panels cover the same cell.
+      const cells = new Map<string, string>();
+      for (const { title, gridPos: g } of panels) {
+        expect(g.x >= 0 && g.w > 0 && g.h > 0 && g.x + g.w <= 24, `${file}: "${title}" gridPos`).toBe(true);
+        for (let x = g.x; x < g.x + g.w; x++)
+          for (let y = g.y; y < g.y + g.h; y++) {
+            const other = cells.get(`${x},${y}`);
+            expect(other, `${file}: "${title}" overlaps "${other}"`).toBeUndefined();
+            cells.set(`${x},${y}`, title ?? '');
+          }
+      }
       for (const panel of panels) {
         expect(panel.title, `${file}: panel ${panel.id} has a title`).toBeTruthy();
         if (panel.type === 'row') continue;
