@@ -1,6 +1,7 @@
 // docker-compose.yml is a valid Compose file (Debian package `docker-compose`) wiring the stack together.
 import { spawnSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -57,5 +58,37 @@ describe('docker-compose.yml', () => {
         `${ROOT}/deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro`,
       ]),
     );
+  });
+});
+
+describe('deploy/prometheus/prometheus.yml', () => {
+  it('is valid for promtool, scrapes driftwarden:9750 every 15 s as job driftwarden and alerts to alertmanager:9093', () => {
+    const found = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).stdout.trim();
+    if (!found) throw new Error('promtool not found: install the Debian package `prometheus`');
+    // Syntax only: the rule file comes from deploy/prometheus/alerts.yml, mounted by docker-compose.
+    const check = spawnSync(found, ['check', 'config', '--syntax-only', 'deploy/prometheus/prometheus.yml'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
+    const config = parse(readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+      scrape_configs: {
+        job_name: string;
+        scrape_interval: string;
+        static_configs: { targets: string[] }[];
+      }[];
+    };
+    expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    expect(config.alerting.alertmanagers[0]!.static_configs[0]!.targets).toEqual(['alertmanager:9093']);
+    expect(config.scrape_configs).toEqual([
+      expect.objectContaining({
+        job_name: 'driftwarden',
+        scrape_interval: '15s',
+        static_configs: [{ targets: ['driftwarden:9750'] }],
+      }),
+    ]);
   });
 });
