@@ -127,6 +127,8 @@ function every(ms, name, fn) {
   setTimeout(run, ms);
 }
 
+// As PID 1 in a container, a signal without a handler is ignored: `docker stop` would wait 10 s.
+for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, () => process.exit(0));
 if (token === '') throw new Error('DRIFTWARDEN_TOKEN is not set');
 await waitFor(`${simulator}/_sim/fleet`);
 await waitFor(`${driftwarden}/healthz`);
@@ -134,4 +136,3 @@ await importManifests();
 await injectOne();
 every(driftEveryMs, 'drift', injectOne);
 every(pushEveryMs, 'fingerprint push', pushFingerprints);
-for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, () => process.exit(0));
