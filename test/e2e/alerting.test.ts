@@ -8,10 +8,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
 import { packagePath } from '../../src/package-root.js';
 import { alertmanagerBinary, prometheusBinary } from '../support/binaries.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -45,14 +46,6 @@ const received: WebhookPayload[] = [];
 const processes: Daemon[] = [];
 let prometheusUrl: string;
 let alertmanagerUrl: string;
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function start(name: string, binary: string, args: string[]): Daemon {
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,10 +1,10 @@
 // Every Grafana panel query in deploy/grafana/dashboards returns data from a real Prometheus scraping a live daemon.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
 import { parse as parseYaml } from 'yaml';
 import { packagePath } from '../../src/package-root.js';
 import { metricValue, startHarness, type Harness } from '../support/harness.js';
@@ -71,17 +71,6 @@ function substitute(expr: string, vars: Record<string, string>): string {
     const value = vars[(braced ?? bare)!];
     if (value === undefined) throw new Error(`no value for Grafana variable ${match} in ${expr}`);
     return value;
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ScanJson } from '../../src/app/scan-json.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { pino } from 'pino';
 import { createLogger } from '../../src/logging/logger.js';
@@ -48,31 +49,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export interface ScanJsonBody {
-  scanId: string;
-  outcome: string;
-  instances: { total: number; compliant: number; drifted: number; unknownImage: number; stale: number };
-  targets: {
-    account: string | null;
-    region: string;
-    status: string;
-    error: string | null;
-    inventory?: { source: string; status: string; error: string | null };
-  }[];
-  findings: {
-    instanceId: string;
-    imageId: string;
-    rule: string;
-    severity: string;
-    action: string;
-    path: string;
-    change: string;
-    expected: unknown;
-    actual: unknown;
-    firstSeen: string;
-    accepted: boolean;
-  }[];
-}
+/** What `POST /api/v1/scans?wait=true` and `scan --once --json` return. */
+export type ScanJsonBody = ScanJson;
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   process.env.AWS_ACCESS_KEY_ID = 'test';
