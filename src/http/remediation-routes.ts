@@ -7,11 +7,12 @@ import {
   pauseRemediation,
   resumeRemediation,
 } from '../app/remediation/job-commands.js';
-import type {
-  AuditLog,
-  JobRepository,
-  JobState,
-  RemediationStateRepository,
+import {
+  JOB_STATES,
+  type AuditLog,
+  type JobRepository,
+  type JobState,
+  type RemediationStateRepository,
 } from '../app/remediation/ports.js';
 import type { Scope } from './auth.js';
 import { HttpProblem } from './problem.js';
@@ -26,16 +27,6 @@ export interface RemediationRoutesOptions {
   bodyLimit: string | number;
   clock: () => Date;
 }
-
-const JOB_STATES = [
-  'planned',
-  'awaiting-approval',
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-] as const;
 
 const listQuery = z.strictObject({
   state: z.enum(JOB_STATES).optional(),

@@ -1,8 +1,17 @@
 // Persistence ports for replacement: durable jobs, the append-only audit log, and the pause switch.
 import type { Change, Severity } from '../../domain/types.js';
 
-export type JobState =
-  'planned' | 'awaiting-approval' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** Every job state, in lifecycle order (CLI choices, API query validation). */
+export const JOB_STATES = [
+  'planned',
+  'awaiting-approval',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const;
+export type JobState = (typeof JOB_STATES)[number];
 export const OPEN_JOB_STATES: readonly JobState[] = ['planned', 'awaiting-approval', 'queued', 'running'];
 export const TERMINAL_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
 

@@ -6,7 +6,7 @@ import {
   pauseRemediation,
   resumeRemediation,
 } from '../../app/remediation/job-commands.js';
-import type { JobState } from '../../app/remediation/ports.js';
+import { JOB_STATES, type JobState } from '../../app/remediation/ports.js';
 import { openStore, type Store } from '../../store/index.js';
 import { CliExit, loadCliConfig, printJson, type GlobalOptions } from '../context.js';
 import { renderTable } from '../render.js';
@@ -29,17 +29,7 @@ export function registerReplacementCommands(program: Command): void {
   replacements
     .command('list')
     .description('list replacement jobs, newest first')
-    .addOption(
-      new Option('--state <state>', 'only jobs in this state').choices([
-        'planned',
-        'awaiting-approval',
-        'queued',
-        'running',
-        'succeeded',
-        'failed',
-        'cancelled',
-      ]),
-    )
+    .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES))
     .option('--json', 'print as JSON')
     .action((options: { state?: JobState; json?: boolean }, command: Command) => {
       const items = withStore(command, (store) =>
