@@ -12,7 +12,12 @@ import {
   type HostObservation,
   type HostSection,
 } from '../domain/types.js';
-import { SECTION_NAMES, sectionDigests, type SectionName } from '../host/section-digests.js';
+import {
+  SECTION_NAMES,
+  sectionDigests,
+  type SectionDigests,
+  type SectionName,
+} from '../host/section-digests.js';
 import { MAX_SKIPPED } from '../host/skips.js';
 import { hostSectionSchema } from '../manifests/manifest-schema.js';
 import { parseManifestObject } from '../manifests/parse-manifest.js';
@@ -91,26 +96,29 @@ function jsonBody(limit: string | number): RequestHandler {
 
 type FingerprintPush = z.output<typeof fingerprintBody>;
 
+function newestOf(observations: readonly HostObservation[]): HostObservation | null {
+  return observations.reduce<HostObservation | null>(
+    (newest, o) => (newest === null || o.observedAt > newest.observedAt ? o : newest),
+    null,
+  );
+}
+
 /**
- * A sent section must match its digest (a truncated or hand-edited push is refused); a section
- * sent as a digest only is taken from the stored push when the digests agree, else the agent is
- * told (409, `missing`) to send it in full.
+ * A section sent as a digest only is taken from the stored push when the digests agree, else the
+ * agent is told (409, `missing`) to send it in full; a sent section must match its digest (a
+ * truncated or hand-edited push is refused). The digests of the result are computed once, here,
+ * and stored: the next digest-only push is checked against them.
  */
-function completeHost(push: FingerprintPush, stored: HostObservation | null): HostSection {
+function completeHost(
+  push: FingerprintPush,
+  stored: HostObservation | null,
+): { host: HostSection; digests: SectionDigests } {
   const host: HostSection = { ...push.host };
   const missing: SectionName[] = [];
   for (const name of SECTION_NAMES) {
     const digest = push.digests?.[name];
-    if (digest === undefined) continue;
-    if (push.host[name] !== undefined) {
-      if (sectionDigests({ [name]: push.host[name] })[name] !== digest) {
-        throw new HttpProblem(
-          400,
-          'Invalid request',
-          `fingerprint.digests.${name} does not match fingerprint.host.${name}.`,
-        );
-      }
-    } else if (stored?.digests?.[name] === digest && stored.host[name] !== undefined) {
+    if (digest === undefined || push.host[name] !== undefined) continue;
+    if (stored?.digests?.[name] === digest && stored.host[name] !== undefined) {
       Object.assign(host, { [name]: stored.host[name] });
     } else {
       missing.push(name);
@@ -124,7 +132,18 @@ function completeHost(push: FingerprintPush, stored: HostObservation | null): Ho
       { missing },
     );
   }
-  return host;
+  const digests = sectionDigests(host);
+  for (const name of SECTION_NAMES) {
+    const sent = push.digests?.[name];
+    if (sent !== undefined && push.host[name] !== undefined && digests[name] !== sent) {
+      throw new HttpProblem(
+        400,
+        'Invalid request',
+        `fingerprint.digests.${name} does not match fingerprint.host.${name}.`,
+      );
+    }
+  }
+  return { host, digests };
 }
 
 function param(req: Request, name: string): string {
@@ -147,12 +166,13 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
     if (!instance)
       throw new HttpProblem(404, 'Not found', `No instance ${param(req, 'id')} has been seen by a scan.`);
     const all = fleet.listFindings({ instanceId: instance.instanceId, includeResolved: true, limit: 1000 });
+    const observations = HOST_SOURCES.flatMap((source) => hosts.get(instance.instanceId, source) ?? []);
     res.json({
       instance,
       findings: all.filter((f) => f.resolvedAt === null),
       history: all.filter((f) => f.resolvedAt !== null),
-      host: hosts.latest(instance.instanceId),
-      hosts: HOST_SOURCES.flatMap((source) => hosts.get(instance.instanceId, source) ?? []),
+      host: newestOf(observations),
+      hosts: observations,
     });
   });
 
@@ -228,14 +248,13 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
     if (!known.present) {
       throw new HttpProblem(404, 'Unknown instance', `Instance ${push.instanceId} has left the fleet.`);
     }
-    const host = completeHost(push, hosts.get(push.instanceId, 'agent'));
+    const { host, digests } = completeHost(push, hosts.get(push.instanceId, 'agent'));
     const observation: HostObservation = {
       instanceId: push.instanceId,
       source: 'agent',
       observedAt: new Date(push.observedAt).toISOString(),
       host,
-      // Computed here, not taken from the agent: the next digest-only push is checked against these.
-      digests: sectionDigests(host),
+      digests,
       ...(push.skipped?.length ? { skipped: push.skipped } : {}),
     };
     hosts.save(observation, now.toISOString());

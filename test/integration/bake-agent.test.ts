@@ -383,6 +383,18 @@ describe('bake and agent', () => {
       expect(pushed.stderr).toContain('HTTP 404');
     });
 
+    it('an output path that cannot be written and a --server that is not a URL are named at once', async () => {
+      const baked = await bake(['--root', image, '-o', join(dir, 'no-such-dir', 'm.json')]);
+      expect(baked.code).toBe(1);
+      expect(baked.stderr).toContain(`cannot write --output ${join(dir, 'no-such-dir', 'm.json')}: ENOENT`);
+      const pushed = await runCli(['agent', '--once', '--server', 'localhost:9750', '--root', image], {
+        env: env(),
+      });
+      expect(pushed.code).toBe(1);
+      expect(pushed.stderr).toContain("option '--server <url>' argument 'localhost:9750' is invalid");
+      expect(pushed.stderr).not.toContain('retrying');
+    });
+
     it('a --root that is a symbolic link loop is a clear error', async () => {
       symlinkSync(join(dir, 'self'), join(dir, 'self'));
       const baked = await bake(['--root', join(dir, 'self')]);

@@ -31,6 +31,20 @@ function duration(value: string): number {
   return ms;
 }
 
+/** Checked up front: a malformed URL would otherwise be retried with backoff like a network error. */
+function serverUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('expected an http(s) URL such as https://driftwarden.internal:9750');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError(`expected http or https, not ${url.protocol}`);
+  }
+  return value;
+}
+
 function instanceId(value: string): string {
   if (!/^i-[0-9a-f]{8,17}$/.test(value))
     throw new InvalidArgumentError('expected an EC2 instance id like i-0123456789abcdef0');
@@ -60,7 +74,7 @@ export function registerAgentCommand(program: Command): void {
   program
     .command('agent')
     .description('fingerprint this instance (packages, files, services) and push it to the daemon')
-    .requiredOption('--server <url>', 'the daemon, e.g. https://driftwarden.internal:9750')
+    .requiredOption('--server <url>', 'the daemon, e.g. https://driftwarden.internal:9750', serverUrl)
     .option(
       '--token <token>',
       'bearer token with scope ingest (prefer --token-file or $DRIFTWARDEN_AGENT_TOKEN)',

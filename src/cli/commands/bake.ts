@@ -1,5 +1,5 @@
 // `driftwarden bake --root DIR`: write the native manifest (host section) of a filesystem, e.g. in a Packer provisioner.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ValidationError } from '../../domain/errors.js';
@@ -52,8 +52,15 @@ function builtAt(env: NodeJS.ProcessEnv): string | undefined {
 
 function writeAtomically(path: string, text: string): void {
   const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, text, { mode: 0o644 });
-  renameSync(temporary, path);
+  try {
+    writeFileSync(temporary, text, { mode: 0o644 });
+    renameSync(temporary, path);
+  } catch (error) {
+    // Name the file the user asked for, not the temporary one next to it.
+    rmSync(temporary, { force: true });
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ValidationError(`cannot write --output ${path}: ${code}`);
+  }
 }
 
 export function registerBakeCommand(program: Command): void {
