@@ -13,8 +13,8 @@ export default tseslint.config(
     },
   },
   {
-    // Plain Node scripts outside the TypeScript project (deploy helpers): linted without type information.
-    files: ['scripts/**/*.mjs', 'deploy/**/*.mjs'],
+    // Plain scripts outside the TypeScript project (deploy helpers, the UI's browser module): linted without type information.
+    files: ['scripts/**/*.mjs', 'deploy/**/*.mjs', 'assets/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
   {

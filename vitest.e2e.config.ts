@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Tests that need Debian packages (promtool from `prometheus`); `.ci/run` installs them first.
+// Tests that need Debian packages (prometheus, prometheus-alertmanager, docker-compose, chromium); `.ci/run` installs them first.
 export default defineConfig({
   test: {
     include: ['test/e2e/**/*.test.ts'],

@@ -210,7 +210,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const app = createHttpApp({
     manifests: runtime.store.manifests,
     fleet: runtime.store.fleet,
+    views: runtime.store.views,
     hosts: runtime.store.hosts,
+    hostMaxAgeMs: { agent: config.fingerprints.maxAgeMs, 'aws-config': config.sources.awsConfig.maxAgeMs },
     scans,
     tokens: config.auth.tokens,
     bodyLimit: config.http.bodyLimit,

@@ -69,6 +69,7 @@ export interface StoredFinding extends Finding {
   lastSeen: string;
   resolvedAt: string | null;
   accepted: boolean;
+  acceptance: { id: number; reason: string; until: string; createdBy: string } | null;
 }
 
 export interface StoredInstance {
@@ -90,6 +91,7 @@ export interface InstanceQuery {
   status?: InstanceStatus;
   region?: string;
   group?: string;
+  imageId?: string;
   limit?: number;
   offset?: number;
 }
@@ -124,6 +126,69 @@ export interface FleetRepository {
   listScans(limit?: number): ScanRecord[];
   getScan(scanId: string): ScanRecord | null;
   snapshot(driftedLimit: number): FleetSnapshot;
+}
+
+/** Sort keys of the drifted-instance table; `age` is `firstSeen` in the other direction. */
+export const DRIFTED_SORT_KEYS = [
+  'severity',
+  'instance',
+  'region',
+  'group',
+  'image',
+  'rule',
+  'firstSeen',
+  'age',
+] as const;
+export type DriftedSortKey = (typeof DRIFTED_SORT_KEYS)[number];
+
+export interface DriftedQuery {
+  region?: string;
+  group?: string;
+  /** Instances with at least one open, unaccepted finding of this severity. */
+  severity?: Severity;
+  /** Instances with at least one open, unaccepted finding of this rule. */
+  rule?: string;
+  /** Instance id prefix. */
+  instance?: string;
+  sort?: DriftedSortKey;
+  descending?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** One drifted instance: its open, unaccepted drift summed up. */
+export interface DriftedInstance {
+  instanceId: string;
+  account: string | null;
+  region: string;
+  group: string | null;
+  imageId: string;
+  /** Worst open severity. */
+  severity: Severity;
+  /** Distinct rules of its open findings, sorted. */
+  rules: string[];
+  findings: number;
+  /** Earliest first_seen of its open findings. */
+  firstSeen: string;
+}
+
+export interface StatusCount {
+  account: string | null;
+  region: string;
+  group: string | null;
+  status: InstanceStatus;
+  count: number;
+}
+
+/** Read models behind the web UI: aggregates the API leaves to its clients. */
+export interface FleetViews {
+  /** Instances in the fleet by account, region, group and status. */
+  statusCounts(): StatusCount[];
+  listDrifted(query: DriftedQuery): { items: DriftedInstance[]; total: number };
+  /** Values the drifted table can be filtered on (present instances, open drift), sorted. */
+  driftFacets(): { regions: string[]; groups: string[]; rules: string[] };
+  /** Instances in the fleet per image id. */
+  instancesPerImage(): Map<string, number>;
 }
 
 export interface HostRepository {

@@ -1,4 +1,4 @@
-// The express app: health, readiness, metrics, the v1 API and problem+json errors for everything else.
+// The express app: health, readiness, metrics, the v1 API, the web UI and problem+json errors for everything else.
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
@@ -6,6 +6,7 @@ import { createApiRoutes, type ApiRoutesOptions } from './api-routes.js';
 import { createAuthenticator, type ApiToken } from './auth.js';
 import { createRemediationRoutes, type RemediationRoutesOptions } from './remediation-routes.js';
 import { HttpProblem, problemHandler } from './problem.js';
+import { createUiRoutes, type UiRoutesOptions } from './ui/ui-routes.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -15,6 +16,9 @@ export interface ReadinessCheck {
 
 export interface HttpAppOptions extends Omit<ApiRoutesOptions, 'requireScope'> {
   remediation: Omit<RemediationRoutesOptions, 'requireScope' | 'bodyLimit' | 'clock'>;
+  views: UiRoutesOptions['views'];
+  /** Host observations older than this (per source) are shown as stale. */
+  hostMaxAgeMs: UiRoutesOptions['hostMaxAgeMs'];
   tokens: readonly ApiToken[];
   metrics: Metrics;
   readiness(): ReadinessCheck[];
@@ -49,6 +53,18 @@ export function createHttpApp(options: HttpAppOptions): Express {
       requireScope,
       bodyLimit: options.bodyLimit,
       clock: options.clock,
+    }),
+  );
+
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/ui');
+  });
+  app.use(
+    '/ui',
+    createUiRoutes({
+      ...options,
+      ...options.remediation,
+      remediation: options.remediation.remediation,
     }),
   );
 

@@ -55,6 +55,7 @@ export function createFleetRepository(db: Database): FleetRepository {
       if (query.status !== undefined) where.push('status = @status');
       if (query.region !== undefined) where.push('region = @region');
       if (query.group !== undefined) where.push('grp = @group');
+      if (query.imageId !== undefined) where.push('image_id = @imageId');
       const statement = prepared<Record<string, unknown>, InstanceRow>(
         `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE ${where.join(' AND ')}
          ORDER BY instance_id LIMIT @limit OFFSET @offset`,
@@ -63,6 +64,7 @@ export function createFleetRepository(db: Database): FleetRepository {
       if (query.status !== undefined) params.status = query.status;
       if (query.region !== undefined) params.region = query.region;
       if (query.group !== undefined) params.group = query.group;
+      if (query.imageId !== undefined) params.imageId = query.imageId;
       return statement.all(params).map(toStoredInstance);
     },
 

@@ -92,6 +92,7 @@ export function toStoredFinding(row: FindingRow): StoredFinding {
     lastSeen: row.last_seen,
     resolvedAt: row.resolved_at,
     accepted: row.accepted === 1,
+    acceptance: null, // TEMP until feat/accept merges
   };
 }
 

@@ -4,12 +4,12 @@ import { INSTANCE_STATUSES, type InstanceStatus, type ScanOutcome, type Severity
 import type { Database } from './database.js';
 
 // Drift that counts: open, not accepted, on an instance still in the fleet.
-const OPEN_UNACCEPTED = `FROM findings f JOIN instances i ON i.instance_id = f.instance_id
+export const OPEN_UNACCEPTED = `FROM findings f JOIN instances i ON i.instance_id = f.instance_id
   WHERE f.resolved_at IS NULL AND f.accepted = 0 AND i.present = 1`;
 
-const SEVERITY_RANK_SQL =
+export const SEVERITY_RANK_SQL =
   "CASE f.severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 WHEN 'info' THEN 1 END";
-const SEVERITY_BY_RANK: Record<number, Severity> = { 1: 'info', 2: 'warning', 3: 'critical' };
+export const SEVERITY_BY_RANK: Record<number, Severity> = { 1: 'info', 2: 'warning', 3: 'critical' };
 
 export function createSnapshotReader(db: Database): (driftedLimit: number) => FleetSnapshot {
   const byStatus = db.prepare<[], { status: InstanceStatus; n: number }>(

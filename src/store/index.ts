@@ -1,10 +1,11 @@
 // The store's entry point: opens and migrates the database and wires the repositories.
-import type { FleetRepository, HostRepository, ManifestRepository } from '../app/ports.js';
+import type { FleetRepository, FleetViews, HostRepository, ManifestRepository } from '../app/ports.js';
 import type { InventorySyncRepository } from '../app/inventory-source.js';
 import type { AuditLog, JobRepository, RemediationStateRepository } from '../app/remediation/ports.js';
 import { createAuditLog, createJobRepository, createRemediationStateRepository } from './job-repository.js';
 import { openDatabase, type Database } from './database.js';
 import { createFleetRepository } from './fleet-repository.js';
+import { createFleetViews } from './fleet-views.js';
 import { createHostRepository } from './host-repository.js';
 import { createInventorySyncRepository } from './inventory-sync-repository.js';
 import { createManifestRepository } from './manifest-repository.js';
@@ -32,6 +33,8 @@ export interface Store {
   db: Database;
   manifests: ManifestRepository;
   fleet: FleetRepository;
+  /** Read models behind the web UI. */
+  views: FleetViews;
   hosts: HostRepository;
   jobs: JobRepository;
   audit: AuditLog;
@@ -61,6 +64,7 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
     remediation: createRemediationStateRepository(db, audit),
     manifests: createManifestRepository(db),
     fleet: createFleetRepository(db),
+    views: createFleetViews(db),
     hosts: createHostRepository(db),
     inventorySync: createInventorySyncRepository(db),
     migrationsApplied: applied,

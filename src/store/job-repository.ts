@@ -139,7 +139,7 @@ export function createAuditLog(db: Database): AuditLog {
             detail: string;
           }
         >(
-          `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT @limit`,
+          `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${query.newestFirst ? 'DESC' : 'ASC'} LIMIT @limit`,
         )
         .all(params);
       return rows.map((r): AuditEntry => ({

@@ -132,8 +132,14 @@ export interface JobRepository {
 
 export interface AuditLog {
   append(entry: AuditEntryInput, at: string): void;
-  /** Oldest first. */
-  list(query?: { jobId?: string; instanceId?: string; limit?: number; afterId?: number }): AuditEntry[];
+  /** Oldest first, unless `newestFirst` (the last entries, for a page). */
+  list(query?: {
+    jobId?: string;
+    instanceId?: string;
+    limit?: number;
+    afterId?: number;
+    newestFirst?: boolean;
+  }): AuditEntry[];
 }
 
 export interface RemediationSwitch {

@@ -118,6 +118,7 @@ export function registerDemoCommand(program: Command): void {
 
       process.stdout.write(
         `\ndriftwarden demo is running (${sim.fleet.allInstances().length} simulated instances in ${REGIONS.join(', ')})\n` +
+          `  web UI:     ${daemon.url}/ui\n` +
           `  metrics:    ${daemon.url}/metrics\n` +
           `  instances:  ${daemon.url}/api/v1/instances?status=drifted\n` +
           `  findings:   ${daemon.url}/api/v1/findings\n` +

@@ -1,0 +1,366 @@
+// One instance: identity, sources and their freshness, open drift as expected-vs-actual by section, history.
+import type { StoredFinding, StoredInstance } from '../../app/ports.js';
+import type { ReplacementJob } from '../../app/remediation/ports.js';
+import type { HostObservation, HostSource, ResolvedManifest } from '../../domain/types.js';
+import {
+  changeBadge,
+  facts,
+  formatAge,
+  imageLink,
+  jobLink,
+  orDash,
+  renderValue,
+  severityBadge,
+  statusBadge,
+  timeAgo,
+  tableHead,
+} from './components.js';
+import { html, type Html } from './html.js';
+import { renderPage } from './layout.js';
+
+export interface InstanceModel {
+  now: Date;
+  instance: StoredInstance;
+  manifest: ResolvedManifest | null;
+  findings: StoredFinding[];
+  /** Resolved findings, newest first. */
+  history: StoredFinding[];
+  hosts: HostObservation[];
+  /** Freshness limit per host source. */
+  hostMaxAgeMs: Record<HostSource, number>;
+  jobs: ReplacementJob[];
+}
+
+const SECTIONS: { key: string; title: string; describe: string }[] = [
+  { key: 'image', title: 'Image', describe: 'the image itself: unknown, revoked or superseded' },
+  {
+    key: 'launch',
+    title: 'Launch',
+    describe: 'what EC2 reports: type, profile, security groups, metadata, tags',
+  },
+  { key: 'host', title: 'Host', describe: 'inside the instance: packages, files, services' },
+];
+
+function sectionOf(path: string): string {
+  const head = path.split('.')[0] ?? '';
+  return SECTIONS.some((s) => s.key === head) ? head : 'image';
+}
+
+function actualCell(f: StoredFinding): Html {
+  if (!f.sources || f.sources.length < 2) return renderValue(f.actual);
+  return html`${renderValue(f.actual)}
+    <ul class="plain sources">
+      ${f.sources.map((s) => html`<li>${s.source}: ${renderValue(s.actual)}</li>`)}
+    </ul>`;
+}
+
+function findingsTable(id: string, caption: string, findings: readonly StoredFinding[], now: Date): Html {
+  return html`<table id="${id}" class="diff">
+    <caption>
+      ${caption}
+    </caption>
+    ${tableHead(['Change', 'Path', 'Expected (manifest)', 'Actual (running)', 'Rule', 'Severity', 'Action', 'First seen'])}
+    <tbody>
+      ${findings.map(
+        (f) =>
+          html`<tr data-change="${f.change}" data-path="${f.path}">
+            <td>${changeBadge(f.change)}</td>
+            <td><code class="path">${f.path}</code></td>
+            <td class="expected">
+              <span class="visually-hidden">expected: </span>${renderValue(f.expected)}
+            </td>
+            <td class="actual"><span class="visually-hidden">actual: </span>${actualCell(f)}</td>
+            <td>${f.rule}</td>
+            <td>${severityBadge(f.severity)}</td>
+            <td>
+              ${f.action}${f.forMs ? html`<span class="muted"> after ${formatAge(f.forMs)}</span>` : null}
+            </td>
+            <td>${timeAgo(f.firstSeen, now)}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+function openDrift(model: InstanceModel): Html {
+  const open = model.findings.filter((f) => !f.accepted);
+  if (open.length === 0) {
+    return html`<section aria-labelledby="drift-heading">
+      <h2 id="drift-heading">Open drift</h2>
+      <p class="notice ok">
+        <span aria-hidden="true">✓</span> No open drift: this instance matches its
+        manifest${model.findings.length > 0 ? ' apart from accepted findings' : ''}.
+      </p>
+    </section>`;
+  }
+  return html`<section aria-labelledby="drift-heading">
+    <h2 id="drift-heading">Open drift (${open.length})</h2>
+    ${SECTIONS.map((section) => {
+      const items = open.filter((f) => sectionOf(f.path) === section.key);
+      if (items.length === 0) return null;
+      return html`<section aria-labelledby="drift-${section.key}">
+        <h3 id="drift-${section.key}">${section.title} <span class="muted">— ${section.describe}</span></h3>
+        ${findingsTable(`findings-${section.key}`, `${section.title} drift: ${items.length} finding${items.length === 1 ? '' : 's'}`, items, model.now)}
+      </section>`;
+    })}
+  </section>`;
+}
+
+function acceptedDrift(model: InstanceModel): Html | null {
+  const accepted = model.findings.filter((f) => f.accepted);
+  if (accepted.length === 0) return null;
+  return html`<section aria-labelledby="accepted-heading">
+    <h2 id="accepted-heading">Accepted drift (${accepted.length})</h2>
+    <p class="hint">
+      Accepted findings are not counted as drift and never replaced until the acceptance expires.
+    </p>
+    <table id="findings-accepted" class="diff accepted">
+      <caption class="visually-hidden">
+        Accepted findings with reason and expiry
+      </caption>
+      ${tableHead(['Change', 'Path', 'Expected', 'Actual', 'Rule', 'Reason', 'Expires', 'Accepted by'])}
+      <tbody>
+        ${accepted.map(
+          (f) =>
+            html`<tr data-path="${f.path}">
+              <td>
+                <span class="badge accepted"><span aria-hidden="true">≈</span> accepted</span>
+                ${changeBadge(f.change)}
+              </td>
+              <td><code class="path">${f.path}</code></td>
+              <td class="expected">${renderValue(f.expected)}</td>
+              <td class="actual">${renderValue(f.actual)}</td>
+              <td>${f.rule}</td>
+              <td>${orDash(f.acceptance?.reason)}</td>
+              <td>
+                ${f.acceptance ? timeAgo(f.acceptance.until, model.now) : html`<span class="muted">—</span>`}
+              </td>
+              <td>${orDash(f.acceptance?.createdBy)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </section>`;
+}
+
+function identity(model: InstanceModel): Html {
+  const { instance, manifest } = model;
+  const o = instance.observation;
+  return html`<section aria-labelledby="identity-heading">
+    <h2 id="identity-heading">Identity</h2>
+    ${facts([
+      ['Status', statusBadge(instance.status)],
+      [
+        'In the fleet',
+        instance.present ? 'yes' : html`<strong>no</strong> — gone since the last scan of its region`,
+      ],
+      ['EC2 state', o.state],
+      ['Account', instance.account ?? o.ownerId],
+      ['Region', instance.region],
+      ['Group', instance.group],
+      ['Auto Scaling group', o.asgName],
+      ['Image', imageLink(instance.imageId)],
+      [
+        'Manifest',
+        manifest
+          ? html`${manifest.manifest.image.name ?? manifest.manifest.image.id}
+              <span class="badge manifest-${manifest.status}">${manifest.status}</span>
+              ${manifest.manifest.image.channel ? html`channel ${manifest.manifest.image.channel}` : null}`
+          : html`<strong>none</strong> — no manifest was baked for this image`,
+      ],
+      ['Instance type', o.instanceType],
+      ['Launched', o.launchTime ? timeAgo(o.launchTime, model.now) : null],
+      ['First seen', timeAgo(instance.firstSeen, model.now)],
+    ])}
+  </section>`;
+}
+
+function sources(model: InstanceModel): Html {
+  const { instance, now } = model;
+  const hostRows = model.hosts.map((h) => {
+    const age = now.getTime() - Date.parse(h.observedAt);
+    const fresh = age <= model.hostMaxAgeMs[h.source];
+    return html`<tr>
+      <th scope="row">
+        ${h.source === 'agent' ? 'agent (host fingerprint push)' : 'aws-config (SSM inventory)'}
+      </th>
+      <td>${timeAgo(h.observedAt, now)}</td>
+      <td>
+        ${
+          fresh
+            ? html`<span class="badge fresh"><span aria-hidden="true">✓</span> fresh</span>`
+            : html`<span class="badge stale"><span aria-hidden="true">…</span> stale</span> (older than
+                ${formatAge(model.hostMaxAgeMs[h.source])}; not compared)`
+        }
+      </td>
+      <td>
+        ${Object.keys(h.host).sort().join(', ') || html`<span class="muted">no sections</span>`}
+        ${
+          h.skipped?.length
+            ? html`<details>
+                <summary>
+                  ${h.skipped.length} path${h.skipped.length === 1 ? '' : 's'} unreadable (skipped, never
+                  reported as removed)
+                </summary>
+                <ul class="plain">
+                  ${h.skipped.map((s) => html`<li><code>${s.path}</code>: ${s.reason}</li>`)}
+                </ul>
+              </details>`
+            : null
+        }
+      </td>
+    </tr>`;
+  });
+  const declaresHost = model.manifest?.manifest.host !== undefined;
+  return html`<section aria-labelledby="sources-heading">
+    <h2 id="sources-heading">Sources</h2>
+    <table id="sources">
+      <caption class="visually-hidden">
+        Where the data about this instance comes from, and how fresh it is
+      </caption>
+      ${tableHead(['Source', 'Observed', 'Freshness', 'Covers'])}
+      <tbody>
+        <tr>
+          <th scope="row">ec2 (DescribeInstances)</th>
+          <td>${timeAgo(instance.lastSeen, now)}</td>
+          <td>
+            ${
+              instance.status === 'stale'
+                ? html`<span class="badge stale"><span aria-hidden="true">…</span> stale</span> (its region
+                    did not answer the last scan)`
+                : instance.present
+                  ? html`<span class="badge fresh"><span aria-hidden="true">✓</span> fresh</span>`
+                  : html`<span class="muted">gone</span>`
+            }
+          </td>
+          <td>launch</td>
+        </tr>
+        ${hostRows}
+        ${
+          model.hosts.length === 0
+            ? html`<tr>
+                <th scope="row">host</th>
+                <td colspan="3">
+                  ${
+                    declaresHost
+                      ? html`<strong>no host data received</strong> — the manifest declares host state; is the
+                          agent running?`
+                      : html`<span class="muted">no host data (the manifest declares none)</span>`
+                  }
+                </td>
+              </tr>`
+            : null
+        }
+      </tbody>
+    </table>
+  </section>`;
+}
+
+function tags(model: InstanceModel): Html {
+  const entries = Object.entries(model.instance.observation.tags).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
+  return html`<section aria-labelledby="tags-heading">
+    <h2 id="tags-heading">Tags</h2>
+    <table id="tags">
+      <caption class="visually-hidden">
+        EC2 tags of the instance
+      </caption>
+      ${tableHead(['Key', 'Value'])}
+      <tbody>
+        ${
+          entries.length === 0
+            ? html`<tr>
+                <td colspan="2">No tags.</td>
+              </tr>`
+            : entries.map(
+                ([k, v]) =>
+                  html`<tr>
+                    <th scope="row"><code>${k}</code></th>
+                    <td><code>${v}</code></td>
+                  </tr>`,
+              )
+        }
+      </tbody>
+    </table>
+  </section>`;
+}
+
+function history(model: InstanceModel): Html {
+  const { now } = model;
+  return html`<section aria-labelledby="history-heading">
+    <h2 id="history-heading">History</h2>
+    <h3 id="replacements-heading">Replacements</h3>
+    <table id="instance-jobs" aria-labelledby="replacements-heading">
+      ${tableHead(['Job', 'State', 'Strategy', 'Why', 'Created', 'Finished'])}
+      <tbody>
+        ${
+          model.jobs.length === 0
+            ? html`<tr>
+                <td colspan="6">No replacement was planned for this instance.</td>
+              </tr>`
+            : model.jobs.map(
+                (j) =>
+                  html`<tr>
+                    <td>${jobLink(j.jobId)}</td>
+                    <td>
+                      <span class="badge job-${j.state}">${j.state}</span
+                      >${j.error ? html` <span class="error-text">${j.error}</span>` : null}
+                    </td>
+                    <td>${j.strategy}</td>
+                    <td>${[...new Set(j.reason.map((r) => r.rule))].join(', ')}</td>
+                    <td>${timeAgo(j.createdAt, now)}</td>
+                    <td>${j.finishedAt ? timeAgo(j.finishedAt, now) : html`<span class="muted">—</span>`}</td>
+                  </tr>`,
+              )
+        }
+      </tbody>
+    </table>
+    <h3 id="resolved-heading">Resolved findings</h3>
+    <table id="findings-resolved" aria-labelledby="resolved-heading">
+      ${tableHead(['Change', 'Path', 'Expected', 'Actual', 'Rule', 'First seen', 'Resolved', 'Lasted'])}
+      <tbody>
+        ${
+          model.history.length === 0
+            ? html`<tr>
+                <td colspan="8">No resolved findings.</td>
+              </tr>`
+            : model.history.map(
+                (f) =>
+                  html`<tr>
+                    <td>${changeBadge(f.change)}</td>
+                    <td><code class="path">${f.path}</code></td>
+                    <td>${renderValue(f.expected)}</td>
+                    <td>${renderValue(f.actual)}</td>
+                    <td>${f.rule}</td>
+                    <td>${timeAgo(f.firstSeen, now)}</td>
+                    <td>${timeAgo(f.resolvedAt, now)}</td>
+                    <td>${formatAge(Date.parse(f.resolvedAt ?? f.lastSeen) - Date.parse(f.firstSeen))}</td>
+                  </tr>`,
+              )
+        }
+      </tbody>
+    </table>
+  </section>`;
+}
+
+export function renderInstancePage(model: InstanceModel): string {
+  const { instance } = model;
+  const name = instance.observation.tags.Name;
+  return renderPage({
+    title: `Instance ${instance.instanceId}`,
+    section: null,
+    now: model.now,
+    api: `/api/v1/instances/${encodeURIComponent(instance.instanceId)}`,
+    body: html`<nav aria-label="Breadcrumb" class="breadcrumb">
+        <a href="/ui">Overview</a> › <span aria-current="page">${instance.instanceId}</span>
+      </nav>
+      <h1>
+        ${instance.instanceId} ${name ? html`<span class="muted">${name}</span>` : null}
+        ${statusBadge(instance.status)}
+      </h1>
+      ${openDrift(model)} ${acceptedDrift(model)}
+      <div class="split">${identity(model)} ${sources(model)}</div>
+      ${tags(model)} ${history(model)}`,
+  });
+}

@@ -1,0 +1,278 @@
+// The replacement queue and history with approve/cancel and pause/resume, and one job with its audit trail.
+import { OPEN_JOB_STATES, type AuditEntry, type ReplacementJob } from '../../app/remediation/ports.js';
+import {
+  facts,
+  instanceLink,
+  imageLink,
+  jobLink,
+  orDash,
+  severityBadge,
+  changeBadge,
+  timeAgo,
+  tableHead,
+} from './components.js';
+import { html, type Html } from './html.js';
+import { renderPage } from './layout.js';
+import { remediationSummary, type RemediationView } from './overview-page.js';
+
+export interface ReplacementsModel {
+  now: Date;
+  remediation: RemediationView;
+  open: ReplacementJob[];
+  finished: ReplacementJob[];
+  audit: AuditEntry[];
+}
+
+function jobApi(job: ReplacementJob, action: 'approve' | 'cancel'): string {
+  return `/api/v1/replacements/${encodeURIComponent(job.jobId)}/${action}`;
+}
+
+/** Buttons call the API from ui.js with the tab's token; the page reloads to show the new state. */
+function jobActions(job: ReplacementJob): Html {
+  const canApprove = job.state === 'awaiting-approval';
+  const canCancel = job.state === 'planned' || job.state === 'awaiting-approval' || job.state === 'queued';
+  if (!canApprove && !canCancel) return html`<span class="muted">—</span>`;
+  return html`<div class="actions">
+    ${
+      canApprove
+        ? html`<button
+            type="button"
+            class="primary"
+            data-api-action="${jobApi(job, 'approve')}"
+            data-done="Approved ${job.jobId}"
+            aria-label="Approve replacement ${job.jobId} of ${job.instanceId}"
+          >
+            Approve
+          </button>`
+        : null
+    }
+    ${
+      canCancel
+        ? html`<button
+            type="button"
+            class="danger"
+            data-api-action="${jobApi(job, 'cancel')}"
+            data-body='{"reason":"cancelled from the web UI"}'
+            data-confirm="Cancel replacement ${job.jobId} of ${job.instanceId}?"
+            data-done="Cancelled ${job.jobId}"
+            aria-label="Cancel replacement ${job.jobId} of ${job.instanceId}"
+          >
+            Cancel
+          </button>`
+        : null
+    }
+  </div>`;
+}
+
+function rulesOf(job: ReplacementJob): string {
+  return [...new Set(job.reason.map((r) => r.rule))].join(', ');
+}
+
+function jobsTable(
+  id: string,
+  caption: string,
+  jobs: readonly ReplacementJob[],
+  now: Date,
+  withActions: boolean,
+): Html {
+  return html`<table id="${id}" class="jobs">
+    <caption>
+      ${caption}
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Job</th>
+        <th scope="col">Instance</th>
+        <th scope="col">State</th>
+        <th scope="col">Strategy</th>
+        <th scope="col">Group</th>
+        <th scope="col">Reason</th>
+        <th scope="col">Created</th>
+        <th scope="col">${withActions ? 'Actions' : 'Finished'}</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${
+        jobs.length === 0
+          ? html`<tr>
+              <td colspan="8">None.</td>
+            </tr>`
+          : jobs.map(
+              (j) =>
+                html`<tr data-job="${j.jobId}">
+                  <td>${jobLink(j.jobId)}</td>
+                  <td>${instanceLink(j.instanceId)}</td>
+                  <td>
+                    <span class="badge job-${j.state}" data-field="state">${j.state}</span
+                    >${j.step ? html` <span class="muted">step ${j.step}</span>` : null}
+                  </td>
+                  <td>${j.strategy}</td>
+                  <td>${orDash(j.group)}</td>
+                  <td>${rulesOf(j)}${j.error ? html`<div class="error-text">${j.error}</div>` : null}</td>
+                  <td>${timeAgo(j.createdAt, now)}</td>
+                  <td>
+                    ${withActions ? jobActions(j) : j.finishedAt ? timeAgo(j.finishedAt, now) : html`<span class="muted">—</span>`}
+                  </td>
+                </tr>`,
+            )
+      }
+    </tbody>
+  </table>`;
+}
+
+function auditTable(id: string, caption: string, entries: readonly AuditEntry[], now: Date): Html {
+  return html`<table id="${id}" class="audit">
+    <caption>
+      ${caption}
+    </caption>
+    ${tableHead(['When', 'Actor', 'Action', 'Job', 'Detail'])}
+    <tbody>
+      ${
+        entries.length === 0
+          ? html`<tr>
+              <td colspan="5">No entries.</td>
+            </tr>`
+          : entries.map(
+              (e) =>
+                html`<tr>
+                  <td>${timeAgo(e.at, now)}</td>
+                  <td>${e.actor}</td>
+                  <td><code>${e.action}</code></td>
+                  <td>${e.jobId ? jobLink(e.jobId) : html`<span class="muted">—</span>`}</td>
+                  <td>
+                    ${Object.keys(e.detail).length ? html`<code class="detail">${JSON.stringify(e.detail)}</code>` : html`<span class="muted">—</span>`}
+                  </td>
+                </tr>`,
+            )
+      }
+    </tbody>
+  </table>`;
+}
+
+function switchControls(view: RemediationView): Html {
+  return view.state.paused
+    ? html`<div class="actions">
+        <button
+          type="button"
+          class="primary"
+          data-api-action="/api/v1/remediation/resume"
+          data-done="Remediation resumed"
+        >
+          Resume remediation
+        </button>
+      </div>`
+    : html`<form
+        class="actions inline"
+        data-api-form="/api/v1/remediation/pause"
+        data-done="Remediation paused"
+      >
+        <label for="pause-reason">Reason</label>
+        <input
+          id="pause-reason"
+          name="reason"
+          type="text"
+          maxlength="1000"
+          placeholder="e.g. incident INC-123"
+        />
+        <button type="submit" class="danger">Pause remediation</button>
+      </form>`;
+}
+
+export function renderReplacementsPage(model: ReplacementsModel): string {
+  const { now } = model;
+  return renderPage({
+    title: 'Replacements',
+    section: 'replacements',
+    now,
+    actions: true,
+    api: '/api/v1/replacements',
+    body: html`<h1>Replacements</h1>
+      <section aria-labelledby="remediation-heading">
+        <h2 id="remediation-heading">Remediation</h2>
+        ${remediationSummary(model.remediation, now)} ${switchControls(model.remediation)}
+      </section>
+      <section aria-labelledby="queue-heading">
+        <h2 id="queue-heading">Queue</h2>
+        ${jobsTable('jobs-open', `Open jobs (${OPEN_JOB_STATES.join(', ')}): ${model.open.length}`, model.open, now, true)}
+      </section>
+      <section aria-labelledby="finished-heading">
+        <h2 id="finished-heading">History</h2>
+        ${jobsTable('jobs-finished', `Finished jobs, newest first: ${model.finished.length}`, model.finished, now, false)}
+      </section>
+      <section aria-labelledby="audit-heading">
+        <h2 id="audit-heading">Audit log</h2>
+        ${auditTable('audit', `The last ${model.audit.length} entries, newest first`, model.audit, now)}
+      </section>`,
+  });
+}
+
+export interface JobModel {
+  now: Date;
+  job: ReplacementJob;
+  audit: AuditEntry[];
+}
+
+export function renderJobPage(model: JobModel): string {
+  const { job, now } = model;
+  return renderPage({
+    title: `Replacement ${job.jobId}`,
+    section: 'replacements',
+    now,
+    actions: true,
+    api: `/api/v1/replacements/${encodeURIComponent(job.jobId)}`,
+    body: html`<nav aria-label="Breadcrumb" class="breadcrumb">
+        <a href="/ui/replacements">Replacements</a> › <span aria-current="page">${job.jobId}</span>
+      </nav>
+      <h1>
+        Replacement ${job.jobId} <span class="badge job-${job.state}" data-field="state">${job.state}</span>
+      </h1>
+      ${jobActions(job)}
+      <div class="split">
+        <section aria-labelledby="job-heading">
+          <h2 id="job-heading">Job</h2>
+          ${facts([
+            ['Instance', instanceLink(job.instanceId)],
+            ['New instance', job.newInstanceId ? instanceLink(job.newInstanceId) : null],
+            ['State', job.state],
+            ['Next step', job.step],
+            ['Strategy', job.strategy],
+            ['Group', job.group],
+            ['Auto Scaling group', job.asgName],
+            ['Region', job.account ? `${job.account} / ${job.region}` : job.region],
+            ['Image', imageLink(job.imageId)],
+            ['Target image', job.targetImageId ? imageLink(job.targetImageId) : null],
+            ['Attempts', String(job.attempts)],
+            ['Approved', job.approvedAt ? html`${timeAgo(job.approvedAt, now)} by ${job.approvedBy}` : null],
+            ['Created', timeAgo(job.createdAt, now)],
+            ['Started', job.startedAt ? timeAgo(job.startedAt, now) : null],
+            ['Finished', job.finishedAt ? timeAgo(job.finishedAt, now) : null],
+            ['Error', job.error ? html`<span class="error-text">${job.error}</span>` : null],
+          ])}
+        </section>
+        <section aria-labelledby="reason-heading">
+          <h2 id="reason-heading">Why</h2>
+          <table id="job-reason">
+            <caption class="visually-hidden">
+              The findings that made this instance due for replacement
+            </caption>
+            ${tableHead(['Rule', 'Severity', 'Change', 'Path'])}
+            <tbody>
+              ${job.reason.map(
+                (r) =>
+                  html`<tr>
+                    <td>${r.rule}</td>
+                    <td>${severityBadge(r.severity)}</td>
+                    <td>${changeBadge(r.change)}</td>
+                    <td><code class="path">${r.path}</code></td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>
+        </section>
+      </div>
+      <section aria-labelledby="trail-heading">
+        <h2 id="trail-heading">Audit trail</h2>
+        ${auditTable('job-audit', `Every step and decision, oldest first: ${model.audit.length}`, model.audit, now)}
+      </section>`,
+  });
+}

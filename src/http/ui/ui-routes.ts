@@ -1,0 +1,244 @@
+// /ui: the server-rendered web UI over the same repositories as the API; reading needs no JavaScript.
+import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import {
+  DRIFTED_SORT_KEYS,
+  type FleetRepository,
+  type FleetViews,
+  type HostRepository,
+  type ManifestRepository,
+} from '../../app/ports.js';
+import {
+  OPEN_JOB_STATES,
+  TERMINAL_JOB_STATES,
+  type AuditLog,
+  type JobRepository,
+  type RemediationStateRepository,
+} from '../../app/remediation/ports.js';
+import type { ScanRunner } from '../../app/scan-runner.js';
+import { HOST_SOURCES, SEVERITIES, type HostSource } from '../../domain/types.js';
+import { packagePath } from '../../package-root.js';
+import { HttpProblem, toProblem } from '../problem.js';
+import { validateInput } from '../validate-input.js';
+import { html } from './html.js';
+import { renderInstancePage } from './instance-page.js';
+import { renderPage } from './layout.js';
+import { renderManifestPage, renderManifestsPage } from './manifests-page.js';
+import { DEFAULT_PER_PAGE, renderOverviewPage, type RemediationView } from './overview-page.js';
+import { renderJobPage, renderReplacementsPage } from './replacements-page.js';
+
+export interface UiRoutesOptions {
+  manifests: ManifestRepository;
+  fleet: FleetRepository;
+  views: FleetViews;
+  hosts: HostRepository;
+  scans: ScanRunner;
+  jobs: JobRepository;
+  audit: AuditLog;
+  remediation: RemediationStateRepository;
+  mode: string;
+  hostMaxAgeMs: Record<HostSource, number>;
+  clock(): Date;
+  logger: Logger;
+}
+
+/**
+ * Everything the pages load comes from this origin; no inline script or style, so an injected
+ * `<script>` that escaped escaping still would not run.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.set({
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+  });
+  next();
+};
+
+// An empty form field means "any": the filter form submits every field.
+const optionalText = z
+  .string()
+  .max(200)
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+const overviewQuery = z.strictObject({
+  region: optionalText,
+  group: optionalText,
+  rule: optionalText,
+  instance: optionalText,
+  severity: z
+    .union([z.enum(SEVERITIES as [string, ...string[]]), z.literal('')])
+    .transform((v) => (v === '' ? undefined : (v as (typeof SEVERITIES)[number])))
+    .optional(),
+  sort: z.enum(DRIFTED_SORT_KEYS).default('severity'),
+  dir: z.enum(['asc', 'desc']).optional(),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  perPage: z.coerce.number().int().min(5).max(500).default(DEFAULT_PER_PAGE),
+});
+
+function send(res: express.Response, page: string): void {
+  res.set('Cache-Control', 'no-store').type('html').send(page);
+}
+
+function errorPage(
+  status: number,
+  title: string,
+  detail: string | undefined,
+  issues: string[],
+  now: Date,
+): string {
+  return renderPage({
+    title,
+    section: null,
+    now,
+    body: html`<h1>${status} ${title}</h1>
+      ${detail ? html`<p class="error-text" role="alert">${detail.split('\n')[0]}</p>` : null}
+      ${
+        issues.length
+          ? html`<ul>
+              ${issues.map((i) => html`<li><code>${i}</code></li>`)}
+            </ul>`
+          : null
+      }
+      <p><a href="/ui">Back to the overview</a></p>`,
+  });
+}
+
+export function createUiRoutes(options: UiRoutesOptions): Router {
+  const router = Router();
+  const { fleet, views, manifests, jobs, audit } = options;
+  const clock = (): Date => options.clock();
+  router.use(securityHeaders);
+  router.use(
+    '/assets',
+    express.static(packagePath('assets'), {
+      fallthrough: false,
+      index: false,
+      maxAge: '1h',
+      dotfiles: 'deny',
+    }),
+  );
+
+  const remediationView = (): RemediationView => ({
+    mode: options.mode,
+    state: options.remediation.get(),
+    inFlight: jobs.list({ states: ['running'], limit: 1000 }).length,
+    awaitingApproval: jobs.list({ states: ['awaiting-approval'], limit: 1000 }).length,
+  });
+
+  router.get('/', (req, res) => {
+    const query = validateInput(overviewQuery, req.query, 'query');
+    const drifted = views.listDrifted({
+      ...query,
+      descending: query.dir === undefined ? undefined : query.dir === 'desc',
+      limit: query.perPage,
+      offset: (query.page - 1) * query.perPage,
+    });
+    send(
+      res,
+      renderOverviewPage({
+        now: clock(),
+        counts: views.statusCounts(),
+        scans: fleet.listScans(10),
+        scanRunning: options.scans.running,
+        remediation: remediationView(),
+        drifted,
+        facets: views.driftFacets(),
+        query,
+      }),
+    );
+  });
+
+  router.get('/instances/:id', (req, res) => {
+    const id = String(req.params.id);
+    const instance = fleet.getInstance(id);
+    if (!instance) throw new HttpProblem(404, 'Not found', `No instance ${id} has been seen by a scan.`);
+    const all = fleet.listFindings({ instanceId: id, includeResolved: true, limit: 1000 });
+    send(
+      res,
+      renderInstancePage({
+        now: clock(),
+        instance,
+        manifest: manifests.get(instance.imageId),
+        findings: all.filter((f) => f.resolvedAt === null),
+        history: all
+          .filter((f) => f.resolvedAt !== null)
+          .sort((a, b) => ((a.resolvedAt ?? '') < (b.resolvedAt ?? '') ? 1 : -1))
+          .slice(0, 200),
+        hosts: HOST_SOURCES.flatMap((source) => options.hosts.get(id, source) ?? []),
+        hostMaxAgeMs: options.hostMaxAgeMs,
+        jobs: jobs.list({ instanceId: id, limit: 50 }),
+      }),
+    );
+  });
+
+  router.get('/manifests', (_req, res) => {
+    send(
+      res,
+      renderManifestsPage({
+        now: clock(),
+        manifests: manifests.list(),
+        instancesPerImage: views.instancesPerImage(),
+      }),
+    );
+  });
+
+  router.get('/manifests/:imageId', (req, res) => {
+    const imageId = String(req.params.imageId);
+    const manifest = manifests.get(imageId);
+    if (!manifest) throw new HttpProblem(404, 'Not found', `No manifest for image ${imageId}.`);
+    send(
+      res,
+      renderManifestPage({ now: clock(), manifest, instances: fleet.listInstances({ imageId, limit: 500 }) }),
+    );
+  });
+
+  router.get('/replacements', (_req, res) => {
+    send(
+      res,
+      renderReplacementsPage({
+        now: clock(),
+        remediation: remediationView(),
+        open: jobs.list({ states: OPEN_JOB_STATES, limit: 500 }),
+        finished: jobs.list({ states: TERMINAL_JOB_STATES, limit: 100 }),
+        audit: audit.list({ limit: 50, newestFirst: true }),
+      }),
+    );
+  });
+
+  router.get('/replacements/:jobId', (req, res) => {
+    const jobId = String(req.params.jobId);
+    const job = jobs.get(jobId);
+    if (!job) throw new HttpProblem(404, 'Not found', `No replacement job ${jobId}.`);
+    send(res, renderJobPage({ now: clock(), job, audit: audit.list({ jobId, limit: 1000 }) }));
+  });
+
+  router.use((req, _res, next) => {
+    next(new HttpProblem(404, 'Not found', `No page at ${req.originalUrl.split('?')[0] ?? req.path}.`));
+  });
+
+  const uiErrors: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+    const problem = toProblem(error);
+    if (problem.status >= 500) options.logger.error({ err: error, path: req.path }, 'page failed');
+    const issues = Array.isArray(problem.extra.errors) ? (problem.extra.errors as string[]) : [];
+    res
+      .status(problem.status)
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(errorPage(problem.status, problem.title, problem.detail, issues, clock()));
+  };
+  router.use(uiErrors);
+  return router;
+}

@@ -1,0 +1,155 @@
+// The web UI's read models over the fleet tables: counts by place and state, the drifted-instance table.
+import type { DriftedInstance, DriftedQuery, DriftedSortKey, FleetViews, StatusCount } from '../app/ports.js';
+import type { InstanceStatus } from '../domain/types.js';
+import type { Database } from './database.js';
+import { OPEN_UNACCEPTED, SEVERITY_BY_RANK, SEVERITY_RANK_SQL } from './fleet-snapshot.js';
+import { createStatementCache } from './statement-cache.js';
+
+// Each key is a fixed SQL expression: user input never reaches ORDER BY as text.
+const SORT_SQL = {
+  severity: 'rank',
+  instance: 'i.instance_id',
+  region: 'i.region',
+  group: "coalesce(i.grp, '')",
+  image: 'i.image_id',
+  rule: 'min(f.rule)',
+  firstSeen: 'first_seen',
+  age: 'first_seen',
+} satisfies Record<DriftedSortKey, string>;
+
+// Ascending on screen means "smallest first"; for age that is the newest first_seen.
+const REVERSED: ReadonlySet<DriftedSortKey> = new Set(['age']);
+// Worst and oldest first unless asked otherwise.
+const DESCENDING_BY_DEFAULT: ReadonlySet<DriftedSortKey> = new Set(['severity', 'age']);
+
+interface DriftedRow {
+  instance_id: string;
+  account: string | null;
+  region: string;
+  grp: string | null;
+  image_id: string;
+  rank: number;
+  rules: string;
+  findings: number;
+  first_seen: string;
+}
+
+interface DriftedFilter {
+  where: string;
+  having: string;
+  params: Record<string, unknown>;
+}
+
+function driftedFilter(query: DriftedQuery): DriftedFilter {
+  const where: string[] = [];
+  const having: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (query.region !== undefined) {
+    where.push('i.region = @region');
+    params.region = query.region;
+  }
+  if (query.group !== undefined) {
+    where.push('i.grp = @group');
+    params.group = query.group;
+  }
+  if (query.instance !== undefined && query.instance !== '') {
+    // A prefix match without LIKE: `_` and `%` in the input are literal.
+    where.push('substr(i.instance_id, 1, length(@instance)) = @instance');
+    params.instance = query.instance;
+  }
+  if (query.severity !== undefined) {
+    having.push('sum(f.severity = @severity) > 0');
+    params.severity = query.severity;
+  }
+  if (query.rule !== undefined) {
+    having.push('sum(f.rule = @rule) > 0');
+    params.rule = query.rule;
+  }
+  return {
+    where: where.map((w) => ` AND ${w}`).join(''),
+    having: having.length ? `HAVING ${having.join(' AND ')}` : '',
+    params,
+  };
+}
+
+function toDriftedInstance(r: DriftedRow): DriftedInstance {
+  return {
+    instanceId: r.instance_id,
+    account: r.account,
+    region: r.region,
+    group: r.grp,
+    imageId: r.image_id,
+    severity: SEVERITY_BY_RANK[r.rank] ?? 'warning',
+    rules: (JSON.parse(r.rules) as string[]).sort(),
+    findings: r.findings,
+    firstSeen: r.first_seen,
+  };
+}
+
+export function createFleetViews(db: Database): FleetViews {
+  const prepared = createStatementCache(db);
+  const statusCounts = db.prepare<
+    [],
+    { account: string | null; region: string; grp: string | null; status: InstanceStatus; n: number }
+  >(
+    `SELECT account, region, grp, status, count(*) AS n FROM instances WHERE present = 1
+     GROUP BY account, region, grp, status ORDER BY region, account, grp, status`,
+  );
+  const regions = db.prepare<[], { v: string }>(
+    'SELECT DISTINCT region AS v FROM instances WHERE present = 1 ORDER BY v',
+  );
+  const groups = db.prepare<[], { v: string }>(
+    'SELECT DISTINCT grp AS v FROM instances WHERE present = 1 AND grp IS NOT NULL ORDER BY v',
+  );
+  const rules = db.prepare<[], { v: string }>(`SELECT DISTINCT f.rule AS v ${OPEN_UNACCEPTED} ORDER BY v`);
+  const perImage = db.prepare<[], { image_id: string; n: number }>(
+    'SELECT image_id, count(*) AS n FROM instances WHERE present = 1 GROUP BY image_id',
+  );
+
+  // One read transaction: the page and its total come from the same committed state.
+  const listDrifted = db.transaction((query: DriftedQuery) => {
+    const { where, having, params } = driftedFilter(query);
+    const grouped = `SELECT i.instance_id, i.account, i.region, i.grp, i.image_id,
+        max(${SEVERITY_RANK_SQL}) AS rank, json_group_array(DISTINCT f.rule) AS rules,
+        count(*) AS findings, min(f.first_seen) AS first_seen
+      ${OPEN_UNACCEPTED}${where} GROUP BY i.instance_id ${having}`;
+    const sort: DriftedSortKey = query.sort ?? 'severity';
+    const descending = (query.descending ?? DESCENDING_BY_DEFAULT.has(sort)) !== REVERSED.has(sort);
+    const items = prepared<Record<string, unknown>, DriftedRow>(
+      `${grouped} ORDER BY ${SORT_SQL[sort]} ${descending ? 'DESC' : 'ASC'}, first_seen ASC, i.instance_id ASC
+       LIMIT @limit OFFSET @offset`,
+    ).all({ ...params, limit: query.limit ?? -1, offset: query.offset ?? 0 });
+    const total = prepared<Record<string, unknown>, { n: number }>(
+      `SELECT count(*) AS n FROM (${grouped})`,
+    ).get(params);
+    return { items: items.map(toDriftedInstance), total: total?.n ?? 0 };
+  });
+
+  return {
+    statusCounts(): StatusCount[] {
+      return statusCounts.all().map((r) => ({
+        account: r.account,
+        region: r.region,
+        group: r.grp,
+        status: r.status,
+        count: r.n,
+      }));
+    },
+
+    listDrifted(query: DriftedQuery): { items: DriftedInstance[]; total: number } {
+      return listDrifted.deferred(query);
+    },
+
+    driftFacets() {
+      return {
+        regions: regions.all().map((r) => r.v),
+        groups: groups.all().map((r) => r.v),
+        rules: rules.all().map((r) => r.v),
+      };
+    },
+
+    instancesPerImage(): Map<string, number> {
+      return new Map(perImage.all().map((r) => [r.image_id, r.n]));
+    },
+  };
+}

@@ -1,0 +1,109 @@
+// The web UI's read models on a real SQLite file: counts by place and state, the drifted table.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/store/index.js';
+import { T0, finding, scanInput, scanned, useTempDir } from './fixtures.js';
+
+const IMDS = 'launch.metadataOptions.httpTokens';
+const TAG = 'launch.tags.role';
+
+describe('FleetViews (SQLite)', () => {
+  const tmp = useTempDir();
+  let store: Store;
+  beforeEach(() => {
+    store = openStore(tmp.dbPath(), { now: () => new Date(T0) });
+    // Three drifted instances whose drift starts at minutes 1, 2 and 3, and two compliant ones.
+    const tagDrift = (id: string) =>
+      finding(id, TAG, { rule: 'required-tags', severity: 'info', action: 'report' });
+    const a1 = scanned('i-a1', [tagDrift('i-a1')], { group: 'api' });
+    const b2 = scanned('i-b2', [finding('i-b2', IMDS)]);
+    const c3 = scanned('i_c3', [
+      tagDrift('i_c3'),
+      finding('i_c3', 'launch.instanceType', { rule: 'instance-type', severity: 'warning' }),
+    ]);
+    const compliant = [
+      scanned('i-ok1'),
+      scanned('i-ok2', [], { group: null, observation: { imageId: 'ami-2' } }),
+    ];
+    store.fleet.persistScan(scanInput('s1', 1, [a1, ...compliant]));
+    store.fleet.persistScan(scanInput('s2', 2, [a1, b2, ...compliant]));
+    store.fleet.persistScan(scanInput('s3', 3, [a1, b2, c3, ...compliant]));
+  });
+  afterEach(() => store.close());
+
+  const ids = (items: { instanceId: string }[]) => items.map((i) => i.instanceId);
+
+  it('counts instances in the fleet by account, region, group and status', () => {
+    expect(store.views.statusCounts()).toEqual([
+      { account: '123456789012', region: 'us-east-1', group: null, status: 'compliant', count: 1 },
+      { account: '123456789012', region: 'us-east-1', group: 'api', status: 'drifted', count: 1 },
+      { account: '123456789012', region: 'us-east-1', group: 'web', status: 'compliant', count: 1 },
+      { account: '123456789012', region: 'us-east-1', group: 'web', status: 'drifted', count: 2 },
+    ]);
+    expect(store.views.instancesPerImage()).toEqual(
+      new Map([
+        ['ami-1', 4],
+        ['ami-2', 1],
+      ]),
+    );
+  });
+
+  it('lists drifted instances worst first with their rules, finding count and earliest first seen', () => {
+    const { items, total } = store.views.listDrifted({});
+    expect(total).toBe(3);
+    expect(items).toEqual([
+      expect.objectContaining({
+        instanceId: 'i-b2',
+        severity: 'critical',
+        rules: ['imds-downgrade'],
+        findings: 1,
+      }),
+      expect.objectContaining({
+        instanceId: 'i_c3',
+        severity: 'warning',
+        rules: ['instance-type', 'required-tags'],
+        findings: 2,
+      }),
+      expect.objectContaining({ instanceId: 'i-a1', severity: 'info', group: 'api' }),
+    ]);
+    expect(items[2]?.firstSeen).toBe('2026-11-20T10:01:00.000Z');
+  });
+
+  it('sorts by age oldest first by default, and by any column either way', () => {
+    expect(ids(store.views.listDrifted({ sort: 'age' }).items)).toEqual(['i-a1', 'i-b2', 'i_c3']);
+    expect(ids(store.views.listDrifted({ sort: 'age', descending: false }).items)).toEqual([
+      'i_c3',
+      'i-b2',
+      'i-a1',
+    ]);
+    expect(ids(store.views.listDrifted({ sort: 'instance' }).items)).toEqual(['i-a1', 'i-b2', 'i_c3']);
+    expect(ids(store.views.listDrifted({ sort: 'instance', descending: true }).items)).toEqual([
+      'i_c3',
+      'i-b2',
+      'i-a1',
+    ]);
+    expect(ids(store.views.listDrifted({ sort: 'group' }).items)).toEqual(['i-a1', 'i-b2', 'i_c3']);
+  });
+
+  it('filters by severity or rule (any open finding), group and a literal instance id prefix', () => {
+    expect(ids(store.views.listDrifted({ severity: 'info' }).items)).toEqual(['i_c3', 'i-a1']);
+    expect(ids(store.views.listDrifted({ rule: 'imds-downgrade' }).items)).toEqual(['i-b2']);
+    expect(ids(store.views.listDrifted({ group: 'api' }).items)).toEqual(['i-a1']);
+    // `_` is literal, not LIKE's single-character wildcard.
+    expect(ids(store.views.listDrifted({ instance: 'i_' }).items)).toEqual(['i_c3']);
+    expect(store.views.listDrifted({ instance: 'i%' }).total).toBe(0);
+  });
+
+  it('pages with a total that counts every match', () => {
+    const page = store.views.listDrifted({ sort: 'instance', limit: 2, offset: 2 });
+    expect(ids(page.items)).toEqual(['i_c3']);
+    expect(page.total).toBe(3);
+  });
+
+  it('offers the regions, groups and rules there are to filter on', () => {
+    expect(store.views.driftFacets()).toEqual({
+      regions: ['us-east-1'],
+      groups: ['api', 'web'],
+      rules: ['imds-downgrade', 'instance-type', 'required-tags'],
+    });
+  });
+});
