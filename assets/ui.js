@@ -39,12 +39,13 @@ function show(message, kind) {
   status.textContent = message;
 }
 
-async function problemText(response) {
+/** The problem+json answer's title and detail, or the status text when the body is not one. */
+async function problemOf(response) {
   try {
     const body = await response.json();
-    return [body.title, body.detail].filter(Boolean).join(': ') || response.statusText;
+    return { title: body.title || response.statusText, detail: body.detail || '' };
   } catch {
-    return response.statusText;
+    return { title: response.statusText, detail: '' };
   }
 }
 
@@ -69,10 +70,10 @@ async function run(control, url, body, done) {
       window.location.reload();
       return;
     }
-    const text = await problemText(response);
+    const { title, detail } = await problemOf(response);
     if (response.status === 401) {
       show(
-        `401 Unauthorized — ${text} ${
+        `401 Unauthorized — ${detail || title} ${
           token
             ? 'The token set for this tab was refused; enter a valid admin token and try again.'
             : 'Enter an admin token in the "Admin token" field above, then try again.'
@@ -81,10 +82,10 @@ async function run(control, url, body, done) {
       );
       askForToken();
     } else if (response.status === 403) {
-      show(`403 Forbidden — ${text} Use a token with the "admin" scope.`, 'error');
+      show(`403 Forbidden — ${detail || title} Use a token with the "admin" scope.`, 'error');
       askForToken();
     } else {
-      show(`${response.status} ${text}`, 'error');
+      show(`${response.status} ${title}${detail ? ` — ${detail}` : ''}`, 'error');
     }
   } catch (error) {
     show(`The request did not reach the daemon (${error.message}). Is it still running?`, 'error');

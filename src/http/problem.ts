@@ -1,4 +1,5 @@
 // RFC 9457 problem+json: one HTTP error class and the handler that renders anything thrown.
+import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
@@ -45,7 +46,7 @@ export function toProblem(error: unknown): HttpProblem {
   if (e?.type === 'entity.too.large') return new HttpProblem(413, 'Payload too large', e.message);
   if (e?.type === 'entity.parse.failed') return new HttpProblem(400, 'Malformed JSON', describeSyntax(e));
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-    return new HttpProblem(e.status, 'Bad request', e.message);
+    return new HttpProblem(e.status, STATUS_CODES[e.status] ?? 'Bad request', e.message);
   }
   return new HttpProblem(500, 'Internal server error', undefined, {}, { cause: error });
 }

@@ -129,6 +129,22 @@ describe('an instance page in Chromium', () => {
   });
 });
 
+describe('manifests in Chromium', () => {
+  it('lists manifests by channel with instance counts, and opens one', async () => {
+    await page.goto(`${fleet.h.url}/ui/manifests`);
+    const imageId = fleet.typeDrift.instance.imageId;
+    const { body } = await fleet.h.get<{ items: unknown[] }>(`/api/v1/instances?limit=1000`);
+    const running = (body.items as { imageId: string }[]).filter((i) => i.imageId === imageId).length;
+    await expect(
+      page.locator(`tr[data-image="${imageId}"] [data-field="instances"]`).innerText(),
+    ).resolves.toBe(String(running));
+    await page.screenshot({ path: `${RESULTS}/ui-manifests.png`, fullPage: true });
+    await page.locator(`tr[data-image="${imageId}"] a`).first().click();
+    await page.waitForURL(`**/ui/manifests/${imageId}`);
+    await expect(page.locator('#manifest-instances tbody tr').count()).resolves.toBe(running);
+  });
+});
+
 describe('replacement actions in Chromium', () => {
   it('reports 401 clearly when Approve is pressed without a token, and changes nothing', async () => {
     await page.goto(`${fleet.h.url}/ui/replacements`);
@@ -143,6 +159,7 @@ describe('replacement actions in Chromium', () => {
     await expect(status.getAttribute('role')).resolves.toBe('alert');
     await expect(page.evaluate<string>('document.activeElement.id')).resolves.toBe('token-input');
     expect(await jobState(fleet.pending.jobId)).toBe('awaiting-approval');
+    await page.screenshot({ path: `${RESULTS}/ui-replacements-401.png`, fullPage: true });
   });
 
   it('reports 403 for a token without the admin scope', async () => {

@@ -230,7 +230,9 @@ describe('assets', () => {
     expect(css.headers.get('content-type')).toMatch(/text\/css/);
     const js = await page('/ui/assets/ui.js');
     expect(js.headers.get('content-type')).toMatch(/javascript/);
-    expect((await page('/ui/assets/nope.js')).status).toBe(404);
+    const missing = await page('/ui/assets/nope.js');
+    expect(missing.status).toBe(404);
+    expect(decode(missing.html)).toContain('404 Not Found');
     const { html } = await page('/ui');
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
   });

@@ -114,15 +114,15 @@ export function facts(rows: readonly [string, HtmlValue][]): Html {
 }
 
 export function instanceLink(instanceId: string): Html {
-  return html`<a href="/ui/instances/${encodeURIComponent(instanceId)}">${instanceId}</a>`;
+  return html`<a class="id" href="/ui/instances/${encodeURIComponent(instanceId)}">${instanceId}</a>`;
 }
 
 export function imageLink(imageId: string): Html {
-  return html`<a href="/ui/manifests/${encodeURIComponent(imageId)}">${imageId}</a>`;
+  return html`<a class="id" href="/ui/manifests/${encodeURIComponent(imageId)}">${imageId}</a>`;
 }
 
 export function jobLink(jobId: string): Html {
-  return html`<a href="/ui/replacements/${encodeURIComponent(jobId)}">${jobId}</a>`;
+  return html`<a class="id" href="/ui/replacements/${encodeURIComponent(jobId)}">${jobId}</a>`;
 }
 
 /** A table's column headings; `num` columns are right-aligned like their cells. */

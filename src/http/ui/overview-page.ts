@@ -308,6 +308,11 @@ function driftedSection(model: OverviewModel): Html {
       </div>
       <input type="hidden" name="sort" value="${query.sort}" />
       ${query.dir ? html`<input type="hidden" name="dir" value="${query.dir}" />` : null}
+      ${
+        query.perPage !== DEFAULT_PER_PAGE
+          ? html`<input type="hidden" name="perPage" value="${query.perPage}" />`
+          : null
+      }
       <div class="field buttons">
         <button type="submit">Filter</button>
         ${filtered ? html`<a href="/ui#drifted">Clear filters</a>` : null}
