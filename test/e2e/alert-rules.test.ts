@@ -20,7 +20,10 @@ interface AlertRule {
 }
 interface RuleTests {
   rule_files: string[];
-  tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[];
+  tests: {
+    external_labels?: Record<string, string>;
+    alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[];
+  }[];
 }
 
 function run(binary: string, args: string[]): { status: number | null; output: string } {
@@ -89,6 +92,25 @@ describe('conventions', () => {
       expect(existsSync(runbook), `missing runbook ${runbook}`).toBe(true);
       expect(readFileSync(runbook, 'utf8'), runbook).toMatch(/^# /);
     }
+  });
+
+  it('links every alert but DriftwardenDown to a page of the web UI under the driftwarden_url external label', () => {
+    for (const rule of rules) {
+      if (rule.alert === 'DriftwardenDown') {
+        expect(rule.annotations?.ui_url, 'the daemon is down: no page to open').toBeUndefined();
+        continue;
+      }
+      expect(rule.annotations?.ui_url, rule.alert).toMatch(
+        /^\{\{ \$externalLabels\.driftwarden_url \}\}\/ui(?:[/?#]|$)/,
+      );
+    }
+    expect(rules.find((r) => r.alert === 'DriftwardenCriticalDrift')?.annotations?.ui_url).toBe(
+      '{{ $externalLabels.driftwarden_url }}/ui/instances/{{ $labels.instance_id }}',
+    );
+    // promtool compares annotations exactly: every test group needs the label for its ui_url.
+    const tests = parse(readFileSync(RULE_TESTS, 'utf8')) as RuleTests;
+    for (const [i, group] of tests.tests.entries())
+      expect(group.external_labels?.driftwarden_url, `test group ${i}`).toMatch(/^https?:\/\/[^/]+$/);
   });
 
   it('covers the alerts the issue asks for, per instance for critical drift', () => {

@@ -4,7 +4,8 @@
 // copy of alerts.yml with every `for:` rewritten to `0s` (the production durations, 2m for critical
 // drift, would only make the test slow; the rule expressions and labels are the shipped ones).
 // Alertmanager uses a test configuration with the production idea (route, send_resolved) and
-// a webhook receiver served by this test, with 1-second group timers.
+// a webhook receiver served by this test, with 1-second group timers. Prometheus has the external
+// label driftwarden_url set to the daemon's URL, so the alert's ui_url is the daemon's instance page.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
@@ -185,7 +186,12 @@ beforeAll(async () => {
   writeFileSync(
     join(dir, 'prometheus.yml'),
     JSON.stringify({
-      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      global: {
+        scrape_interval: '1s',
+        evaluation_interval: '1s',
+        // The alerts' ui_url annotations are built from this external label.
+        external_labels: { driftwarden_url: h.url },
+      },
       rule_files: [join(dir, 'alerts.yml')],
       alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
       scrape_configs: [{ job_name: 'driftwarden', static_configs: [{ targets: [new URL(h.url).host] }] }],
@@ -244,6 +250,7 @@ it(
     });
     expect(firing.annotations.summary).toContain(id);
     expect(firing.annotations.description).toContain(`/api/v1/instances/${id}`);
+    expect(firing.annotations.ui_url).toBe(`${h.url}/ui/instances/${id}`);
     expect(firing.annotations.runbook_url).toBe(
       'https://github.com/driftwarden/driftwarden/blob/main/docs/runbooks/DriftwardenCriticalDrift.md',
     );

@@ -2,7 +2,9 @@
 //
 // The shipped route tree and inhibit_rules are used as they are; only the receivers are swapped
 // for webhooks on a loopback server run by this test (one path per receiver name, so nothing goes
-// to PagerDuty, Opsgenie or a chat service) and the group timers are shortened to 1 s.
+// to PagerDuty, Opsgenie or a chat service) and the group timers are shortened to 1 s. The pager
+// also keeps its shipped PagerDuty and Opsgenie templates, sent to that server instead of the
+// services, to check what a page says.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
@@ -32,6 +34,16 @@ interface Delivery {
   receiver: string;
   alerts: { status: string; labels: Record<string, string> }[];
 }
+/** A PagerDuty (Events API v2) or Opsgenie request body, as the pager receiver sends it. */
+interface Page {
+  path: string;
+  body: {
+    links?: { href: string; text: string }[];
+    payload?: { summary: string; custom_details: Record<string, string> };
+    message?: string;
+    description?: string;
+  };
+}
 interface ApiAlert {
   labels: Record<string, string>;
   status: { state: string; inhibitedBy: string[] };
@@ -43,6 +55,7 @@ let am: ChildProcess | undefined;
 let amOutput = '';
 let amUrl: string;
 const deliveries: Delivery[] = [];
+const pages: Page[] = [];
 
 const shipped = parse(
   readFileSync(packagePath('deploy/alertmanager/alertmanager.yml'), 'utf8'),
@@ -67,6 +80,16 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
   }
 }
 
+/** The shipped pager's PagerDuty and Opsgenie configurations, sending to `hook` instead. */
+function pagerTemplates(pager: Record<string, unknown>, hook: string): Record<string, unknown> {
+  const pagerduty = pager.pagerduty_configs as Record<string, unknown>[];
+  const opsgenie = pager.opsgenie_configs as Record<string, unknown>[];
+  return {
+    pagerduty_configs: pagerduty.map((c) => ({ ...c, url: `${hook}/pagerduty` })),
+    opsgenie_configs: opsgenie.map((c) => ({ ...c, api_url: `${hook}/opsgenie/` })),
+  };
+}
+
 function fastTimers(route: Route): Route {
   return {
     ...route,
@@ -77,19 +100,18 @@ function fastTimers(route: Route): Route {
 }
 
 /** Sends alerts to Alertmanager as Prometheus would (API v2). */
-async function fire(...alerts: Record<string, string>[]): Promise<void> {
+async function post(alerts: { labels: Record<string, string>; annotations: Record<string, string> }[]) {
   const response = await fetch(`${amUrl}/api/v2/alerts`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(
-      alerts.map((labels) => ({
-        labels,
-        annotations: { summary: labels.alertname ?? '' },
-        generatorURL: 'http://127.0.0.1/test',
-      })),
-    ),
+    body: JSON.stringify(alerts.map((alert) => ({ ...alert, generatorURL: 'http://127.0.0.1/test' }))),
   });
   expect(response.status).toBe(200);
+}
+
+/** Sends alerts with only a summary annotation. */
+async function fire(...alerts: Record<string, string>[]): Promise<void> {
+  await post(alerts.map((labels) => ({ labels, annotations: { summary: labels.alertname ?? '' } })));
 }
 
 async function alertState(labels: Record<string, string>): Promise<ApiAlert | undefined> {
@@ -114,8 +136,14 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {
+      const path = req.url ?? '';
+      if (path.startsWith('/pagerduty') || path.startsWith('/opsgenie/')) {
+        pages.push({ path, body: JSON.parse(body) as Page['body'] });
+        res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success"}');
+        return;
+      }
       const payload = JSON.parse(body) as { alerts: Delivery['alerts'] };
-      deliveries.push({ receiver: (req.url ?? '').slice(1), alerts: payload.alerts });
+      deliveries.push({ receiver: path.slice(1), alerts: payload.alerts });
       res.writeHead(200).end();
     });
   });
@@ -125,9 +153,10 @@ beforeAll(async () => {
   const config: AlertmanagerConfig = {
     ...shipped,
     route: fastTimers(shipped.route),
-    receivers: shipped.receivers.map(({ name }) => ({
-      name,
-      webhook_configs: [{ url: `${hook}/${name}`, send_resolved: true }],
+    receivers: shipped.receivers.map((receiver) => ({
+      name: receiver.name,
+      webhook_configs: [{ url: `${hook}/${receiver.name}`, send_resolved: true }],
+      ...(receiver.name === 'pager' ? pagerTemplates(receiver, hook) : {}),
     })),
   };
   writeFileSync(join(dir, 'alertmanager.yml'), JSON.stringify(config));
@@ -245,4 +274,54 @@ it('inhibits drift alerts of the same job while the scanner is stale, and unreme
   );
   await waitFor('the other job’s drift at the pager', () => deliveredTo('pager', { instance_id: 'i-0c3' }));
   expect(deliveredTo('pager', { instance_id: 'i-0b2' })).toBeUndefined();
+});
+
+it('pages with a link to the alert’s driftwarden page (ui_url), and without one when the alert has none', async () => {
+  // Jobs of their own, so that the stale scanner fired above inhibits nothing here.
+  const base = { team: 'platform', instance: 'dw:9750', severity: 'critical' };
+  const uiUrl = 'http://driftwarden.example:9750/ui/instances/i-0e5';
+  const runbook =
+    'https://github.com/driftwarden/driftwarden/blob/main/docs/runbooks/DriftwardenCriticalDrift.md';
+  await post([
+    {
+      labels: {
+        ...base,
+        job: 'dw-links',
+        alertname: 'DriftwardenCriticalDrift',
+        instance_id: 'i-0e5',
+        group: 'links',
+      },
+      annotations: {
+        summary: 'drift on i-0e5',
+        description: 'Critical drift.',
+        runbook_url: runbook,
+        ui_url: uiUrl,
+      },
+    },
+    {
+      labels: { ...base, job: 'dw-links-down', alertname: 'DriftwardenDown' },
+      annotations: { summary: 'driftwarden down', description: 'Down.', runbook_url: 'https://example/down' },
+    },
+  ]);
+  const pagerduty = (summary: string) =>
+    pages.find((p) => p.path === '/pagerduty' && p.body.payload?.summary === summary);
+  const opsgenie = (message: string) =>
+    pages.find((p) => p.path.startsWith('/opsgenie/') && p.body.message === message);
+
+  const drift = await waitFor('the PagerDuty event of the drift', () => pagerduty('drift on i-0e5'));
+  expect(drift.body.links).toEqual([
+    { href: runbook, text: 'runbook' },
+    { href: uiUrl, text: 'open in driftwarden' },
+  ]);
+  const driftOpsgenie = await waitFor('the Opsgenie alert of the drift', () => opsgenie('drift on i-0e5'));
+  expect(driftOpsgenie.body.description).toBe(
+    `Critical drift. Runbook: ${runbook} Open in driftwarden: ${uiUrl}`,
+  );
+
+  const down = await waitFor('the PagerDuty event of the down daemon', () => pagerduty('driftwarden down'));
+  expect(down.body.links).toEqual([{ href: 'https://example/down', text: 'runbook' }]);
+  const downOpsgenie = await waitFor('the Opsgenie alert of the down daemon', () =>
+    opsgenie('driftwarden down'),
+  );
+  expect(downOpsgenie.body.description).toBe('Down. Runbook: https://example/down');
 });

@@ -62,7 +62,7 @@ describe('docker-compose.yml', () => {
 });
 
 describe('deploy/prometheus/prometheus.yml', () => {
-  it('is valid for promtool, scrapes driftwarden:9750 every 15 s as job driftwarden and alerts to alertmanager:9093', () => {
+  it('is valid for promtool, scrapes driftwarden:9750 every 15 s as job driftwarden, alerts to alertmanager:9093 and links alerts to the published port', () => {
     const found = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).stdout.trim();
     if (!found) throw new Error('promtool not found: install the Debian package `prometheus`');
     // Syntax only: the rule file comes from deploy/prometheus/alerts.yml, mounted by docker-compose.
@@ -73,6 +73,7 @@ describe('deploy/prometheus/prometheus.yml', () => {
     expect(check.stderr).toBe('');
     expect(check.status).toBe(0);
     const config = parse(readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
+      global: { external_labels?: Record<string, string> };
       rule_files: string[];
       alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
       scrape_configs: {
@@ -82,6 +83,8 @@ describe('deploy/prometheus/prometheus.yml', () => {
       }[];
     };
     expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    // The alerts' ui_url: the daemon as a browser on the host reaches it (docker-compose.yml publishes 9750).
+    expect(config.global.external_labels?.driftwarden_url).toBe('http://localhost:9750');
     expect(config.alerting.alertmanagers[0]!.static_configs[0]!.targets).toEqual(['alertmanager:9093']);
     expect(config.scrape_configs).toEqual([
       expect.objectContaining({
