@@ -251,6 +251,10 @@ it(
     expect(firing.annotations.summary).toContain(id);
     expect(firing.annotations.description).toContain(`/api/v1/instances/${id}`);
     expect(firing.annotations.ui_url).toBe(`${h.url}/ui/instances/${id}`);
+    // The page on-call lands on from the page: the instance with its IMDS drift, expected vs actual.
+    const landing = await fetch(firing.annotations.ui_url as string);
+    expect(landing.status).toBe(200);
+    expect(await landing.text()).toContain('launch.metadataOptions.httpTokens');
     expect(firing.annotations.runbook_url).toBe(
       'https://github.com/driftwarden/driftwarden/blob/main/docs/runbooks/DriftwardenCriticalDrift.md',
     );

@@ -276,6 +276,34 @@ it('inhibits drift alerts of the same job while the scanner is stale, and unreme
   expect(deliveredTo('pager', { instance_id: 'i-0b2' })).toBeUndefined();
 });
 
+it('pages with a count instead of an empty summary when one notification groups several instances', async () => {
+  const base = { team: 'platform', instance: 'dw:9750', severity: 'critical', job: 'dw-grouped' };
+  const drift = (id: string) => ({
+    labels: { ...base, alertname: 'DriftwardenCriticalDrift', instance_id: id, group: 'web' },
+    annotations: {
+      summary: `Critical drift on instance ${id} (group "web")`,
+      runbook_url: 'https://example/critical',
+      ui_url: `http://driftwarden.example:9750/ui/instances/${id}`,
+    },
+  });
+  await post([drift('i-0a1'), drift('i-0b2')]);
+  const title = '2 × DriftwardenCriticalDrift in group web';
+  const event = await waitFor('the grouped PagerDuty event', () =>
+    pages.find((p) => p.path === '/pagerduty' && p.body.payload?.summary === title),
+  );
+  // No common page: the runbook link only, each alert's ui_url stays in the details.
+  expect(event.body.links).toEqual([{ href: 'https://example/critical', text: 'runbook' }]);
+  const alert = await waitFor('the grouped Opsgenie alert', () =>
+    pages.find((p) => p.path.startsWith('/opsgenie/') && p.body.message === title),
+  );
+  for (const id of ['i-0a1', 'i-0b2']) {
+    expect(alert.body.description).toContain(`Critical drift on instance ${id} (group "web").`);
+    expect(alert.body.description).toContain(
+      `Open in driftwarden: http://driftwarden.example:9750/ui/instances/${id}`,
+    );
+  }
+});
+
 it('pages with a link to the alert’s driftwarden page (ui_url), and without one when the alert has none', async () => {
   // Jobs of their own, so that the stale scanner fired above inhibits nothing here.
   const base = { team: 'platform', instance: 'dw:9750', severity: 'critical' };

@@ -335,12 +335,10 @@ describe('Grafana dashboards', () => {
     expect(drifted.length).toBeGreaterThan(0);
     const instanceId = drifted[0]!.metric.instance_id!;
     const url = substitute(link![0]!.url, { driftwarden_url: h.url, '__value.raw': instanceId });
-    // The web UI (issue 6) is built on another branch. Until it is merged the daemon has no /ui, and
-    // the instance must at least be one the daemon knows; with the UI, its page must show it.
-    const page =
-      (await fetch(`${h.url}/ui`)).status === 404 ? `${h.url}/api/v1/instances/${instanceId}` : url;
-    const response = await fetch(page);
-    expect(response.status, page).toBe(200);
-    expect(await response.text()).toContain(instanceId);
+    expect(url).toBe(`${h.url}/ui/instances/${instanceId}`);
+    const response = await fetch(url);
+    expect(response.status, url).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await response.text()).toContain(`<h1>${instanceId}`);
   });
 });
