@@ -108,6 +108,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           manifests: store.manifests,
           fleet: store.fleet,
           hosts: store.hosts,
+          acceptances: store.acceptances,
           ruleSet: () => rules,
           clock,
           newScanId: () => randomUUID(),
