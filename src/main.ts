@@ -212,6 +212,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     manifests: runtime.store.manifests,
     fleet: runtime.store.fleet,
     hosts: runtime.store.hosts,
+    acceptances: runtime.store.acceptances,
     scans,
     tokens: config.auth.tokens,
     bodyLimit: config.http.bodyLimit,
