@@ -153,7 +153,7 @@ describe('accepting, then revoking, drift on an instance', () => {
     expect(revoked.body).toMatchObject({
       id: acceptance.id,
       revokedBy: 'admin',
-      revokedAt: expect.any(String),
+      revokedAt: expect.any(String) as unknown,
     });
     expect((await h.post<Acceptance>(path, undefined)).body).toEqual(revoked.body);
 

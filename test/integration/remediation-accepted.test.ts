@@ -7,6 +7,7 @@ import {
   lastSeq,
   mutatingCalls,
   remediationEnv,
+  runningStandalone,
   waitUntil,
 } from '../support/remediation.js';
 
@@ -25,16 +26,8 @@ afterAll(async () => {
   await h.close();
 });
 
-function standalone(count: number): string[] {
-  return h.sim.fleet
-    .allInstances()
-    .filter((i) => i.state === 'running' && i.channel !== null && !i.tags.has('aws:autoscaling:groupName'))
-    .slice(0, count)
-    .map((i) => i.instanceId);
-}
-
 it('does not replace an instance whose replace-action drift is accepted, while replacing the same drift elsewhere', async () => {
-  const [accepted, other] = standalone(2);
+  const [accepted, other] = runningStandalone(h, 2);
   await h.scan();
   const added = await h.post<{ id: number }>('/api/v1/acceptances', {
     instanceId: accepted,
@@ -61,7 +54,7 @@ it('does not replace an instance whose replace-action drift is accepted, while r
 });
 
 it('cancels a replacement awaiting approval once its drift is accepted, saying so', async () => {
-  const [, , id] = standalone(3);
+  const [, , id] = runningStandalone(h, 3);
   await h.control.drift(id!, { instanceType: 'm5.24xlarge' });
   await h.scan();
   const waiting = await waitUntil('a job awaiting approval', async () =>
