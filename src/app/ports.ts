@@ -11,6 +11,7 @@ import type {
   Severity,
   TargetResult,
 } from '../domain/types.js';
+import type { AcceptanceScope } from '../core/acceptance.js';
 
 export type ImportOutcome = 'created' | 'unchanged';
 
@@ -25,13 +26,18 @@ export interface ManifestRepository {
   countByStatus(): Record<'active' | 'revoked' | 'superseded', number>;
 }
 
+/** A finding as a scan persists it: with the active acceptance that covers it (null: it is drift). */
+export interface ScannedFinding extends Finding {
+  acceptanceId: number | null;
+}
+
 /** One instance's outcome in a scan, ready to persist. */
 export interface ScannedInstance {
   observation: InstanceObservation;
   status: InstanceStatus;
   /** The group used for budgets and metrics: ASG name, else the manifest channel, else null. */
   group: string | null;
-  findings: Finding[];
+  findings: ScannedFinding[];
 }
 
 export interface ScanRecord {
@@ -58,6 +64,11 @@ export interface PersistScanInput {
    * findings untouched (nothing created, nothing resolved).
    */
   staleTargets: { account: string | null; region: string }[];
+  /**
+   * The acceptances active when the scan started. Scanned findings carry theirs; the open findings
+   * of stale targets' instances are matched against these, so an expiry or revocation reaches them too.
+   */
+  acceptances: readonly AcceptanceScope[];
 }
 
 export interface StoredFinding extends Finding {
@@ -68,8 +79,17 @@ export interface StoredFinding extends Finding {
   firstSeen: string;
   lastSeen: string;
   resolvedAt: string | null;
+  /** Covered by an acceptance at the last scan that saw it (same as `acceptance !== null`). */
   accepted: boolean;
-  acceptance: { id: number; reason: string; until: string; createdBy: string } | null;
+  acceptance: FindingAcceptance | null;
+}
+
+/** The acceptance a finding was reported as accepted under (joined from `acceptance_id`). */
+export interface FindingAcceptance {
+  id: number;
+  reason: string;
+  until: string;
+  createdBy: string;
 }
 
 export interface StoredInstance {
@@ -207,4 +227,48 @@ export interface HostRepository {
   confirm(instanceIds: readonly string[], source: HostSource, observedAt: string): void;
   /** Drops an instance's observation from one source (e.g. its inventory item was deleted). */
   forget(instanceId: string, source: HostSource): void;
+}
+
+/** An expiring exception for drift ("accept this drift"): findings it matches are reported as accepted. */
+export interface Acceptance {
+  id: number;
+  /** null: any instance (then `rule` is set). */
+  instanceId: string | null;
+  /** A rule id; null: any rule (then `instanceId` is set). */
+  rule: string | null;
+  reason: string;
+  /** ISO-8601 UTC; the acceptance stops covering findings from the first scan at or after this time. */
+  until: string;
+  createdBy: string;
+  createdAt: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
+}
+
+export interface NewAcceptance {
+  instanceId: string | null;
+  rule: string | null;
+  reason: string;
+  until: string;
+  createdBy: string;
+}
+
+export interface AcceptanceQuery {
+  /** Only acceptances naming this instance (not rule-wide ones). */
+  instanceId?: string;
+  /** Also expired and revoked ones (default: active only). */
+  includeInactive?: boolean;
+  /** The time "active" is judged at (default: the store's clock). */
+  at?: string;
+}
+
+export interface AcceptanceRepository {
+  add(input: NewAcceptance, at: string): Acceptance;
+  /** Not revoked and until > at; sorted by id. */
+  active(at: string): Acceptance[];
+  /** Every acceptance (optionally only those naming this instance), newest first. */
+  list(query?: AcceptanceQuery): Acceptance[];
+  get(id: number): Acceptance | null;
+  /** NotFoundError if unknown; revoking twice keeps the first revocation. */
+  revoke(id: number, by: string, at: string): Acceptance;
 }

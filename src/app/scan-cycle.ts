@@ -1,12 +1,12 @@
 // One level-triggered scan: collect every target, pair, diff, classify, persist. Reads everything afresh.
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
+import { findAcceptance, type AcceptanceScope } from '../core/acceptance.js';
 import { classifyDifferences } from '../core/classify.js';
 import { diffPair } from '../core/diff.js';
 import { pairInstances } from '../core/pair.js';
 import { errorMessage } from '../domain/errors.js';
 import type {
-  Finding,
   HostSource,
   InstanceObservation,
   InstanceStatus,
@@ -20,9 +20,11 @@ import type {
 import type { CollectProgress, InstanceSource } from './instance-source.js';
 import type { InventorySource } from './inventory-source.js';
 import type {
+  AcceptanceRepository,
   FleetRepository,
   HostRepository,
   ManifestRepository,
+  ScannedFinding,
   ScannedInstance,
   ScanRecord,
   StoredFinding,
@@ -34,6 +36,7 @@ export interface ScanCycleDeps {
   manifests: ManifestRepository;
   fleet: FleetRepository;
   hosts: HostRepository;
+  acceptances: Pick<AcceptanceRepository, 'active'>;
   ruleSet: () => RuleSet;
   clock: () => Date;
   newScanId: () => string;
@@ -70,6 +73,9 @@ export async function runScanCycle(deps: ScanCycleDeps, options: ScanCycleOption
   log.info({ targets: deps.targets.length }, 'scan started');
 
   const manifests = deps.manifests.list();
+  // Level-triggered like everything else: an acceptance added, revoked or expired since the last
+  // scan takes effect now, and one that expires mid-scan still counts for this scan.
+  const acceptances = deps.acceptances.active(startedAt);
   const declaresUserData = new Set(
     manifests.filter((m) => m.manifest.launch?.userDataSha256 !== undefined).map((m) => manifestKey(m)),
   );
@@ -94,7 +100,7 @@ export async function runScanCycle(deps: ScanCycleDeps, options: ScanCycleOption
     hostMaxAgeMs: deps.hostMaxAgeMs,
   });
   const ruleSet = deps.ruleSet();
-  const scanned = pairs.map((pair) => assessPair(pair, manifests, ruleSet));
+  const scanned = pairs.map((pair) => assessPair(pair, manifests, ruleSet, acceptances));
 
   const record = deps.fleet.persistScan({
     scanId,
@@ -106,6 +112,7 @@ export async function runScanCycle(deps: ScanCycleDeps, options: ScanCycleOption
     staleTargets: targets
       .filter((t) => t.status === 'stale')
       .map(({ account, region }) => ({ account, region })),
+    acceptances,
   });
   log.info(
     { outcome: record.outcome, instances: record.instances, findings: record.findings },
@@ -178,7 +185,12 @@ async function syncInventory(
   }
 }
 
-function assessPair(pair: Pair, manifests: readonly ResolvedManifest[], ruleSet: RuleSet): ScannedInstance {
+function assessPair(
+  pair: Pair,
+  manifests: readonly ResolvedManifest[],
+  ruleSet: RuleSet,
+  acceptances: readonly AcceptanceScope[],
+): ScannedInstance {
   const { instance } = pair;
   const group = instance.asgName ?? pair.manifest?.manifest.image.channel ?? null;
   const findings = classifyDifferences(diffPair(pair, manifests), ruleSet, {
@@ -187,14 +199,21 @@ function assessPair(pair: Pair, manifests: readonly ResolvedManifest[], ruleSet:
     region: instance.region,
     group,
     tags: instance.tags,
-  });
+  }).map((f): ScannedFinding => ({
+    ...f,
+    acceptanceId: findAcceptance({ instanceId: instance.instanceId, rule: f.rule }, acceptances)?.id ?? null,
+  }));
   return { observation: instance, status: instanceStatus(pair, findings), group, findings };
 }
 
-/** Drift wins over staleness: what we did see is reported; unseen host state is never "compliant". */
-export function instanceStatus(pair: Pair, findings: readonly Finding[]): InstanceStatus {
-  if (findings.some((f) => f.change === 'unknown-image')) return 'unknown_image';
-  if (findings.length > 0) return 'drifted';
+/**
+ * Drift wins over staleness: what we did see is reported; unseen host state is never "compliant".
+ * Accepted findings are not drift: an instance whose findings are all accepted is compliant (or stale).
+ */
+export function instanceStatus(pair: Pair, findings: readonly ScannedFinding[]): InstanceStatus {
+  const drift = findings.filter((f) => f.acceptanceId === null);
+  if (drift.some((f) => f.change === 'unknown-image')) return 'unknown_image';
+  if (drift.length > 0) return 'drifted';
   if (pair.hostStatus === 'stale') return 'stale';
   return 'compliant';
 }

@@ -1,4 +1,5 @@
 // The `scan --once --json` document (DESIGN §6), built from a scan report.
+import type { FindingAcceptance } from './ports.js';
 import type { ScanReport } from './scan-cycle.js';
 import type { SourceView } from '../domain/types.js';
 
@@ -30,6 +31,8 @@ export interface ScanJson {
     sources?: SourceView[];
     firstSeen: string;
     accepted: boolean;
+    /** Only when accepted: the acceptance that covers it (an extension of DESIGN §6). */
+    acceptance?: FindingAcceptance;
   }[];
 }
 
@@ -61,6 +64,7 @@ export function toScanJson(report: ScanReport): ScanJson {
       ...(f.sources ? { sources: f.sources } : {}),
       firstSeen: f.firstSeen,
       accepted: f.accepted,
+      ...(f.acceptance ? { acceptance: { ...f.acceptance } } : {}),
     })),
   };
 }

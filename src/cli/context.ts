@@ -1,4 +1,5 @@
-// Shared CLI plumbing: load config, make a logger, turn errors into messages and exit codes.
+// Shared CLI plumbing: load config, open the store, make a logger, turn errors into messages and exit codes.
+import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/index.js';
 import {
   ConflictError,
@@ -8,6 +9,7 @@ import {
   errorMessage,
 } from '../domain/errors.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { openStore, type Store } from '../store/index.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -21,6 +23,20 @@ export class CliExit extends Error {
 
 export function loadCliConfig(options: GlobalOptions): Config {
   return loadConfig({ file: options.config ?? null, env: process.env });
+}
+
+/** Who a CLI command records as having acted (audit log, approvals, acceptances). */
+export const CLI_ACTOR = `cli:${process.env.USER ?? 'unknown'}`;
+
+/** Opens the configured database (migrating it) for one command, and closes it whatever happens. */
+export function withStore<T>(command: Command, fn: (store: Store, config: Config) => T): T {
+  const config = loadCliConfig(command.optsWithGlobals<GlobalOptions>());
+  const store = openStore(config.database.path, { now: () => new Date() });
+  try {
+    return fn(store, config);
+  } finally {
+    store.close();
+  }
 }
 
 /** One-shot commands log to stderr so stdout stays machine-readable. */

@@ -1,5 +1,6 @@
 // Builds the commander program and maps every failure to an exit code (0 ok, 1 error, 2 drift found).
 import { Command, CommanderError } from 'commander';
+import { registerAcceptCommand } from './commands/accept.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerBakeCommand } from './commands/bake.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -26,6 +27,7 @@ Examples:
   $ driftwarden demo                              simulator + daemon, drift injected, URLs printed
   $ driftwarden manifest import packer-manifest.json
   $ driftwarden scan --once --json                exit 0 clean, 2 drift found, 1 error
+  $ driftwarden accept i-0123456789abcdef0 --until 7d --reason "vendor hotfix"
   $ driftwarden serve --config driftwarden.yaml`,
   );
   for (const register of [
@@ -34,6 +36,7 @@ Examples:
     registerManifestCommands,
     registerRulesCommands,
     registerMigrateCommand,
+    registerAcceptCommand,
     registerReplacementCommands,
     registerBakeCommand,
     registerAgentCommand,

@@ -31,7 +31,7 @@ export function renderScanSummary(scan: ScanJson): string {
     ['INSTANCE', 'SEVERITY', 'RULE', 'PATH', 'CHANGE', 'EXPECTED', 'ACTUAL'],
     scan.findings.map((f) => [
       f.instanceId,
-      f.accepted ? `${f.severity} (accepted)` : f.severity,
+      f.acceptance ? `${f.severity} (accepted #${f.acceptance.id})` : f.severity,
       f.rule,
       f.path,
       f.change,

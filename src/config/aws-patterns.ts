@@ -11,5 +11,6 @@ export function roleArnAccount(roleArn: string | null): string | null {
 }
 /** STS AssumeRole ExternalId: 2..1224 characters of this set. */
 export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
+export const INSTANCE_ID_PATTERN = /^i-[0-9a-f]{8,17}$/;
 export const AMI_ID_PATTERN = /^ami-[0-9a-f]{8,17}$/;
 export const SECURITY_GROUP_ID_PATTERN = /^sg-[0-9a-f]{8,17}$/;

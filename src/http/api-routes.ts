@@ -3,7 +3,12 @@ import { Router, json, type Request } from 'express';
 import { z } from 'zod';
 import { importManifests } from '../app/manifest-service.js';
 import { toScanJson } from '../app/scan-json.js';
-import type { FleetRepository, HostRepository, ManifestRepository } from '../app/ports.js';
+import type {
+  AcceptanceRepository,
+  FleetRepository,
+  HostRepository,
+  ManifestRepository,
+} from '../app/ports.js';
 import type { ScanRunner } from '../app/scan-runner.js';
 import {
   HOST_SOURCES,
@@ -30,6 +35,8 @@ export interface ApiRoutesOptions {
   manifests: ManifestRepository;
   fleet: FleetRepository;
   hosts: HostRepository;
+  /** Served by acceptance-routes.ts, mounted next to these routes. */
+  acceptances: AcceptanceRepository;
   scans: ScanRunner;
   requireScope(scope: Scope): RequestHandler;
   bodyLimit: string | number;
@@ -77,7 +84,7 @@ const revokeBody = z.strictObject({ reason: z.string().trim().min(1, 'a reason i
  * Parses a JSON body. express.json() silently skips a body of another type, which would then be
  * reported as "missing"; say what is actually wrong instead.
  */
-function jsonBody(limit: string | number): RequestHandler {
+export function jsonBody(limit: string | number): RequestHandler {
   const parseJson = json({ limit, strict: false });
   return (req, res, next) => {
     if (req.is('application/json') === false) {

@@ -2,6 +2,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
+import { createAcceptanceRoutes } from './acceptance-routes.js';
 import { createApiRoutes, type ApiRoutesOptions } from './api-routes.js';
 import { createAuthenticator, type ApiToken } from './auth.js';
 import { createRemediationRoutes, type RemediationRoutesOptions } from './remediation-routes.js';
@@ -46,6 +47,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
 
   app.use('/api/v1', createApiRoutes({ ...options, requireScope }));
+  app.use('/api/v1', createAcceptanceRoutes({ ...options, requireScope }));
   app.use(
     '/api/v1',
     createRemediationRoutes({

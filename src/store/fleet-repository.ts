@@ -10,6 +10,7 @@ import type {
 import type { Database } from './database.js';
 import {
   FINDING_COLUMNS,
+  FINDING_TABLES,
   INSTANCE_COLUMNS,
   SCAN_COLUMNS,
   toScanRecord,
@@ -90,7 +91,7 @@ export function createFleetRepository(db: Database): FleetRepository {
         params.severity = query.severity;
       }
       const statement = prepared<Record<string, unknown>, FindingRow>(
-        `SELECT ${FINDING_COLUMNS} FROM findings f JOIN instances i ON i.instance_id = f.instance_id
+        `SELECT ${FINDING_COLUMNS} FROM ${FINDING_TABLES}
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY f.instance_id, f.path, f.change, f.id LIMIT @limit OFFSET @offset`,
       );

@@ -1,5 +1,5 @@
 // Row shapes of the fleet tables and their mapping to the port types.
-import type { ScanRecord, StoredFinding, StoredInstance } from '../app/ports.js';
+import type { FindingAcceptance, ScanRecord, StoredFinding, StoredInstance } from '../app/ports.js';
 import type {
   Action,
   Change,
@@ -44,7 +44,7 @@ export function toStoredInstance(row: InstanceRow): StoredInstance {
   };
 }
 
-/** A finding joined with its instance's account, region and group. */
+/** A finding joined with its instance's account, region and group, and with its acceptance. */
 export interface FindingRow {
   id: number;
   instance_id: string;
@@ -62,6 +62,10 @@ export interface FindingRow {
   last_seen: string;
   resolved_at: string | null;
   accepted: number;
+  acceptance_id: number | null;
+  acceptance_reason: string | null;
+  acceptance_until: string | null;
+  acceptance_created_by: string | null;
   account: string | null;
   region: string;
   grp: string | null;
@@ -69,7 +73,20 @@ export interface FindingRow {
 
 export const FINDING_COLUMNS =
   'f.id, f.instance_id, f.image_id, f.path, f.change, f.rule, f.severity, f.action, f.for_ms, f.expected, ' +
-  'f.actual, f.sources, f.first_seen, f.last_seen, f.resolved_at, f.accepted, i.account, i.region, i.grp';
+  'f.actual, f.sources, f.first_seen, f.last_seen, f.resolved_at, f.accepted, f.acceptance_id, ' +
+  'a.reason AS acceptance_reason, a.until AS acceptance_until, a.created_by AS acceptance_created_by, ' +
+  'i.account, i.region, i.grp';
+
+/** The tables FINDING_COLUMNS reads from. */
+export const FINDING_TABLES =
+  'findings f JOIN instances i ON i.instance_id = f.instance_id LEFT JOIN acceptances a ON a.id = f.acceptance_id';
+
+function toFindingAcceptance(row: FindingRow): FindingAcceptance | null {
+  const { acceptance_id: id, acceptance_reason: reason, acceptance_until: until } = row;
+  // The foreign key keeps the joined row present whenever acceptance_id is set.
+  if (id === null || reason === null || until === null || row.acceptance_created_by === null) return null;
+  return { id, reason, until, createdBy: row.acceptance_created_by };
+}
 
 export function toStoredFinding(row: FindingRow): StoredFinding {
   return {
@@ -92,7 +109,7 @@ export function toStoredFinding(row: FindingRow): StoredFinding {
     lastSeen: row.last_seen,
     resolvedAt: row.resolved_at,
     accepted: row.accepted === 1,
-    acceptance: null, // TEMP until feat/accept merges
+    acceptance: toFindingAcceptance(row),
   };
 }
 

@@ -1,7 +1,14 @@
 // The store's entry point: opens and migrates the database and wires the repositories.
-import type { FleetRepository, FleetViews, HostRepository, ManifestRepository } from '../app/ports.js';
+import type {
+  AcceptanceRepository,
+  FleetRepository,
+  FleetViews,
+  HostRepository,
+  ManifestRepository,
+} from '../app/ports.js';
 import type { InventorySyncRepository } from '../app/inventory-source.js';
 import type { AuditLog, JobRepository, RemediationStateRepository } from '../app/remediation/ports.js';
+import { createAcceptanceRepository } from './acceptance-repository.js';
 import { createAuditLog, createJobRepository, createRemediationStateRepository } from './job-repository.js';
 import { openDatabase, type Database } from './database.js';
 import { createFleetRepository } from './fleet-repository.js';
@@ -24,6 +31,7 @@ export {
 export { createFleetRepository } from './fleet-repository.js';
 export { createHostRepository } from './host-repository.js';
 export { createManifestRepository } from './manifest-repository.js';
+export { createAcceptanceRepository } from './acceptance-repository.js';
 
 export interface OpenStoreOptions {
   now: () => Date;
@@ -41,6 +49,8 @@ export interface Store {
   remediation: RemediationStateRepository;
   /** Cursor and item capture times of the AWS Config inventory sync, per target. */
   inventorySync: InventorySyncRepository;
+  /** Drift acceptances ("accept this drift"). */
+  acceptances: AcceptanceRepository;
   /** Migration names applied while opening (empty when the schema was already current). */
   migrationsApplied: string[];
   close(): void;
@@ -67,6 +77,7 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
     views: createFleetViews(db),
     hosts: createHostRepository(db),
     inventorySync: createInventorySyncRepository(db),
+    acceptances: createAcceptanceRepository(db, options.now),
     migrationsApplied: applied,
     close(): void {
       if (!db.open) return;

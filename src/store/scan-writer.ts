@@ -1,5 +1,6 @@
 // Persists one scan in a single transaction: instances, open/resolved findings, gone and stale instances.
 import type { PersistScanInput, ScanRecord, ScannedInstance } from '../app/ports.js';
+import { findAcceptance, type AcceptanceScope } from '../core/acceptance.js';
 import type { Finding, InstanceStatus } from '../domain/types.js';
 import type { Database } from './database.js';
 import { toJsonColumn } from './fleet-rows.js';
@@ -81,18 +82,22 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
     expected: string;
     actual: string;
     sources: string | null;
+    accepted: 0 | 1;
+    acceptanceId: number | null;
     seenAt: string;
   };
+  // Acceptance is re-decided by every scan: a new, revoked or expired acceptance shows at the next one.
   const updateFinding = db.prepare<[FindingParams & { id: number }]>(
     `UPDATE findings SET image_id = @imageId, rule = @rule, severity = @severity, action = @action,
-       for_ms = @forMs, expected = @expected, actual = @actual, sources = @sources, last_seen = @seenAt
+       for_ms = @forMs, expected = @expected, actual = @actual, sources = @sources, accepted = @accepted,
+       acceptance_id = @acceptanceId, last_seen = @seenAt
      WHERE id = @id`,
   );
   const insertFinding = db.prepare<[FindingParams & { instanceId: string; path: string; change: string }]>(
     `INSERT INTO findings (instance_id, image_id, path, change, rule, severity, action, for_ms, expected, actual,
-                           sources, first_seen, last_seen)
+                           sources, accepted, acceptance_id, first_seen, last_seen)
      VALUES (@instanceId, @imageId, @path, @change, @rule, @severity, @action, @forMs, @expected, @actual,
-             @sources, @seenAt, @seenAt)`,
+             @sources, @accepted, @acceptanceId, @seenAt, @seenAt)`,
   );
   const resolveFinding = db.prepare<[string, number]>('UPDATE findings SET resolved_at = ? WHERE id = ?');
   const resolveGoneFindings = db.prepare<[TargetScope & { at: string }]>(
@@ -103,6 +108,17 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
   const markGone = db.prepare<[TargetScope]>(`UPDATE instances SET present = 0 WHERE ${UNTOUCHED_IN_TARGET}`);
   const markStale = db.prepare<[TargetScope]>(
     `UPDATE instances SET status = 'stale' WHERE ${UNTOUCHED_IN_TARGET}`,
+  );
+  const selectUntouchedOpenFindings = db.prepare<
+    [TargetScope],
+    { id: number; instance_id: string; rule: string; acceptance_id: number | null }
+  >(
+    `SELECT id, instance_id, rule, acceptance_id FROM findings
+     WHERE resolved_at IS NULL
+       AND instance_id IN (SELECT instance_id FROM instances WHERE ${UNTOUCHED_IN_TARGET})`,
+  );
+  const setAcceptance = db.prepare<[{ id: number; accepted: 0 | 1; acceptanceId: number | null }]>(
+    'UPDATE findings SET accepted = @accepted, acceptance_id = @acceptanceId WHERE id = @id',
   );
   const countByStatus = db.prepare<[TargetKey], { status: InstanceStatus; n: number }>(
     `SELECT status, count(*) AS n FROM instances
@@ -159,6 +175,8 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
           expected: toJsonColumn(f.expected),
           actual: toJsonColumn(f.actual),
           sources: f.sources ? JSON.stringify(f.sources) : null,
+          accepted: f.acceptanceId === null ? 0 : 1,
+          acceptanceId: f.acceptanceId,
           seenAt,
         };
         // Findings are keyed on the instance being scanned, whatever instanceId the finding carries.
@@ -182,6 +200,22 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
     }
     // A difference the scan no longer reports has been fixed (or the instance replaced in place).
     for (const id of open.values()) if (!stillOpen.has(id)) resolveFinding.run(seenAt, id);
+  }
+
+  /**
+   * The findings of a stale target's instances stay open as they were, but which acceptances cover
+   * them is a decision of this scan: an expired or revoked acceptance must not silence them.
+   */
+  function reapplyAcceptances(
+    findings: { id: number; instance_id: string; rule: string; acceptance_id: number | null }[],
+    acceptances: readonly AcceptanceScope[],
+  ): void {
+    for (const f of findings) {
+      const acceptanceId =
+        findAcceptance({ instanceId: f.instance_id, rule: f.rule }, acceptances)?.id ?? null;
+      if (acceptanceId !== f.acceptance_id)
+        setAcceptance.run({ id: f.id, accepted: acceptanceId === null ? 0 : 1, acceptanceId });
+    }
   }
 
   function countInTargets(targets: TargetKey[]): Pick<ScanRecord, 'instances' | 'findings'> {
@@ -212,7 +246,10 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
       markGone.run({ ...target, scanId });
     }
     // A failed target proves nothing: keep its instances and findings, only say they are stale.
-    for (const target of uniqueTargets(input.staleTargets)) markStale.run({ ...target, scanId });
+    for (const target of uniqueTargets(input.staleTargets)) {
+      markStale.run({ ...target, scanId });
+      reapplyAcceptances(selectUntouchedOpenFindings.all({ ...target, scanId }), input.acceptances);
+    }
 
     const counts = countInTargets(uniqueTargets([...input.targets, ...input.staleTargets]));
     const record: ScanRecord = {

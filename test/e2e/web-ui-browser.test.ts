@@ -109,6 +109,15 @@ describe('an instance page in Chromium', () => {
     await expect(row.locator('td.actual code').textContent()).resolves.toBe(fleet.hostDrift.actual);
   });
 
+  it('shows accepted drift with its reason and expiry', async () => {
+    const { instance, reason, until } = fleet.acceptedDrift;
+    await page.goto(`${fleet.h.url}/ui/instances/${instance.instanceId}`);
+    const row = page.locator('#findings-accepted tr[data-path="launch.tags.role"]');
+    await expect(row.locator('td[data-field="reason"]').textContent()).resolves.toBe(reason);
+    await expect(row.locator('td[data-field="until"] time').getAttribute('datetime')).resolves.toBe(until);
+    await expect(page.locator('h1 .badge').innerText()).resolves.toContain('compliant');
+  });
+
   it('renders a tag containing <script> as text and never runs it', async () => {
     const dialogs: string[] = [];
     page.on('dialog', (d) => {

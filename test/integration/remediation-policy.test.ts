@@ -7,17 +7,10 @@ import {
   lastSeq,
   mutatingCalls,
   remediationEnv,
+  runningStandalone,
   scanUntilSettled,
   waitUntil,
 } from '../support/remediation.js';
-
-function runningStandalone(h: Harness, count: number): string[] {
-  return h.sim.fleet
-    .allInstances()
-    .filter((i) => i.state === 'running' && i.channel !== null && !i.tags.has('aws:autoscaling:groupName'))
-    .slice(0, count)
-    .map((i) => i.instanceId);
-}
 
 async function launchStandalone(h: Harness, count: number): Promise<string[]> {
   const image = h.sim.fleet.images.find((i) => i.region === 'us-east-1')!;

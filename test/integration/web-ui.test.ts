@@ -154,6 +154,21 @@ describe('the instance page', () => {
     expect(headers.get('content-security-policy')).toContain("script-src 'self'");
   });
 
+  it('shows accepted drift as accepted, with its reason, expiry and author, and not as drift', async () => {
+    const { instance, reason, until } = fleet.acceptedDrift;
+    const { html } = await page(`/ui/instances/${instance.instanceId}`);
+    const accepted = textById(html, 'findings-accepted');
+    expect(accepted).toContain('accepted');
+    expect(accepted).toContain('launch.tags.role');
+    expect(accepted).toContain(reason);
+    expect(accepted).toContain(until.replace('T', ' ').replace(/\.\d+Z$/, 'Z'));
+    expect(accepted).toContain('admin');
+    expect(html).not.toContain('id="findings-launch"');
+    expect(textById(html, 'drift-heading')).toBe('Open drift');
+    const overview = await page('/ui');
+    expect(overview.html).not.toContain(`data-instance="${instance.instanceId}"`);
+  });
+
   it('answers an unknown instance with a 404 page', async () => {
     const missing = await page('/ui/instances/i-0000000000000dead');
     expect(missing.status).toBe(404);

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-import type { PersistScanInput, ScannedInstance } from '../../src/app/ports.js';
-import type { Finding, InstanceObservation, InstanceStatus, Manifest } from '../../src/domain/types.js';
+import type { PersistScanInput, ScannedFinding, ScannedInstance } from '../../src/app/ports.js';
+import type { InstanceObservation, InstanceStatus, Manifest } from '../../src/domain/types.js';
 
 export const T0 = '2026-11-20T10:00:00.000Z';
 
@@ -62,7 +62,11 @@ export function observation(
   };
 }
 
-export function finding(instanceId: string, path: string, overrides: Partial<Finding> = {}): Finding {
+export function finding(
+  instanceId: string,
+  path: string,
+  overrides: Partial<ScannedFinding> = {},
+): ScannedFinding {
   return {
     instanceId,
     imageId: 'ami-1',
@@ -74,13 +78,14 @@ export function finding(instanceId: string, path: string, overrides: Partial<Fin
     severity: 'critical',
     action: 'replace',
     forMs: 300_000,
+    acceptanceId: null,
     ...overrides,
   };
 }
 
 export function scanned(
   instanceId: string,
-  findings: Finding[] = [],
+  findings: ScannedFinding[] = [],
   overrides: {
     status?: InstanceStatus;
     group?: string | null;
@@ -89,7 +94,7 @@ export function scanned(
 ): ScannedInstance {
   return {
     observation: observation(instanceId, overrides.observation),
-    status: overrides.status ?? (findings.length ? 'drifted' : 'compliant'),
+    status: overrides.status ?? (findings.some((f) => f.acceptanceId === null) ? 'drifted' : 'compliant'),
     group: overrides.group === undefined ? 'web' : overrides.group,
     findings,
   };
@@ -107,5 +112,6 @@ export function scanInput(scanId: string, minutes: number, items: ScannedInstanc
     targets: [{ ...TARGET, status: 'ok', error: null }],
     scanned: items,
     staleTargets: [],
+    acceptances: [],
   };
 }

@@ -23,6 +23,7 @@ describe('FleetRepository (SQLite)', () => {
       targets: [{ ...TARGET, status: 'stale', error: 'Throttling: Rate exceeded' }],
       scanned: [],
       staleTargets: [TARGET],
+      acceptances: [],
     };
   }
 
@@ -65,6 +66,7 @@ describe('FleetRepository (SQLite)', () => {
         lastSeen: at(1),
         resolvedAt: null,
         accepted: false,
+        acceptance: null,
       });
     });
 

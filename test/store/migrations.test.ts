@@ -210,4 +210,35 @@ describe('migrations', () => {
       ).toThrow(/FOREIGN KEY/);
     });
   });
+  it('upgrades a database at version 4: open findings become unaccepted, acceptances can be stored', () => {
+    const dir = join(tmp.dir(), 'migrations-v4');
+    mkdirSync(dir);
+    for (const name of ['0001_initial', '0002_replacements', '0003_config_cursor', '0004_host_digests'])
+      copyFileSync(join(defaultMigrationsDir(), `${name}.sql`), join(dir, `${name}.sql`));
+    withDb(tmp.dbPath(), (db) => {
+      migrate(db, { now, directory: dir });
+      db.exec(
+        `INSERT INTO instances VALUES ('i-1', NULL, 'us-east-1', 'ami-1', NULL, 'drifted', 1, '{}', 't', 't', 's')`,
+      );
+      db.exec(`INSERT INTO findings (instance_id, image_id, path, change, rule, severity, action, expected, actual,
+               first_seen, last_seen) VALUES ('i-1', 'ami-1', 'p', 'added', 'r', 'info', 'report', 'null', 'null', 't', 't')`);
+    });
+
+    const store = openStore(tmp.dbPath(), { now });
+    try {
+      expect(store.migrationsApplied).toEqual(['0005_acceptances']);
+      expect(store.fleet.listFindings()).toMatchObject([
+        { instanceId: 'i-1', accepted: false, acceptance: null },
+      ]);
+      const added = store.acceptances.add(
+        { instanceId: 'i-1', rule: null, reason: 'r', until: '2026-12-01T00:00:00Z', createdBy: 'cli:me' },
+        NOW.toISOString(),
+      );
+      expect(store.acceptances.active(NOW.toISOString())).toEqual([added]);
+      // findings.acceptance_id only refers to acceptances that exist.
+      expect(() => store.db.exec('UPDATE findings SET acceptance_id = 999')).toThrow(/FOREIGN KEY/);
+    } finally {
+      store.close();
+    }
+  });
 });

@@ -47,6 +47,15 @@ export async function waitUntil<T>(
   }
 }
 
+/** Up to `count` running instances of a baked image outside any Auto Scaling group. */
+export function runningStandalone(h: Harness, count: number): string[] {
+  return h.sim.fleet
+    .allInstances()
+    .filter((i) => i.state === 'running' && i.channel !== null && !i.tags.has('aws:autoscaling:groupName'))
+    .slice(0, count)
+    .map((i) => i.instanceId);
+}
+
 export async function jobs(h: Harness): Promise<JobView[]> {
   const { body } = await h.get<{ items: JobView[] }>('/api/v1/replacements?limit=1000');
   return body.items;

@@ -1,11 +1,13 @@
-// A simulated fleet in a known state for the web UI tests: launch, host and tag drift, one
-// replacement awaiting approval, an attacker-controlled tag; shared by the HTTP and browser suites.
+// A simulated fleet in a known state for the web UI tests: launch, host and tag drift, accepted
+// drift, one replacement awaiting approval, an attacker-controlled tag; shared by the HTTP and
+// browser suites.
 import type { SimInstance } from '../../src/simulator/index.js';
 import { INGEST_TOKEN, startHarness, type Harness } from './harness.js';
 import { FAST_LIFECYCLE, jobs, remediationEnv, waitUntil, type JobView } from './remediation.js';
 
 export const SCRIPT_TAG = '<script>window.__pwned = true</script>';
 export const PATCHED_OPENSSL = '3.0.99-hotfix1';
+export const ACCEPT_REASON = 'INC-9: role tag moves to <b>team</b> next bake';
 
 export interface UiFleet {
   h: Harness;
@@ -15,13 +17,16 @@ export interface UiFleet {
   scriptTag: SimInstance;
   /** openssl upgraded by hand, reported by the agent. */
   hostDrift: { instance: SimInstance; expected: string; actual: string };
+  /** Its `role` tag removed, and that drift accepted for a week. */
+  acceptedDrift: { instance: SimInstance; reason: string; until: string };
   pending: JobView;
 }
 
-async function pushFingerprint(h: Harness, instance: SimInstance): Promise<void> {
+async function pushFingerprint(h: Harness, instanceId: string): Promise<void> {
+  const instance = h.sim.fleet.allInstances().find((i) => i.instanceId === instanceId);
   const { status, body } = await h.post(
     '/api/v1/fingerprints',
-    { instanceId: instance.instanceId, observedAt: new Date().toISOString(), host: instance.host },
+    { instanceId, observedAt: new Date().toISOString(), host: instance?.host },
     INGEST_TOKEN,
   );
   if (status !== 202) throw new Error(`fingerprint push failed: ${status} ${JSON.stringify(body)}`);
@@ -39,19 +44,23 @@ export async function startUiFleet(): Promise<UiFleet> {
   const candidates = h.sim.fleet
     .allInstances()
     .filter((i) => i.state === 'running' && i.channel !== null && i.region === 'us-east-1');
-  const [typed, scripted, patched] = candidates;
-  if (!typed || !scripted || !patched) throw new Error('the seeded fleet has too few running instances');
+  const [typed, scripted, patched, tolerated] = candidates;
+  if (!typed || !scripted || !patched || !tolerated) {
+    throw new Error('the seeded fleet has too few running instances');
+  }
 
-  const image = h.sim.fleet.images.find((i) => i.imageId === typed.imageId);
+  const imageOf = (instance: SimInstance) => h.sim.fleet.images.find((i) => i.imageId === instance.imageId);
   await h.control.drift(typed.instanceId, { instanceType: 'm5.24xlarge' });
   await h.control.drift(scripted.instanceId, { tags: { role: SCRIPT_TAG } });
   await h.control.drift(patched.instanceId, { host: { packages: { openssl: PATCHED_OPENSSL } } });
-  const expectedOpenssl = h.sim.fleet.images.find((i) => i.imageId === patched.imageId)?.spec.host.packages
-    .openssl;
-  await pushFingerprint(
-    h,
-    h.sim.fleet.allInstances().find((i) => i.instanceId === patched.instanceId)!,
-  );
+  await pushFingerprint(h, patched.instanceId);
+  await h.control.drift(tolerated.instanceId, { tags: { role: null } });
+  const accepted = await h.post<{ until: string }>('/api/v1/acceptances', {
+    instanceId: tolerated.instanceId,
+    until: '7d',
+    reason: ACCEPT_REASON,
+  });
+  if (accepted.status !== 201) throw new Error(`acceptance failed: ${accepted.status}`);
   await h.scan();
 
   const pending = await waitUntil('a replacement awaiting approval', async () =>
@@ -59,9 +68,14 @@ export async function startUiFleet(): Promise<UiFleet> {
   );
   return {
     h,
-    typeDrift: { instance: typed, expected: image?.spec.instanceTypes, actual: 'm5.24xlarge' },
+    typeDrift: { instance: typed, expected: imageOf(typed)?.spec.instanceTypes, actual: 'm5.24xlarge' },
     scriptTag: scripted,
-    hostDrift: { instance: patched, expected: String(expectedOpenssl), actual: PATCHED_OPENSSL },
+    hostDrift: {
+      instance: patched,
+      expected: String(imageOf(patched)?.spec.host.packages.openssl),
+      actual: PATCHED_OPENSSL,
+    },
+    acceptedDrift: { instance: tolerated, reason: ACCEPT_REASON, until: accepted.body.until },
     pending,
   };
 }

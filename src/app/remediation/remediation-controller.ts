@@ -207,22 +207,21 @@ export class RemediationController {
     }
   }
 
-  /** Jobs not yet running lose their reason when the drift resolves (or their mode no longer applies). */
+  /** Jobs not yet running lose their reason when the drift resolves or is accepted (or their mode no longer applies). */
   private closeObsoleteJobs(at: string): void {
     // Drift that a replacement would act on, including on instances that are only stale right now
     // (their findings stay open): a scanner outage must not cancel approved work.
-    const drifting = new Set(
-      this.deps.fleet
-        .listFindings({})
-        .filter((f) => f.action === 'replace' && !f.accepted)
-        .map((f) => f.instanceId),
-    );
+    const replaceFindings = this.deps.fleet.listFindings({}).filter((f) => f.action === 'replace');
+    const drifting = new Set(replaceFindings.filter((f) => !f.accepted).map((f) => f.instanceId));
+    const accepted = new Set(replaceFindings.filter((f) => f.accepted).map((f) => f.instanceId));
     for (const job of this.deps.jobs.list({
       states: ['planned', 'awaiting-approval', 'queued'],
       limit: 10_000,
     })) {
       const reason = !drifting.has(job.instanceId)
-        ? 'drift resolved before the replacement started'
+        ? accepted.has(job.instanceId)
+          ? 'drift accepted before the replacement started'
+          : 'drift resolved before the replacement started'
         : job.state === 'planned' && this.deps.settings.mode !== 'dry-run'
           ? `remediation mode is now ${this.deps.settings.mode}`
           : null;

@@ -92,6 +92,21 @@ export function registerDemoCommand(program: Command): void {
       );
       const store = openStore(config.database.path, { now: () => new Date() });
       const results = importManifests(store.manifests, manifests, new Date());
+      // One drift someone has accepted for a week, so the UI shows what an acceptance looks like.
+      const tolerated = sim.fleet.allInstances().find((i) => i.state === 'running' && i.channel !== null);
+      if (tolerated) {
+        sim.fleet.drift(tolerated.instanceId, { tags: { role: null } });
+        store.acceptances.add(
+          {
+            instanceId: tolerated.instanceId,
+            rule: null,
+            reason: 'demo: the role tag moves to the team tag with the next bake',
+            until: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+            createdBy: 'demo',
+          },
+          new Date().toISOString(),
+        );
+      }
       store.close();
       logger.info({ manifests: results.length }, 'demo: imported the simulated fleet’s manifests');
       const daemon = await startDaemon({ config, logger });

@@ -3,22 +3,11 @@ import type { Command } from 'commander';
 import { importManifests } from '../../app/manifest-service.js';
 import type { Manifest } from '../../domain/types.js';
 import { loadManifestFile } from '../../manifests/parse-manifest.js';
-import { openStore } from '../../store/index.js';
-import { CliExit, loadCliConfig, printJson, type GlobalOptions } from '../context.js';
+import { CliExit, printJson, withStore } from '../context.js';
 import { renderTable } from '../render.js';
 
 interface JsonOption {
   json?: boolean;
-}
-
-function withStore<T>(command: Command, fn: (store: ReturnType<typeof openStore>) => T): T {
-  const config = loadCliConfig(command.optsWithGlobals<GlobalOptions>());
-  const store = openStore(config.database.path, { now: () => new Date() });
-  try {
-    return fn(store);
-  } finally {
-    store.close();
-  }
 }
 
 export function registerManifestCommands(program: Command): void {

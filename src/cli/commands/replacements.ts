@@ -7,21 +7,8 @@ import {
   resumeRemediation,
 } from '../../app/remediation/job-commands.js';
 import { JOB_STATES, type JobState } from '../../app/remediation/ports.js';
-import { openStore, type Store } from '../../store/index.js';
-import { CliExit, loadCliConfig, printJson, type GlobalOptions } from '../context.js';
+import { CLI_ACTOR, CliExit, printJson, withStore } from '../context.js';
 import { renderTable } from '../render.js';
-
-const CLI_ACTOR = `cli:${process.env.USER ?? 'unknown'}`;
-
-function withStore<T>(command: Command, fn: (store: Store, mode: string) => T): T {
-  const config = loadCliConfig(command.optsWithGlobals<GlobalOptions>());
-  const store = openStore(config.database.path, { now: () => new Date() });
-  try {
-    return fn(store, config.remediation.mode);
-  } finally {
-    store.close();
-  }
-}
 
 export function registerReplacementCommands(program: Command): void {
   const replacements = program.command('replacements').description('the replacement job queue and history');
@@ -82,7 +69,10 @@ export function registerReplacementCommands(program: Command): void {
     .description('mode, pause state and reason')
     .option('--json', 'print as JSON')
     .action((options: { json?: boolean }, command: Command) => {
-      const state = withStore(command, (store, mode) => ({ mode, ...store.remediation.get() }));
+      const state = withStore(command, (store, config) => ({
+        mode: config.remediation.mode,
+        ...store.remediation.get(),
+      }));
       if (options.json) return printJson(state);
       process.stdout.write(
         `mode ${state.mode}; ${state.paused ? `paused (${state.reason}: ${state.detail ?? ''}) since ${state.pausedAt} by ${state.pausedBy}` : 'not paused'}\n`,

@@ -131,8 +131,8 @@ function acceptedDrift(model: InstanceModel): Html | null {
               <td class="expected">${renderValue(f.expected)}</td>
               <td class="actual">${renderValue(f.actual)}</td>
               <td>${f.rule}</td>
-              <td>${orDash(f.acceptance?.reason)}</td>
-              <td>
+              <td data-field="reason">${orDash(f.acceptance?.reason)}</td>
+              <td data-field="until">
                 ${f.acceptance ? timeAgo(f.acceptance.until, model.now) : html`<span class="muted">—</span>`}
               </td>
               <td>${orDash(f.acceptance?.createdBy)}</td>

@@ -1,0 +1,107 @@
+// /api/v1/acceptances: list, add and revoke drift acceptances ("accept this drift"); writes need scope admin.
+import { Router, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { AcceptanceRepository } from '../app/ports.js';
+import { INSTANCE_ID_PATTERN } from '../config/aws-patterns.js';
+import { resolveAcceptanceUntil } from '../core/acceptance.js';
+import { jsonBody } from './api-routes.js';
+import type { Scope } from './auth.js';
+import { validateInput } from './validate-input.js';
+
+export interface AcceptanceRoutesOptions {
+  acceptances: AcceptanceRepository;
+  requireScope(scope: Scope): RequestHandler;
+  bodyLimit: string | number;
+  clock(): Date;
+  logger: Logger;
+}
+
+const listQuery = z.strictObject({
+  all: z.enum(['true', 'false']).optional(),
+  instanceId: z.string().optional(),
+});
+const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+/** The body of `POST /acceptances`; `until` is resolved against the request's time (`nowMs`). */
+function acceptanceBody(nowMs: number) {
+  return z
+    .strictObject({
+      instanceId: z
+        .string()
+        .regex(INSTANCE_ID_PATTERN, 'must be an EC2 instance id like i-0123456789abcdef0')
+        .nullish(),
+      rule: z.string().trim().min(1, 'must be a rule id').max(200).nullish(),
+      until: z.string().transform((text, ctx) => {
+        const resolved = resolveAcceptanceUntil(text, nowMs);
+        if ('until' in resolved) return resolved.until;
+        ctx.addIssue({ code: 'custom', message: resolved.error });
+        return z.NEVER;
+      }),
+      reason: z.string().trim().min(1, 'a reason is required').max(1000),
+    })
+    .refine((b) => b.instanceId != null || b.rule != null, {
+      message: 'name an instanceId, a rule, or both',
+      path: ['instanceId'],
+    });
+}
+
+export function createAcceptanceRoutes(options: AcceptanceRoutesOptions): Router {
+  const router = Router();
+  const body = jsonBody(options.bodyLimit);
+  const { acceptances, logger } = options;
+  const actor = (locals: Record<string, unknown>): string =>
+    typeof locals.principal === 'string' ? locals.principal : 'api';
+
+  router.get('/acceptances', (req, res) => {
+    const q = validateInput(listQuery, req.query, 'query');
+    const items = acceptances.list({
+      includeInactive: q.all === 'true',
+      at: options.clock().toISOString(),
+      ...(q.instanceId === undefined ? {} : { instanceId: q.instanceId }),
+    });
+    res.json({ items });
+  });
+
+  router.post('/acceptances', options.requireScope('admin'), body, (req, res) => {
+    // One time for the whole request: a duration like `2d` ends exactly 2 days after createdAt.
+    const now = options.clock();
+    const input = validateInput(acceptanceBody(now.getTime()), req.body, 'body');
+    const added = acceptances.add(
+      {
+        instanceId: input.instanceId ?? null,
+        rule: input.rule ?? null,
+        reason: input.reason,
+        until: input.until,
+        createdBy: actor(res.locals),
+      },
+      now.toISOString(),
+    );
+    logger.info(
+      {
+        acceptanceId: added.id,
+        instanceId: added.instanceId,
+        rule: added.rule,
+        until: added.until,
+        by: added.createdBy,
+      },
+      'drift accepted; takes effect at the next scan',
+    );
+    res.status(201).json(added);
+  });
+
+  router.post('/acceptances/:id/revoke', options.requireScope('admin'), (req, res) => {
+    const { id } = validateInput(idParams, req.params, 'path');
+    const before = acceptances.get(id);
+    const revoked = acceptances.revoke(id, actor(res.locals), options.clock().toISOString());
+    if (before?.revokedAt === null) {
+      logger.info(
+        { acceptanceId: id, instanceId: revoked.instanceId, rule: revoked.rule, by: revoked.revokedBy },
+        'acceptance revoked; its findings are drift again from the next scan',
+      );
+    }
+    res.json(revoked);
+  });
+
+  return router;
+}
