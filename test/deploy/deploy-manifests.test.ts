@@ -67,7 +67,9 @@ describe('deploy/docker/Dockerfile', () => {
       .filter((l) => l.startsWith('!'))
       .map((l) => l.slice(1).replace(/\/$/, ''));
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
-    expect(copied).toEqual(expect.arrayContaining(['package-lock.json', 'src', 'migrations', 'rules']));
+    expect(copied).toEqual(
+      expect.arrayContaining(['package-lock.json', 'src', 'migrations', 'rules', 'assets']),
+    );
     expect(copied.filter((c) => !allowed.includes(c))).toEqual([]);
   });
 });
