@@ -339,6 +339,6 @@ describe('Grafana dashboards', () => {
     const response = await fetch(url);
     expect(response.status, url).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await response.text()).toContain(`<h1>${instanceId}`);
+    expect(await response.text()).toContain(`<title>Instance ${instanceId} · driftwarden</title>`);
   });
 });
