@@ -31,12 +31,14 @@ function describeToken() {
   if (state) state.textContent = getToken() ? 'A token is set for this tab.' : 'No token set.';
 }
 
+/** Errors go to the alert region, everything else to the status region; both stay in the page. */
 function show(message, kind) {
   const status = document.getElementById('action-status');
-  if (!status) return;
-  status.className = `action-status ${kind}`;
-  status.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-  status.textContent = message;
+  const error = document.getElementById('action-error');
+  if (!status || !error) return;
+  status.className = `action-status ${kind === 'error' ? '' : kind}`;
+  status.textContent = kind === 'error' ? '' : message;
+  error.textContent = kind === 'error' ? message : '';
 }
 
 /** The problem+json answer's title and detail, or the status text when the body is not one. */
@@ -96,6 +98,7 @@ async function run(control, url, body, done) {
 }
 
 function init() {
+  for (const control of document.querySelectorAll('[data-js-only]')) control.hidden = false;
   const form = document.getElementById('token-form');
   if (form) {
     form.hidden = false;

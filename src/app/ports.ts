@@ -122,6 +122,8 @@ export interface FindingQuery {
   severity?: Severity;
   /** Default: open only. */
   includeResolved?: boolean;
+  /** Resolved findings only, newest resolved first (an instance's history). */
+  resolvedOnly?: boolean;
   limit?: number;
   offset?: number;
 }
@@ -183,6 +185,8 @@ export interface DriftedInstance {
   region: string;
   group: string | null;
   imageId: string;
+  /** Its state: drifted, or unknown_image / stale with drift still open. */
+  status: InstanceStatus;
   /** Worst open severity. */
   severity: Severity;
   /** Distinct rules of its open findings, sorted. */

@@ -77,7 +77,8 @@ export function createFleetRepository(db: Database): FleetRepository {
     listFindings(query: FindingQuery = {}): StoredFinding[] {
       const where: string[] = [];
       const params: Record<string, unknown> = { ...page(query) };
-      if (!query.includeResolved) where.push('f.resolved_at IS NULL');
+      if (query.resolvedOnly) where.push('f.resolved_at IS NOT NULL');
+      else if (!query.includeResolved) where.push('f.resolved_at IS NULL');
       if (query.instanceId !== undefined) {
         where.push('f.instance_id = @instanceId');
         params.instanceId = query.instanceId;
@@ -93,7 +94,8 @@ export function createFleetRepository(db: Database): FleetRepository {
       const statement = prepared<Record<string, unknown>, FindingRow>(
         `SELECT ${FINDING_COLUMNS} FROM ${FINDING_TABLES}
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY f.instance_id, f.path, f.change, f.id LIMIT @limit OFFSET @offset`,
+         ORDER BY ${query.resolvedOnly ? 'f.resolved_at DESC, f.id DESC' : 'f.instance_id, f.path, f.change, f.id'}
+         LIMIT @limit OFFSET @offset`,
       );
       return statement.all(params).map(toStoredFinding);
     },

@@ -28,6 +28,7 @@ interface DriftedRow {
   region: string;
   grp: string | null;
   image_id: string;
+  status: InstanceStatus;
   rank: number;
   rules: string;
   findings: number;
@@ -79,6 +80,7 @@ function toDriftedInstance(r: DriftedRow): DriftedInstance {
     region: r.region,
     group: r.grp,
     imageId: r.image_id,
+    status: r.status,
     severity: SEVERITY_BY_RANK[r.rank] ?? 'warning',
     rules: (JSON.parse(r.rules) as string[]).sort(),
     findings: r.findings,
@@ -109,7 +111,7 @@ export function createFleetViews(db: Database): FleetViews {
   // One read transaction: the page and its total come from the same committed state.
   const listDrifted = db.transaction((query: DriftedQuery) => {
     const { where, having, params } = driftedFilter(query);
-    const grouped = `SELECT i.instance_id, i.account, i.region, i.grp, i.image_id,
+    const grouped = `SELECT i.instance_id, i.account, i.region, i.grp, i.image_id, i.status,
         max(${SEVERITY_RANK_SQL}) AS rank, json_group_array(DISTINCT f.rule) AS rules,
         count(*) AS findings, min(f.first_seen) AS first_seen
       ${OPEN_UNACCEPTED}${where} GROUP BY i.instance_id ${having}`;

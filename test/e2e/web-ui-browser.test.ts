@@ -73,7 +73,25 @@ describe('the overview in Chromium', () => {
       expect(Number(shown), state).toBe(await apiCount(state));
     }
     await expect(page.locator('#fleet-totals [data-status="drifted"]').textContent()).resolves.toBe('3');
-    await expect(page.locator('#drifted-table tbody tr').count()).resolves.toBe(3);
+    // Per region too: one region answers (compliant, drifted, unknown image), one does not (stale).
+    for (const region of ['us-east-1', fleet.staleRegion]) {
+      const row = page.locator('#counts-by-region tbody tr', { hasText: region });
+      for (const state of ['compliant', 'drifted', 'unknown_image', 'stale']) {
+        const { body } = await fleet.h.get<{ items: unknown[] }>(
+          `/api/v1/instances?status=${state}&region=${region}&limit=1000`,
+        );
+        await expect(row.locator(`[data-status="${state}"]`).innerText(), `${region} ${state}`).resolves.toBe(
+          String(body.items.length),
+        );
+      }
+    }
+    await expect(
+      page
+        .locator(`#counts-by-region tbody tr`, { hasText: fleet.staleRegion })
+        .locator('[data-status="stale"]')
+        .innerText(),
+    ).resolves.not.toBe('0');
+    await expect(page.locator('#drifted-table tbody tr').count()).resolves.toBe(4);
     await page.screenshot({ path: `${RESULTS}/ui-overview.png`, fullPage: true });
   });
 
@@ -159,7 +177,7 @@ describe('replacement actions in Chromium', () => {
     await page.goto(`${fleet.h.url}/ui/replacements`);
     await expect(page.locator('#token-form').isVisible()).resolves.toBe(true);
     await page.getByRole('button', { name: `Approve replacement ${fleet.pending.jobId}` }).click();
-    const status = page.locator('#action-status');
+    const status = page.locator('#action-error');
     await expect(status.filter({ hasText: '401' }).waitFor()).resolves.toBeUndefined();
     const text = (await status.textContent()) ?? '';
     expect(text).toContain('401 Unauthorized');
@@ -175,7 +193,7 @@ describe('replacement actions in Chromium', () => {
     await page.fill('#token-input', INGEST_TOKEN);
     await page.getByRole('button', { name: 'Use for this tab' }).click();
     await page.getByRole('button', { name: `Approve replacement ${fleet.pending.jobId}` }).click();
-    const status = page.locator('#action-status');
+    const status = page.locator('#action-error');
     await status.filter({ hasText: '403' }).waitFor();
     await expect(status.textContent()).resolves.toContain('403 Forbidden');
     expect(await jobState(fleet.pending.jobId)).toBe('awaiting-approval');
@@ -246,6 +264,8 @@ describe('without JavaScript and for keyboard users', () => {
       plain.locator(`tr[data-job] [data-field="state"]`).first().textContent(),
     ).resolves.toBeTruthy();
     await expect(plain.content()).resolves.toContain('driftwarden replacements approve|cancel JOB_ID');
+    // Buttons that could not work without the script are not shown.
+    await expect(plain.getByRole('button', { name: /Approve|Cancel|Pause|Resume/ }).count()).resolves.toBe(0);
     await noJs.close();
   });
 

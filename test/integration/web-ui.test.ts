@@ -67,27 +67,29 @@ describe('the overview', () => {
     expect(status).toBe(200);
     expect(headers.get('content-type')).toMatch(/^text\/html/);
     const shown = totals(html);
-    for (const state of INSTANCE_STATUSES) expect(shown[state], state).toBe(await apiCount(state));
+    for (const state of INSTANCE_STATUSES) {
+      expect(shown[state], state).toBe(await apiCount(state));
+      expect(shown[state], state).toBeGreaterThan(0);
+    }
     expect(shown.drifted).toBe(3);
+    expect(shown.unknown_image).toBe(1);
     expect(shown.total).toBe(
       (await fleet.h.get<{ items: unknown[] }>('/api/v1/instances?limit=1000')).body.items.length,
     );
   });
 
-  it('lists every drifted instance worst first, with rule, group and image', async () => {
+  it('lists every instance with open drift worst first, with state, rule, group and image', async () => {
     const { html } = await page('/ui');
     const table = textById(html, 'drifted-table');
-    expect(table).toContain('Drifted instances 1–3 of 3');
+    expect(table).toContain('Drifted instances 1–4 of 4');
     const rows = [...html.matchAll(/<tr data-instance="([^"]+)">/g)].map((m) => m[1]);
-    expect(rows).toHaveLength(3);
-    expect(rows[0]).toBe(fleet.typeDrift.instance.instanceId); // warning outranks info
-    expect(new Set(rows)).toEqual(
-      new Set([
-        fleet.typeDrift.instance.instanceId,
-        fleet.scriptTag.instanceId,
-        fleet.hostDrift.instance.instanceId,
-      ]),
+    // critical (unknown image) first, then the two warnings (in either order), then info.
+    expect(rows[0]).toBe(fleet.unknownImage);
+    expect(new Set(rows.slice(1, 3))).toEqual(
+      new Set([fleet.typeDrift.instance.instanceId, fleet.hostDrift.instance.instanceId]),
     );
+    expect(rows[3]).toBe(fleet.scriptTag.instanceId);
+    expect(table).toContain('unknown image');
     expect(table).toContain('instance-type');
     expect(table).toContain(fleet.typeDrift.instance.imageId);
   });
@@ -105,9 +107,16 @@ describe('the overview', () => {
     expect(ids).toEqual([...ids].sort());
     expect(sorted.html).toMatch(/aria-sort="ascending"/);
 
-    const first = await page('/ui?sort=instance&dir=asc&perPage=5&page=1');
-    expect(textById(first.html, 'drifted-table')).toContain('1–3 of 3');
-    expect(first.html).not.toContain('rel="next"');
+    const second = await page('/ui?sort=instance&dir=asc&perPage=3&page=2');
+    expect(textById(second.html, 'drifted-table')).toContain('Drifted instances 4–4 of 4');
+    expect([...second.html.matchAll(/<tr data-instance="([^"]+)">/g)].map((m) => m[1])).toEqual(ids.slice(3));
+    expect(second.html).toContain('rel="prev" href="/ui?sort=instance&amp;dir=asc&amp;perPage=3#drifted"');
+    expect(second.html).not.toContain('rel="next"');
+
+    // A saved link past the end (the drift it listed has resolved) lands on the last page.
+    const past = await page('/ui?sort=instance&dir=asc&perPage=3&page=9');
+    expect(past.status).toBe(302);
+    expect(past.headers.get('location')).toBe('/ui?sort=instance&dir=asc&page=2&perPage=3#drifted');
   });
 
   it('answers a bad query parameter with a 400 page naming it', async () => {

@@ -233,6 +233,21 @@ describe('FleetRepository (SQLite)', () => {
     });
   });
 
+  it('lists an instance history: resolved findings only, newest resolved first', () => {
+    const type = finding('i-1', TYPE, { rule: 'type', severity: 'info' });
+    store.fleet.persistScan(scanInput('s1', 1, [scanned('i-1', [type, finding('i-1', IMDS)])]));
+    store.fleet.persistScan(scanInput('s2', 2, [scanned('i-1', [type])]));
+    store.fleet.persistScan(scanInput('s3', 3, [scanned('i-1')]));
+    store.fleet.persistScan(scanInput('s4', 4, [scanned('i-1', [finding('i-1', IMDS)])]));
+    const history = store.fleet.listFindings({ instanceId: 'i-1', resolvedOnly: true });
+    expect(history.map((f) => [f.path, f.resolvedAt])).toEqual([
+      [TYPE, at(3)],
+      [IMDS, at(2)],
+    ]);
+    expect(store.fleet.listFindings({ instanceId: 'i-1', resolvedOnly: true, limit: 1 })).toHaveLength(1);
+    expect(store.fleet.listFindings({ instanceId: 'i-1' }).map((f) => f.path)).toEqual([IMDS]);
+  });
+
   describe('queries', () => {
     beforeEach(() => {
       store.fleet.persistScan({

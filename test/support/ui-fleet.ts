@@ -1,6 +1,7 @@
-// A simulated fleet in a known state for the web UI tests: launch, host and tag drift, accepted
-// drift, one replacement awaiting approval, an attacker-controlled tag; shared by the HTTP and
-// browser suites.
+// A simulated fleet in a known state for the web UI tests: every instance state (compliant,
+// drifted, unknown image, and a region that stops answering: stale), launch, host and tag drift,
+// accepted drift, one replacement awaiting approval, an attacker-controlled tag; shared by the
+// HTTP and browser suites.
 import type { SimInstance } from '../../src/simulator/index.js';
 import { INGEST_TOKEN, startHarness, type Harness } from './harness.js';
 import { FAST_LIFECYCLE, jobs, remediationEnv, waitUntil, type JobView } from './remediation.js';
@@ -19,6 +20,10 @@ export interface UiFleet {
   hostDrift: { instance: SimInstance; expected: string; actual: string };
   /** Its `role` tag removed, and that drift accepted for a week. */
   acceptedDrift: { instance: SimInstance; reason: string; until: string };
+  /** Launched from an image nobody baked. */
+  unknownImage: string;
+  /** The region whose DescribeInstances is refused from the last scan on: its instances are stale. */
+  staleRegion: string;
   pending: JobView;
 }
 
@@ -61,6 +66,12 @@ export async function startUiFleet(): Promise<UiFleet> {
     reason: ACCEPT_REASON,
   });
   if (accepted.status !== 201) throw new Error(`acceptance failed: ${accepted.status}`);
+  const unknown = await h.control.launch({
+    region: 'us-east-1',
+    imageId: 'ami-0badc0ffee0000001',
+    tags: { 'managed-by': 'packer' },
+  });
+  await h.control.fault({ region: 'eu-west-1', operation: 'DescribeInstances', kind: 'unauthorized' });
   await h.scan();
 
   const pending = await waitUntil('a replacement awaiting approval', async () =>
@@ -76,6 +87,8 @@ export async function startUiFleet(): Promise<UiFleet> {
       actual: PATCHED_OPENSSL,
     },
     acceptedDrift: { instance: tolerated, reason: ACCEPT_REASON, until: accepted.body.until },
+    unknownImage: unknown.instanceId,
+    staleRegion: 'eu-west-1',
     pending,
   };
 }

@@ -1,5 +1,6 @@
 // One instance: identity, sources and their freshness, open drift as expected-vs-actual by section, history.
 import type { StoredFinding, StoredInstance } from '../../app/ports.js';
+import { compareStrings } from '../../core/compare-strings.js';
 import type { ReplacementJob } from '../../app/remediation/ports.js';
 import type { HostObservation, HostSource, ResolvedManifest } from '../../domain/types.js';
 import {
@@ -29,6 +30,8 @@ export interface InstanceModel {
   /** Freshness limit per host source. */
   hostMaxAgeMs: Record<HostSource, number>;
   jobs: ReplacementJob[];
+  /** The last scan re-observed this instance in EC2 (its region answered). */
+  ec2Current: boolean;
 }
 
 const SECTIONS: { key: string; title: string; describe: string }[] = [
@@ -225,12 +228,12 @@ function sources(model: InstanceModel): Html {
           <td>${timeAgo(instance.lastSeen, now)}</td>
           <td>
             ${
-              instance.status === 'stale'
-                ? html`<span class="badge stale"><span aria-hidden="true">…</span> stale</span> (its region
-                    did not answer the last scan)`
-                : instance.present
+              !instance.present
+                ? html`<span class="muted">gone</span> (not returned by the last scan of its region)`
+                : model.ec2Current
                   ? html`<span class="badge fresh"><span aria-hidden="true">✓</span> fresh</span>`
-                  : html`<span class="muted">gone</span>`
+                  : html`<span class="badge stale"><span aria-hidden="true">…</span> stale</span> (its region
+                      did not answer the last scan)`
             }
           </td>
           <td>launch</td>
@@ -257,9 +260,7 @@ function sources(model: InstanceModel): Html {
 }
 
 function tags(model: InstanceModel): Html {
-  const entries = Object.entries(model.instance.observation.tags).sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  );
+  const entries = Object.entries(model.instance.observation.tags).sort(([a], [b]) => compareStrings(a, b));
   return html`<section aria-labelledby="tags-heading">
     <h2 id="tags-heading">Tags</h2>
     <table id="tags">
@@ -291,7 +292,10 @@ function history(model: InstanceModel): Html {
   return html`<section aria-labelledby="history-heading">
     <h2 id="history-heading">History</h2>
     <h3 id="replacements-heading">Replacements</h3>
-    <table id="instance-jobs" aria-labelledby="replacements-heading">
+    <table id="instance-jobs">
+      <caption class="visually-hidden">
+        Replacement jobs of this instance, newest first
+      </caption>
       ${tableHead(['Job', 'State', 'Strategy', 'Why', 'Created', 'Finished'])}
       <tbody>
         ${
@@ -317,7 +321,10 @@ function history(model: InstanceModel): Html {
       </tbody>
     </table>
     <h3 id="resolved-heading">Resolved findings</h3>
-    <table id="findings-resolved" aria-labelledby="resolved-heading">
+    <table id="findings-resolved">
+      <caption class="visually-hidden">
+        Resolved findings, newest resolved first (at most 200)
+      </caption>
       ${tableHead(['Change', 'Path', 'Expected', 'Actual', 'Rule', 'First seen', 'Resolved', 'Lasted'])}
       <tbody>
         ${

@@ -26,15 +26,14 @@ const NAV: { section: Exclude<Section, null>; href: string; label: string }[] = 
  * (this tab, until it closes) and sends it only as a bearer header on the action's API call.
  */
 function tokenPanel(): Html {
-  return html`<section class="token-panel" aria-labelledby="token-heading">
-    <h2 id="token-heading" class="visually-hidden">API token</h2>
+  return html`<div class="token-panel" role="region" aria-label="API token">
     <form id="token-form" class="token-form" hidden>
       <label for="token-input">Admin token</label>
       <input
         id="token-input"
         name="token"
         type="password"
-        autocomplete="off"
+        autocomplete="one-time-code"
         spellcheck="false"
         aria-describedby="token-help"
       />
@@ -52,8 +51,9 @@ function tokenPanel(): Html {
         <code>driftwarden remediation pause|resume</code>.
       </p>
     </noscript>
-    <p id="action-status" class="action-status" role="status" aria-live="polite"></p>
-  </section>`;
+    <p id="action-status" class="action-status" role="status"></p>
+    <p id="action-error" class="action-status error" role="alert"></p>
+  </div>`;
 }
 
 export function renderPage(options: PageOptions): string {

@@ -1,4 +1,5 @@
 // Manifests by channel with status and how many instances run each, and one manifest in full.
+import { compareStrings as compare } from '../../core/compare-strings.js';
 import type { ResolvedManifest } from '../../domain/types.js';
 import {
   facts,
@@ -18,10 +19,6 @@ export interface ManifestsModel {
   now: Date;
   manifests: ResolvedManifest[];
   instancesPerImage: Map<string, number>;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function manifestStatusBadge(m: ResolvedManifest): Html {
@@ -56,15 +53,15 @@ export function renderManifestsPage(model: ManifestsModel): string {
         built first within a channel and region.
       </p>
       ${channels.length === 0 ? html`<p class="notice">No manifests imported yet.</p>` : null}
-      ${channels.map((channel) => {
+      ${channels.map((channel, index) => {
         const items = (byChannel.get(channel) ?? []).sort(
           (a, b) =>
             compare(a.manifest.image.region, b.manifest.image.region) ||
             compare(b.manifest.image.builtAt ?? '', a.manifest.image.builtAt ?? '') ||
             compare(a.manifest.image.id, b.manifest.image.id),
         );
-        return html`<section aria-labelledby="channel-${channel}">
-          <h2 id="channel-${channel}">Channel ${channel}</h2>
+        return html`<section aria-labelledby="channel-${index}">
+          <h2 id="channel-${index}">Channel ${channel}</h2>
           <table class="manifests" data-channel="${channel}">
             <caption class="visually-hidden">
               Manifests of channel ${channel}

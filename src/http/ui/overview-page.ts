@@ -1,6 +1,7 @@
 // Fleet overview: counts by state per region and group, recent scans, remediation state, drifted instances.
 import type { DriftedInstance, DriftedSortKey, ScanRecord, StatusCount } from '../../app/ports.js';
 import type { RemediationSwitch } from '../../app/remediation/ports.js';
+import { compareStrings } from '../../core/compare-strings.js';
 import { INSTANCE_STATUSES, type InstanceStatus, type Severity } from '../../domain/types.js';
 import {
   formatAge,
@@ -10,6 +11,7 @@ import {
   instanceLink,
   orDash,
   severityBadge,
+  statusBadge,
   statusLabel,
   timeAgo,
   tableHead,
@@ -65,7 +67,7 @@ function countsBy(rows: readonly StatusCount[], key: (r: StatusCount) => string)
     counts[row.status] += row.count;
     byKey.set(k, counts);
   }
-  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...byKey.entries()].sort(([a], [b]) => compareStrings(a, b));
 }
 
 function countsTable(
@@ -291,6 +293,11 @@ function driftedSection(model: OverviewModel): Html {
   );
   return html`<section aria-labelledby="drifted-heading" id="drifted">
     <h2 id="drifted-heading">Drifted instances</h2>
+    <p class="hint">
+      Every instance with open, unaccepted findings. One whose region did not answer the last scan (stale) or
+      whose image has no manifest (unknown image) is listed too, so the list can be longer than the drifted
+      count.
+    </p>
     <form
       class="filters"
       method="get"
@@ -331,6 +338,7 @@ function driftedSection(model: OverviewModel): Html {
       <thead>
         <tr>
           ${COLUMNS.map((c) => sortHeader(query, c))}
+          <th scope="col">State</th>
           <th scope="col" class="num">Findings</th>
         </tr>
       </thead>
@@ -348,6 +356,7 @@ function driftedSection(model: OverviewModel): Html {
                 <time datetime="${d.firstSeen}" title="${d.firstSeen}">${formatTime(d.firstSeen)}</time>
               </td>
               <td>${formatAge(now.getTime() - Date.parse(d.firstSeen))}</td>
+              <td>${statusBadge(d.status)}</td>
               <td class="num">${d.findings}</td>
             </tr>`,
         )}

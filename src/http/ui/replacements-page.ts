@@ -27,12 +27,15 @@ function jobApi(job: ReplacementJob, action: 'approve' | 'cancel'): string {
   return `/api/v1/replacements/${encodeURIComponent(job.jobId)}/${action}`;
 }
 
-/** Buttons call the API from ui.js with the tab's token; the page reloads to show the new state. */
+/**
+ * Buttons call the API from ui.js with the tab's token; the page reloads to show the new state.
+ * They stay hidden without JavaScript, where they could not work (the page names the CLI instead).
+ */
 function jobActions(job: ReplacementJob): Html {
   const canApprove = job.state === 'awaiting-approval';
   const canCancel = job.state === 'planned' || job.state === 'awaiting-approval' || job.state === 'queued';
   if (!canApprove && !canCancel) return html`<span class="muted">—</span>`;
-  return html`<div class="actions">
+  return html`<div class="actions" data-js-only hidden>
     ${
       canApprove
         ? html`<button
@@ -151,7 +154,7 @@ function auditTable(id: string, caption: string, entries: readonly AuditEntry[],
 
 function switchControls(view: RemediationView): Html {
   return view.state.paused
-    ? html`<div class="actions">
+    ? html`<div class="actions" data-js-only hidden>
         <button
           type="button"
           class="primary"
@@ -163,6 +166,8 @@ function switchControls(view: RemediationView): Html {
       </div>`
     : html`<form
         class="actions inline"
+        data-js-only
+        hidden
         data-api-form="/api/v1/remediation/pause"
         data-done="Remediation paused"
       >

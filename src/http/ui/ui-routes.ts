@@ -17,6 +17,7 @@ import {
   type RemediationStateRepository,
 } from '../../app/remediation/ports.js';
 import type { ScanRunner } from '../../app/scan-runner.js';
+import { compareStrings } from '../../core/compare-strings.js';
 import { HOST_SOURCES, SEVERITIES, type HostSource } from '../../domain/types.js';
 import { packagePath } from '../../package-root.js';
 import { HttpProblem, toProblem } from '../problem.js';
@@ -25,7 +26,7 @@ import { html } from './html.js';
 import { renderInstancePage } from './instance-page.js';
 import { renderPage } from './layout.js';
 import { renderManifestPage, renderManifestsPage } from './manifests-page.js';
-import { DEFAULT_PER_PAGE, renderOverviewPage, type RemediationView } from './overview-page.js';
+import { DEFAULT_PER_PAGE, overviewHref, renderOverviewPage, type RemediationView } from './overview-page.js';
 import { renderJobPage, renderReplacementsPage } from './replacements-page.js';
 
 export interface UiRoutesOptions {
@@ -85,7 +86,7 @@ const overviewQuery = z.strictObject({
   sort: z.enum(DRIFTED_SORT_KEYS).default('severity'),
   dir: z.enum(['asc', 'desc']).optional(),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
-  perPage: z.coerce.number().int().min(5).max(500).default(DEFAULT_PER_PAGE),
+  perPage: z.coerce.number().int().min(1).max(500).default(DEFAULT_PER_PAGE),
 });
 
 function send(res: express.Response, page: string): void {
@@ -146,6 +147,12 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
       limit: query.perPage,
       offset: (query.page - 1) * query.perPage,
     });
+    // A saved link can outlive the drift it listed: past the last page, go to the last page.
+    const pages = Math.max(1, Math.ceil(drifted.total / query.perPage));
+    if (query.page > pages) {
+      res.redirect(302, overviewHref(query, { page: pages }));
+      return;
+    }
     send(
       res,
       renderOverviewPage({
@@ -165,18 +172,19 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     const id = String(req.params.id);
     const instance = fleet.getInstance(id);
     if (!instance) throw new HttpProblem(404, 'Not found', `No instance ${id} has been seen by a scan.`);
-    const all = fleet.listFindings({ instanceId: id, includeResolved: true, limit: 1000 });
+    // Open findings all, whatever the history holds; the history newest first, bounded.
+    const open = fleet.listFindings({ instanceId: id });
+    const history = fleet.listFindings({ instanceId: id, resolvedOnly: true, limit: 200 });
     send(
       res,
       renderInstancePage({
         now: clock(),
         instance,
         manifest: manifests.get(instance.imageId),
-        findings: all.filter((f) => f.resolvedAt === null),
-        history: all
-          .filter((f) => f.resolvedAt !== null)
-          .sort((a, b) => ((a.resolvedAt ?? '') < (b.resolvedAt ?? '') ? 1 : -1))
-          .slice(0, 200),
+        findings: open,
+        history,
+        // Present instances are re-observed by every scan whose target answers.
+        ec2Current: instance.lastScanId === fleet.listScans(1)[0]?.scanId,
         hosts: HOST_SOURCES.flatMap((source) => options.hosts.get(id, source) ?? []),
         hostMaxAgeMs: options.hostMaxAgeMs,
         jobs: jobs.list({ instanceId: id, limit: 50 }),
@@ -212,7 +220,9 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
         now: clock(),
         remediation: remediationView(),
         open: jobs.list({ states: OPEN_JOB_STATES, limit: 500 }),
-        finished: jobs.list({ states: TERMINAL_JOB_STATES, limit: 100 }),
+        finished: jobs
+          .list({ states: TERMINAL_JOB_STATES, limit: 100 })
+          .sort((a, b) => compareStrings(b.finishedAt ?? b.updatedAt, a.finishedAt ?? a.updatedAt)),
         audit: audit.list({ limit: 50, newestFirst: true }),
       }),
     );
