@@ -8,6 +8,8 @@ export interface DriftInjectorOptions {
   token: string;
   logger: Logger;
   seed: number;
+  /** Instances the injector never drifts nor heals (the demo's accepted drift stays as it is). */
+  exclude?: readonly string[];
 }
 
 interface DriftKind {
@@ -55,7 +57,13 @@ export function createDriftInjector(options: DriftInjectorOptions): {
       }
       const candidates = sim.fleet
         .allInstances()
-        .filter((i) => i.state === 'running' && i.channel !== null && !drifted.includes(i.instanceId));
+        .filter(
+          (i) =>
+            i.state === 'running' &&
+            i.channel !== null &&
+            !drifted.includes(i.instanceId) &&
+            !options.exclude?.includes(i.instanceId),
+        );
       const target = candidates[(step * 7919) % Math.max(1, candidates.length)];
       if (!target) return Promise.resolve();
       const kind = KINDS[step % KINDS.length] as DriftKind;

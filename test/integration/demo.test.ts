@@ -1,4 +1,4 @@
-// `driftwarden demo`: a newcomer sees drifted instances in /metrics within two scans.
+// `driftwarden demo`: a newcomer sees drifted instances in /metrics and the web UI within two scans.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,6 +58,16 @@ it('serves drifted instances in /metrics by the second scan, and stops cleanly',
   expect(metricValue(metrics, 'driftwarden_instances', { state: 'drifted' })).toBeGreaterThan(0);
   expect(metricValue(metrics, 'driftwarden_instances', { state: 'compliant' })).toBeGreaterThan(0);
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  // The web UI it prints: the overview, and the accepted drift the demo starts with.
+  const overview = await fetch(`${url}/ui`);
+  expect(overview.status).toBe(200);
+  expect(await overview.text()).toContain('Fleet overview');
+  const acceptances = (await (await fetch(`${url}/api/v1/acceptances`)).json()) as {
+    items: { instanceId: string; reason: string }[];
+  };
+  expect(acceptances.items).toHaveLength(1);
+  const tolerated = await (await fetch(`${url}/ui/instances/${acceptances.items[0]!.instanceId}`)).text();
+  expect(tolerated).toContain('id="findings-accepted"');
 
   const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
   child.kill('SIGTERM');

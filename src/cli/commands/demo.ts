@@ -111,7 +111,14 @@ export function registerDemoCommand(program: Command): void {
       logger.info({ manifests: results.length }, 'demo: imported the simulated fleet’s manifests');
       const daemon = await startDaemon({ config, logger });
 
-      const injector = createDriftInjector({ sim, apiUrl: daemon.url, token, logger, seed: options.seed });
+      const injector = createDriftInjector({
+        sim,
+        apiUrl: daemon.url,
+        token,
+        logger,
+        seed: options.seed,
+        exclude: tolerated ? [tolerated.instanceId] : [],
+      });
       await injector.pushFingerprints();
       await injector.injectOne(); // drift before the first scan finishes, so the dashboards move at once
       const timers = [
