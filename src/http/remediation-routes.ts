@@ -75,7 +75,7 @@ export function createRemediationRoutes(options: RemediationRoutesOptions): Rout
     res.json({
       mode: options.mode,
       ...remediation.get(),
-      inFlight: jobs.list({ states: ['running'], limit: 1000 }).length,
+      inFlight: jobs.countByState().running,
     });
   });
 

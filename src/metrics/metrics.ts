@@ -160,7 +160,7 @@ export class Metrics {
       if (delta > 0) this.replacementsTotal.inc({ strategy, outcome }, delta);
       this.replacementsCounted.set(key, Math.max(count, this.replacementsCounted.get(key) ?? 0));
     }
-    this.replacementsInFlight.set(this.options.jobs.list({ states: ['running'], limit: 100_000 }).length);
+    this.replacementsInFlight.set(this.options.jobs.countByState().running);
     const paused = this.options.remediation.get();
     this.remediationPaused.reset();
     if (paused.paused) this.remediationPaused.set({ reason: paused.reason ?? 'manual' }, 1);

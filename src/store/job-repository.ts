@@ -1,16 +1,17 @@
 // Replacement jobs, the audit log and the pause switch in SQLite; each transition is saved with its audit entry.
-import type {
-  AuditEntry,
-  AuditEntryInput,
-  AuditLog,
-  JobPatch,
-  JobRepository,
-  JobState,
-  JobStrategy,
-  NewJob,
-  RemediationStateRepository,
-  RemediationSwitch,
-  ReplacementJob,
+import {
+  JOB_STATES,
+  type AuditEntry,
+  type AuditEntryInput,
+  type AuditLog,
+  type JobPatch,
+  type JobRepository,
+  type JobState,
+  type JobStrategy,
+  type NewJob,
+  type RemediationStateRepository,
+  type RemediationSwitch,
+  type ReplacementJob,
 } from '../app/remediation/ports.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import type { Database } from './database.js';
@@ -167,6 +168,9 @@ export function createJobRepository(db: Database, audit: AuditLog): JobRepositor
   const startedSince = db.prepare<[string], { n: number }>(
     'SELECT count(*) AS n FROM replacement_jobs WHERE started_at IS NOT NULL AND started_at >= ?',
   );
+  const byState = db.prepare<[], { state: JobState; n: number }>(
+    'SELECT state, count(*) AS n FROM replacement_jobs GROUP BY state',
+  );
   const finished = db.prepare<
     [],
     { strategy: JobStrategy; state: 'succeeded' | 'failed' | 'cancelled'; n: number }
@@ -247,6 +251,11 @@ export function createJobRepository(db: Database, audit: AuditLog): JobRepositor
     },
     save: (jobId, patch, at, entry, expectedState) => save(jobId, patch, at, entry, expectedState),
     countStartedSince: (at) => startedSince.get(at)?.n ?? 0,
+    countByState: () => {
+      const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+      for (const { state, n } of byState.all()) counts[state] = n;
+      return counts;
+    },
     countFinished: () => finished.all().map((r) => ({ strategy: r.strategy, outcome: r.state, count: r.n })),
   };
 }

@@ -89,6 +89,20 @@ describe('the job repository', () => {
     expect(store.jobs.countStartedSince('2026-11-26T09:00:00.000Z')).toBe(1);
   });
 
+  it('counts jobs per state without loading them, every state present', () => {
+    expect(store.jobs.countByState()).toEqual({
+      planned: 0,
+      'awaiting-approval': 0,
+      queued: 0,
+      running: 0,
+      succeeded: 0,
+      failed: 0,
+      cancelled: 0,
+    });
+    store.jobs.create(newJob('job-1'), AT, { actor: 'driftwarden', action: 'job.started' });
+    expect(store.jobs.countByState()).toMatchObject({ [store.jobs.get('job-1')!.state]: 1, succeeded: 0 });
+  });
+
   it('refuses to rewrite or delete audit history', () => {
     store.audit.append({ actor: 'cli:ops', action: 'remediation.paused', detail: { reason: 'manual' } }, AT);
     expect(() => store.db.prepare("UPDATE audit_log SET actor = 'someone else'").run()).toThrow(

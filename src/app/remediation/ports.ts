@@ -127,6 +127,8 @@ export interface JobRepository {
     expectedState?: JobState,
   ): ReplacementJob;
   countStartedSince(at: string): number;
+  /** Jobs per state (every state present, 0 when none): counts without loading rows. */
+  countByState(): Record<JobState, number>;
   countFinished(): { strategy: JobStrategy; outcome: 'succeeded' | 'failed' | 'cancelled'; count: number }[];
 }
 

@@ -1,4 +1,5 @@
 // Small pieces every page uses: times with ages, state and severity badges, values, key-value lists.
+import type { ReplacementJob } from '../../app/remediation/ports.js';
 import type { Change, InstanceStatus, Severity } from '../../domain/types.js';
 import { html, type Html, type HtmlValue } from './html.js';
 
@@ -119,6 +120,11 @@ export function instanceLink(instanceId: string): Html {
 
 export function imageLink(imageId: string): Html {
   return html`<a class="id" href="/ui/manifests/${encodeURIComponent(imageId)}">${imageId}</a>`;
+}
+
+/** The distinct rules a replacement job was created for. */
+export function jobRules(job: ReplacementJob): string {
+  return [...new Set(job.reason.map((r) => r.rule))].join(', ');
 }
 
 export function jobLink(jobId: string): Html {

@@ -40,8 +40,3 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Htm
   });
   return new Html(out);
 }
-
-/** Attribute presence (`disabled`, `selected`, `aria-current`) without string concatenation. */
-export function when(condition: boolean, markup: Html): Html | null {
-  return condition ? markup : null;
-}

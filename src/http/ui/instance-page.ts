@@ -4,6 +4,7 @@ import { compareStrings } from '../../core/compare-strings.js';
 import type { ReplacementJob } from '../../app/remediation/ports.js';
 import type { HostObservation, HostSource, ResolvedManifest } from '../../domain/types.js';
 import {
+  jobRules,
   changeBadge,
   facts,
   formatAge,
@@ -312,7 +313,7 @@ function history(model: InstanceModel): Html {
                       >${j.error ? html` <span class="error-text">${j.error}</span>` : null}
                     </td>
                     <td>${j.strategy}</td>
-                    <td>${[...new Set(j.reason.map((r) => r.rule))].join(', ')}</td>
+                    <td>${jobRules(j)}</td>
                     <td>${timeAgo(j.createdAt, now)}</td>
                     <td>${j.finishedAt ? timeAgo(j.finishedAt, now) : html`<span class="muted">—</span>`}</td>
                   </tr>`,

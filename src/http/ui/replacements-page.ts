@@ -1,6 +1,7 @@
 // The replacement queue and history with approve/cancel and pause/resume, and one job with its audit trail.
 import { OPEN_JOB_STATES, type AuditEntry, type ReplacementJob } from '../../app/remediation/ports.js';
 import {
+  jobRules,
   facts,
   instanceLink,
   imageLink,
@@ -23,8 +24,33 @@ export interface ReplacementsModel {
   audit: AuditEntry[];
 }
 
-function jobApi(job: ReplacementJob, action: 'approve' | 'cancel'): string {
-  return `/api/v1/replacements/${encodeURIComponent(job.jobId)}/${action}`;
+interface ActionButton {
+  label: string;
+  kind: 'primary' | 'danger';
+  /** The API endpoint ui.js POSTs to with the tab's token. */
+  url: string;
+  /** What the status line says after the page reloads. */
+  done: string;
+  /** Names the object for a screen reader ("Approve replacement … of …"). */
+  ariaLabel?: string;
+  /** JSON body; none when the endpoint takes none. */
+  body?: string;
+  /** Asked with window.confirm before calling. */
+  confirm?: string;
+}
+
+function actionButton(b: ActionButton): Html {
+  return html`<button
+    type="button"
+    class="${b.kind}"
+    data-api-action="${b.url}"
+    data-done="${b.done}"
+    ${b.body === undefined ? null : html`data-body="${b.body}"`}
+    ${b.confirm === undefined ? null : html`data-confirm="${b.confirm}"`}
+    ${b.ariaLabel === undefined ? null : html`aria-label="${b.ariaLabel}"`}
+  >
+    ${b.label}
+  </button>`;
 }
 
 /**
@@ -33,42 +59,37 @@ function jobApi(job: ReplacementJob, action: 'approve' | 'cancel'): string {
  */
 function jobActions(job: ReplacementJob): Html {
   const canApprove = job.state === 'awaiting-approval';
-  const canCancel = job.state === 'planned' || job.state === 'awaiting-approval' || job.state === 'queued';
+  // A running job finishes or rolls back on its own (see cancelJob); a finished one is history.
+  const canCancel = OPEN_JOB_STATES.includes(job.state) && job.state !== 'running';
   if (!canApprove && !canCancel) return html`<span class="muted">—</span>`;
+  const api = `/api/v1/replacements/${encodeURIComponent(job.jobId)}`;
+  const what = `replacement ${job.jobId} of ${job.instanceId}`;
   return html`<div class="actions" data-js-only hidden>
     ${
       canApprove
-        ? html`<button
-            type="button"
-            class="primary"
-            data-api-action="${jobApi(job, 'approve')}"
-            data-done="Approved ${job.jobId}"
-            aria-label="Approve replacement ${job.jobId} of ${job.instanceId}"
-          >
-            Approve
-          </button>`
+        ? actionButton({
+            label: 'Approve',
+            kind: 'primary',
+            url: `${api}/approve`,
+            done: `Approved ${job.jobId}`,
+            ariaLabel: `Approve ${what}`,
+          })
         : null
     }
     ${
       canCancel
-        ? html`<button
-            type="button"
-            class="danger"
-            data-api-action="${jobApi(job, 'cancel')}"
-            data-body='{"reason":"cancelled from the web UI"}'
-            data-confirm="Cancel replacement ${job.jobId} of ${job.instanceId}?"
-            data-done="Cancelled ${job.jobId}"
-            aria-label="Cancel replacement ${job.jobId} of ${job.instanceId}"
-          >
-            Cancel
-          </button>`
+        ? actionButton({
+            label: 'Cancel',
+            kind: 'danger',
+            url: `${api}/cancel`,
+            done: `Cancelled ${job.jobId}`,
+            ariaLabel: `Cancel ${what}`,
+            body: JSON.stringify({ reason: 'cancelled from the web UI' }),
+            confirm: `Cancel ${what}?`,
+          })
         : null
     }
   </div>`;
-}
-
-function rulesOf(job: ReplacementJob): string {
-  return [...new Set(job.reason.map((r) => r.rule))].join(', ');
 }
 
 function jobsTable(
@@ -111,7 +132,7 @@ function jobsTable(
                   </td>
                   <td>${j.strategy}</td>
                   <td>${orDash(j.group)}</td>
-                  <td>${rulesOf(j)}${j.error ? html`<div class="error-text">${j.error}</div>` : null}</td>
+                  <td>${jobRules(j)}${j.error ? html`<div class="error-text">${j.error}</div>` : null}</td>
                   <td>${timeAgo(j.createdAt, now)}</td>
                   <td>
                     ${withActions ? jobActions(j) : j.finishedAt ? timeAgo(j.finishedAt, now) : html`<span class="muted">—</span>`}
@@ -155,14 +176,12 @@ function auditTable(id: string, caption: string, entries: readonly AuditEntry[],
 function switchControls(view: RemediationView): Html {
   return view.state.paused
     ? html`<div class="actions" data-js-only hidden>
-        <button
-          type="button"
-          class="primary"
-          data-api-action="/api/v1/remediation/resume"
-          data-done="Remediation resumed"
-        >
-          Resume remediation
-        </button>
+        ${actionButton({
+          label: 'Resume remediation',
+          kind: 'primary',
+          url: '/api/v1/remediation/resume',
+          done: 'Remediation resumed',
+        })}
       </div>`
     : html`<form
         class="actions inline"

@@ -132,12 +132,15 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     }),
   );
 
-  const remediationView = (): RemediationView => ({
-    mode: options.mode,
-    state: options.remediation.get(),
-    inFlight: jobs.list({ states: ['running'], limit: 1000 }).length,
-    awaitingApproval: jobs.list({ states: ['awaiting-approval'], limit: 1000 }).length,
-  });
+  const remediationView = (): RemediationView => {
+    const counts = jobs.countByState();
+    return {
+      mode: options.mode,
+      state: options.remediation.get(),
+      inFlight: counts.running,
+      awaitingApproval: counts['awaiting-approval'],
+    };
+  };
 
   router.get('/', (req, res) => {
     const query = validateInput(overviewQuery, req.query, 'query');
