@@ -162,6 +162,8 @@ export const DRIFTED_SORT_KEYS = [
   'age',
 ] as const;
 export type DriftedSortKey = (typeof DRIFTED_SORT_KEYS)[number];
+/** Worst and oldest first unless asked otherwise; the store and the table headers both use this. */
+export const DRIFTED_SORT_DESCENDING_BY_DEFAULT: readonly DriftedSortKey[] = ['severity', 'age'];
 
 export interface DriftedQuery {
   region?: string;

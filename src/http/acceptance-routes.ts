@@ -6,7 +6,7 @@ import type { AcceptanceRepository } from '../app/ports.js';
 import { INSTANCE_ID_PATTERN } from '../config/aws-patterns.js';
 import { resolveAcceptanceUntil } from '../core/acceptance.js';
 import { jsonBody } from './api-routes.js';
-import type { Scope } from './auth.js';
+import { principalOf, type Scope } from './auth.js';
 import { validateInput } from './validate-input.js';
 
 export interface AcceptanceRoutesOptions {
@@ -50,8 +50,6 @@ export function createAcceptanceRoutes(options: AcceptanceRoutesOptions): Router
   const router = Router();
   const body = jsonBody(options.bodyLimit);
   const { acceptances, logger } = options;
-  const actor = (locals: Record<string, unknown>): string =>
-    typeof locals.principal === 'string' ? locals.principal : 'api';
 
   router.get('/acceptances', (req, res) => {
     const q = validateInput(listQuery, req.query, 'query');
@@ -73,7 +71,7 @@ export function createAcceptanceRoutes(options: AcceptanceRoutesOptions): Router
         rule: input.rule ?? null,
         reason: input.reason,
         until: input.until,
-        createdBy: actor(res.locals),
+        createdBy: principalOf(res.locals),
       },
       now.toISOString(),
     );
@@ -93,7 +91,7 @@ export function createAcceptanceRoutes(options: AcceptanceRoutesOptions): Router
   router.post('/acceptances/:id/revoke', options.requireScope('admin'), (req, res) => {
     const { id } = validateInput(idParams, req.params, 'path');
     const before = acceptances.get(id);
-    const revoked = acceptances.revoke(id, actor(res.locals), options.clock().toISOString());
+    const revoked = acceptances.revoke(id, principalOf(res.locals), options.clock().toISOString());
     if (before?.revokedAt === null) {
       logger.info(
         { acceptanceId: id, instanceId: revoked.instanceId, rule: revoked.rule, by: revoked.revokedBy },

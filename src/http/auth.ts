@@ -44,3 +44,8 @@ export function createAuthenticator(tokens: readonly ApiToken[]): (scope: Scope)
     next();
   };
 }
+
+/** Who made an authenticated request: the token's name, for audit entries and `createdBy`. */
+export function principalOf(locals: Record<string, unknown>): string {
+  return typeof locals.principal === 'string' ? locals.principal : 'api';
+}

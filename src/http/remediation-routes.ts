@@ -14,7 +14,7 @@ import {
   type JobState,
   type RemediationStateRepository,
 } from '../app/remediation/ports.js';
-import type { Scope } from './auth.js';
+import { principalOf, type Scope } from './auth.js';
 import { HttpProblem } from './problem.js';
 import { validateInput } from './validate-input.js';
 
@@ -45,8 +45,6 @@ export function createRemediationRoutes(options: RemediationRoutesOptions): Rout
   const router = Router();
   const body = json({ limit: options.bodyLimit, strict: false });
   const { jobs, audit, remediation } = options;
-  const actor = (locals: Record<string, unknown>): string =>
-    typeof locals.principal === 'string' ? locals.principal : 'api';
 
   router.get('/replacements', (req, res) => {
     const q = validateInput(listQuery, req.query, 'query');
@@ -61,13 +59,19 @@ export function createRemediationRoutes(options: RemediationRoutesOptions): Rout
   });
 
   router.post('/replacements/:id/approve', options.requireScope('admin'), (req, res) => {
-    res.json(approveJob(jobs, String(req.params.id), actor(res.locals), options.clock()));
+    res.json(approveJob(jobs, String(req.params.id), principalOf(res.locals), options.clock()));
   });
 
   router.post('/replacements/:id/cancel', options.requireScope('admin'), body, (req, res) => {
     const { reason } = validateInput(reasonBody, req.body ?? {}, 'body');
     res.json(
-      cancelJob(jobs, String(req.params.id), actor(res.locals), reason ?? 'no reason given', options.clock()),
+      cancelJob(
+        jobs,
+        String(req.params.id),
+        principalOf(res.locals),
+        reason ?? 'no reason given',
+        options.clock(),
+      ),
     );
   });
 
@@ -83,7 +87,7 @@ export function createRemediationRoutes(options: RemediationRoutesOptions): Rout
     const { reason } = validateInput(reasonBody, req.body ?? {}, 'body');
     const changed = pauseRemediation(
       remediation,
-      actor(res.locals),
+      principalOf(res.locals),
       reason ?? 'paused by an operator',
       options.clock(),
     );
@@ -93,7 +97,7 @@ export function createRemediationRoutes(options: RemediationRoutesOptions): Rout
   });
 
   router.post('/remediation/resume', options.requireScope('admin'), (_req, res) => {
-    const changed = resumeRemediation(remediation, actor(res.locals), options.clock());
+    const changed = resumeRemediation(remediation, principalOf(res.locals), options.clock());
     if (!changed) throw new HttpProblem(409, 'Conflict', 'Remediation is not paused.');
     res.json({ changed, ...remediation.get() });
   });

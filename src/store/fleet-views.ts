@@ -1,5 +1,12 @@
 // The web UI's read models over the fleet tables: counts by place and state, the drifted-instance table.
-import type { DriftedInstance, DriftedQuery, DriftedSortKey, FleetViews, StatusCount } from '../app/ports.js';
+import {
+  DRIFTED_SORT_DESCENDING_BY_DEFAULT,
+  type DriftedInstance,
+  type DriftedQuery,
+  type DriftedSortKey,
+  type FleetViews,
+  type StatusCount,
+} from '../app/ports.js';
 import type { InstanceStatus } from '../domain/types.js';
 import type { Database } from './database.js';
 import { OPEN_UNACCEPTED, SEVERITY_BY_RANK, SEVERITY_RANK_SQL } from './fleet-snapshot.js';
@@ -19,8 +26,6 @@ const SORT_SQL = {
 
 // Ascending on screen means "smallest first"; for age that is the newest first_seen.
 const REVERSED: ReadonlySet<DriftedSortKey> = new Set(['age']);
-// Worst and oldest first unless asked otherwise.
-const DESCENDING_BY_DEFAULT: ReadonlySet<DriftedSortKey> = new Set(['severity', 'age']);
 
 interface DriftedRow {
   instance_id: string;
@@ -116,7 +121,8 @@ export function createFleetViews(db: Database): FleetViews {
         count(*) AS findings, min(f.first_seen) AS first_seen
       ${OPEN_UNACCEPTED}${where} GROUP BY i.instance_id ${having}`;
     const sort: DriftedSortKey = query.sort ?? 'severity';
-    const descending = (query.descending ?? DESCENDING_BY_DEFAULT.has(sort)) !== REVERSED.has(sort);
+    const descending =
+      (query.descending ?? DRIFTED_SORT_DESCENDING_BY_DEFAULT.includes(sort)) !== REVERSED.has(sort);
     const items = prepared<Record<string, unknown>, DriftedRow>(
       `${grouped} ORDER BY ${SORT_SQL[sort]} ${descending ? 'DESC' : 'ASC'}, first_seen ASC, i.instance_id ASC
        LIMIT @limit OFFSET @offset`,

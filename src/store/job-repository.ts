@@ -15,6 +15,7 @@ import {
 } from '../app/remediation/ports.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import type { Database } from './database.js';
+import { createStatementCache } from './statement-cache.js';
 
 interface JobRow {
   job_id: string;
@@ -98,6 +99,7 @@ function toDbValue(key: keyof JobPatch, value: unknown): unknown {
 }
 
 export function createAuditLog(db: Database): AuditLog {
+  const prepared = createStatementCache(db);
   const insert = db.prepare(
     'INSERT INTO audit_log (at, actor, action, job_id, instance_id, detail) VALUES (?, ?, ?, ?, ?, ?)',
   );
@@ -127,22 +129,20 @@ export function createAuditLog(db: Database): AuditLog {
         where.push('id > @afterId');
         params.afterId = query.afterId;
       }
-      const rows = db
-        .prepare<
-          Record<string, unknown>,
-          {
-            id: number;
-            at: string;
-            actor: string;
-            action: string;
-            job_id: string | null;
-            instance_id: string | null;
-            detail: string;
-          }
-        >(
-          `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${query.newestFirst ? 'DESC' : 'ASC'} LIMIT @limit`,
-        )
-        .all(params);
+      const rows = prepared<
+        Record<string, unknown>,
+        {
+          id: number;
+          at: string;
+          actor: string;
+          action: string;
+          job_id: string | null;
+          instance_id: string | null;
+          detail: string;
+        }
+      >(
+        `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${query.newestFirst ? 'DESC' : 'ASC'} LIMIT @limit`,
+      ).all(params);
       return rows.map((r): AuditEntry => ({
         id: r.id,
         at: r.at,
@@ -157,6 +157,7 @@ export function createAuditLog(db: Database): AuditLog {
 }
 
 export function createJobRepository(db: Database, audit: AuditLog): JobRepository {
+  const prepared = createStatementCache(db);
   const insert = db.prepare(
     `INSERT INTO replacement_jobs (job_id, instance_id, account, region, grp, asg_name, image_id, target_image_id,
        strategy, state, step, reason, created_at, updated_at, started_at, step_started_at)
@@ -241,11 +242,13 @@ export function createJobRepository(db: Database, audit: AuditLog): JobRepositor
         where.push('instance_id = @instanceId');
         params.instanceId = query.instanceId;
       }
-      return db
-        .prepare<Record<string, unknown>, JobRow>(
-          `SELECT * FROM replacement_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-           ORDER BY created_at DESC, job_id LIMIT @limit`,
-        )
+      // Finished jobs read newest finished first: a job created long ago may have just ended.
+      const order =
+        query.orderBy === 'finished' ? 'coalesce(finished_at, updated_at) DESC' : 'created_at DESC';
+      return prepared<Record<string, unknown>, JobRow>(
+        `SELECT * FROM replacement_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY ${order}, job_id LIMIT @limit`,
+      )
         .all(params)
         .map(toJob);
     },

@@ -105,6 +105,8 @@ export interface AuditEntry extends Required<Omit<AuditEntryInput, 'detail'>> {
 export interface JobQuery {
   states?: readonly JobState[];
   instanceId?: string;
+  /** Newest created first (default), or newest finished first (history). */
+  orderBy?: 'created' | 'finished';
   limit?: number;
 }
 
@@ -112,7 +114,7 @@ export interface JobRepository {
   /** Creates a job and audits it in one transaction; null when the instance already has an open job. */
   create(job: NewJob, at: string, audit: AuditEntryInput): ReplacementJob | null;
   get(jobId: string): ReplacementJob | null;
-  /** Newest first. */
+  /** Newest first (see JobQuery.orderBy). */
   list(query?: JobQuery): ReplacementJob[];
   /**
    * Saves a transition and its audit entry atomically; returns the saved job. With `expectedState`,

@@ -133,7 +133,7 @@ function acceptedDrift(model: InstanceModel): Html | null {
               </td>
               <td><code class="path">${f.path}</code></td>
               <td class="expected">${renderValue(f.expected)}</td>
-              <td class="actual">${renderValue(f.actual)}</td>
+              <td class="actual">${actualCell(f)}</td>
               <td>${f.rule}</td>
               <td data-field="reason">${orDash(f.acceptance?.reason)}</td>
               <td data-field="until">

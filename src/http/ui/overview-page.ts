@@ -1,8 +1,14 @@
 // Fleet overview: counts by state per region and group, recent scans, remediation state, drifted instances.
-import type { DriftedInstance, DriftedSortKey, ScanRecord, StatusCount } from '../../app/ports.js';
+import {
+  DRIFTED_SORT_DESCENDING_BY_DEFAULT,
+  type DriftedInstance,
+  type DriftedSortKey,
+  type ScanRecord,
+  type StatusCount,
+} from '../../app/ports.js';
 import type { RemediationSwitch } from '../../app/remediation/ports.js';
 import { compareStrings } from '../../core/compare-strings.js';
-import { INSTANCE_STATUSES, type InstanceStatus, type Severity } from '../../domain/types.js';
+import { INSTANCE_STATUSES, SEVERITIES, type InstanceStatus, type Severity } from '../../domain/types.js';
 import {
   formatAge,
   formatDurationShort,
@@ -255,7 +261,7 @@ const COLUMNS: { key: DriftedSortKey; label: string; num?: boolean }[] = [
 
 /** What the table shows for a sort key and direction (the store applies the same defaults). */
 function isDescending(query: DriftedTableQuery, key: DriftedSortKey): boolean {
-  return query.dir === undefined ? key === 'severity' || key === 'age' : query.dir === 'desc';
+  return query.dir === undefined ? DRIFTED_SORT_DESCENDING_BY_DEFAULT.includes(key) : query.dir === 'desc';
 }
 
 function sortHeader(query: DriftedTableQuery, column: (typeof COLUMNS)[number]): Html {
@@ -307,7 +313,7 @@ function driftedSection(model: OverviewModel): Html {
     >
       ${select('region', 'Region', facets.regions, query.region)}
       ${select('group', 'Group', facets.groups, query.group)}
-      ${select('severity', 'Severity', ['critical', 'warning', 'info'], query.severity)}
+      ${select('severity', 'Severity', [...SEVERITIES].reverse(), query.severity)}
       ${select('rule', 'Rule', facets.rules, query.rule)}
       <div class="field">
         <label for="filter-instance">Instance id starts with</label>

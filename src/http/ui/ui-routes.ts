@@ -17,7 +17,6 @@ import {
   type RemediationStateRepository,
 } from '../../app/remediation/ports.js';
 import type { ScanRunner } from '../../app/scan-runner.js';
-import { compareStrings } from '../../core/compare-strings.js';
 import { HOST_SOURCES, SEVERITIES, type HostSource } from '../../domain/types.js';
 import { packagePath } from '../../package-root.js';
 import { HttpProblem, toProblem } from '../problem.js';
@@ -223,9 +222,7 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
         now: clock(),
         remediation: remediationView(),
         open: jobs.list({ states: OPEN_JOB_STATES, limit: 500 }),
-        finished: jobs
-          .list({ states: TERMINAL_JOB_STATES, limit: 100 })
-          .sort((a, b) => compareStrings(b.finishedAt ?? b.updatedAt, a.finishedAt ?? a.updatedAt)),
+        finished: jobs.list({ states: TERMINAL_JOB_STATES, orderBy: 'finished', limit: 100 }),
         audit: audit.list({ limit: 50, newestFirst: true }),
       }),
     );
