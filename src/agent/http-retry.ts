@@ -49,6 +49,8 @@ export async function fetchWithRetry(
   init: RequestInit,
   options: RetryOptions,
 ): Promise<Response> {
+  // The final error names what was asked of whom: "daemon down" and "not on EC2" read alike otherwise.
+  const target = `${init.method ?? 'GET'} ${url}`;
   for (let attempt = 1; ; attempt += 1) {
     let why: string;
     let retryAfterMs: number | null = null;
@@ -63,7 +65,7 @@ export async function fetchWithRetry(
       const header = Number(response.headers.get('retry-after'));
       if (Number.isFinite(header) && header > 0) retryAfterMs = header * 1000;
       if (attempt >= options.attempts)
-        throw new HttpFailure(response.status, `${why} (after ${attempt} attempts)`);
+        throw new HttpFailure(response.status, `${target}: ${why} (after ${attempt} attempts)`);
     } catch (error) {
       if (error instanceof HttpFailure) throw error;
       options.signal?.throwIfAborted();
@@ -72,7 +74,8 @@ export async function fetchWithRetry(
         (error as Error).name === 'TimeoutError'
           ? `no answer within ${options.timeoutMs} ms`
           : `${(error as Error).message}${cause ? ` (${cause})` : ''}`;
-      if (attempt >= options.attempts) throw new HttpFailure(null, `${why} (after ${attempt} attempts)`);
+      if (attempt >= options.attempts)
+        throw new HttpFailure(null, `${target}: ${why} (after ${attempt} attempts)`);
     }
     const backoff = retryDelayMs(attempt, { baseMs: options.baseMs, maxMs: options.maxMs });
     const delay = Math.min(options.maxMs, retryAfterMs ?? backoff * (0.5 + Math.random() / 2));

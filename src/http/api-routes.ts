@@ -113,20 +113,22 @@ function newestOf(observations: readonly HostObservation[]): HostObservation | n
 /**
  * A section sent as a digest only is taken from the stored push when the digests agree, else the
  * agent is told (409, `missing`) to send it in full; a sent section must match its digest (a
- * truncated or hand-edited push is refused). The digests of the result are computed once, here,
- * and stored: the next digest-only push is checked against them.
+ * truncated or hand-edited push is refused). The digests of the result are stored: the next
+ * digest-only push is checked against them.
  */
 function completeHost(
   push: FingerprintPush,
   stored: HostObservation | null,
 ): { host: HostSection; digests: SectionDigests } {
   const host: HostSection = { ...push.host };
+  const reused: SectionDigests = {};
   const missing: SectionName[] = [];
   for (const name of SECTION_NAMES) {
     const digest = push.digests?.[name];
     if (digest === undefined || push.host[name] !== undefined) continue;
     if (stored?.digests?.[name] === digest && stored.host[name] !== undefined) {
       Object.assign(host, { [name]: stored.host[name] });
+      reused[name] = digest;
     } else {
       missing.push(name);
     }
@@ -139,7 +141,9 @@ function completeHost(
       { missing },
     );
   }
-  const digests = sectionDigests(host);
+  // Only sent sections are hashed: a reused one keeps the digest it was just matched on, so a
+  // digest-only push (the usual one) costs no canonical JSON of a large files map.
+  const digests: SectionDigests = { ...sectionDigests(push.host), ...reused };
   for (const name of SECTION_NAMES) {
     const sent = push.digests?.[name];
     if (sent !== undefined && push.host[name] !== undefined && digests[name] !== sent) {

@@ -288,6 +288,19 @@ describe('bake and agent', () => {
   });
 
   describe('bad input', () => {
+    it('bake refuses a bad --region or SOURCE_DATE_EPOCH before reading the tree, naming it', async () => {
+      // A root that does not exist: the flag is reported, so nothing was read first.
+      const root = join(dir, 'no-such-root');
+      const region = await bake(['--root', root, '--image-id', IMAGE, '--region', 'mars-1']);
+      expect(region.code).toBe(1);
+      expect(region.stderr).toContain('image.region');
+      expect(region.stderr).not.toContain('no-such-root');
+      const epoch = await bake(['--root', root], { env: { ...env(), SOURCE_DATE_EPOCH: 'yesterday' } });
+      expect(epoch.code).toBe(1);
+      expect(epoch.stderr).toContain('SOURCE_DATE_EPOCH "yesterday" is not a number of seconds');
+      expect(epoch.stderr).not.toContain('no-such-root');
+    });
+
     it('a push for an instance no scan has seen is refused with a clear error', async () => {
       const pushed = await agent(join(dir, 'clean'), ['--instance-id', 'i-0000000000000dead']);
       expect(pushed.code).toBe(1);
@@ -368,6 +381,8 @@ describe('bake and agent', () => {
       expect(pushed.stderr.match(/request failed, retrying/g)).toHaveLength(2);
       expect(pushed.stderr).toContain('ECONNREFUSED');
       expect(pushed.stderr).toContain('after 3 attempts');
+      // The failure names the request, so "daemon down" is not mistaken for "not on EC2".
+      expect(pushed.stderr).toContain(`POST http://127.0.0.1:${port}/api/v1/fingerprints`);
     });
 
     it('an instance id IMDS does not know is a clear error', async () => {

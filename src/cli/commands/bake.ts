@@ -116,6 +116,17 @@ Examples:
           '--image-id and --region go together (or leave both out for a Packer partial manifest)',
         );
       }
+      const built = builtAt(process.env);
+      const image = {
+        ...(options.imageId ? { id: options.imageId, region: options.region } : {}),
+        ...(options.name ? { name: options.name } : {}),
+        ...(options.channel ? { channel: options.channel } : {}),
+        ...(built ? { builtAt: built } : {}),
+      };
+      // Validated like an import, and before hashing: a bad --image-id, --region or
+      // SOURCE_DATE_EPOCH fails at once, not after the whole tree was read (host is optional here).
+      const schema = options.imageId ? manifestSchema : embeddedManifestSchema;
+      validateManifestInput(schema, { schemaVersion: 1, image }, 'bake', 'manifest');
       const selection = loadSelection(options.select);
       const progress = progressLine(process.stderr);
       const started = performance.now();
@@ -132,20 +143,8 @@ Examples:
       });
       progress.done();
 
-      const image = {
-        ...(options.imageId ? { id: options.imageId, region: options.region } : {}),
-        ...(options.name ? { name: options.name } : {}),
-        ...(options.channel ? { channel: options.channel } : {}),
-        ...(builtAt(process.env) ? { builtAt: builtAt(process.env) } : {}),
-      };
       const manifest = { schemaVersion: 1, image, host: result.host };
-      // Validated like an import, so a bad --image-id or --region fails here and not at import time.
-      validateManifestInput(
-        options.imageId ? manifestSchema : embeddedManifestSchema,
-        manifest,
-        'bake',
-        'manifest',
-      );
+      validateManifestInput(schema, manifest, 'bake', 'manifest');
       const seconds = (performance.now() - started) / 1000;
       const packages = result.host.packages ? Object.keys(result.host.packages).length : 0;
       process.stderr.write(
