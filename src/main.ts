@@ -7,17 +7,17 @@ import type { Logger } from 'pino';
 import { runScanCycle, type ScanReport } from './app/scan-cycle.js';
 import { ScanRunner } from './app/scan-runner.js';
 import { RemediationController } from './app/remediation/remediation-controller.js';
-import { AsgActions } from './fleet/asg-actions.js';
-import { Ec2Actions } from './fleet/ec2-actions.js';
-import { postWebhook } from './fleet/webhook.js';
+import { AsgActions } from './aws/asg-actions.js';
+import { Ec2Actions } from './aws/ec2-actions.js';
+import { postWebhook } from './webhook/webhook.js';
 import type { Config } from './config/index.js';
 import { errorMessage } from './domain/errors.js';
 import type { RuleSet, Target } from './domain/types.js';
 import { createHttpApp, type ReadinessCheck } from './http/app.js';
 import { Metrics } from './metrics/metrics.js';
 import { loadRules } from './rules/index.js';
-import type { AwsRequestRecorder } from './sources/aws/aws-middleware.js';
-import { AwsClients, roleForAccount } from './fleet/aws-clients.js';
+import type { AwsRequestRecorder } from './aws/aws-middleware.js';
+import { AwsClients, roleForAccount } from './aws/aws-clients.js';
 import { createEc2Source } from './sources/ec2/ec2-source.js';
 import { createConfigInventorySource } from './sources/aws-config/config-inventory-source.js';
 import type { CollectProgress } from './app/instance-source.js';
@@ -317,7 +317,7 @@ export function createRemediationController(runtime: Runtime, logger: Logger): R
     newJobId: () => randomUUID(),
     logger,
     manifest: (imageId) => store.manifests.get(imageId)?.manifest ?? null,
-    fleetFor: (job) => ({
+    actionsFor: (job) => ({
       ec2: new Ec2Actions(clients.ec2(keyOf(job))),
       asg: new AsgActions(clients.autoScaling(keyOf(job)), clients.ec2(keyOf(job))),
     }),

@@ -8,7 +8,7 @@ import {
   sectionDigests,
   type SectionDigests,
   type SectionName,
-} from '../host/section-digests.js';
+} from '../app/section-digests.js';
 import type { Selection } from '../host/selection.js';
 import { MAX_SKIPPED, type Skip } from '../host/skips.js';
 import { describeBody, fetchWithRetry, HttpFailure, type RetryOptions } from './http-retry.js';

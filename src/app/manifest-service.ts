@@ -1,7 +1,7 @@
 // Imports manifests all-or-nothing: a conflicting image anywhere in the batch stores none of them.
 import { ConflictError } from '../domain/errors.js';
 import type { Manifest } from '../domain/types.js';
-import { manifestDigest } from '../manifests/digest.js';
+import { manifestDigest } from './manifest-digest.js';
 import type { ImportOutcome, ManifestRepository } from './ports.js';
 
 export interface ImportResult {

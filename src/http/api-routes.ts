@@ -1,6 +1,7 @@
 // /api/v1: read the fleet, trigger scans, import and revoke manifests, ingest host fingerprints.
 import { Router, json, type Request } from 'express';
 import { z } from 'zod';
+import { createFingerprintIngest, type FingerprintRejection } from '../app/fingerprint-ingest.js';
 import { importManifests } from '../app/manifest-service.js';
 import { toScanJson } from '../app/scan-json.js';
 import type {
@@ -10,19 +11,7 @@ import type {
   ManifestRepository,
 } from '../app/ports.js';
 import type { ScanRunner } from '../app/scan-runner.js';
-import {
-  HOST_SOURCES,
-  INSTANCE_STATUSES,
-  SEVERITIES,
-  type HostObservation,
-  type HostSection,
-} from '../domain/types.js';
-import {
-  SECTION_NAMES,
-  sectionDigests,
-  type SectionDigests,
-  type SectionName,
-} from '../host/section-digests.js';
+import { HOST_SOURCES, INSTANCE_STATUSES, SEVERITIES, type HostObservation } from '../domain/types.js';
 import { MAX_SKIPPED } from '../host/skips.js';
 import { hostSectionSchema } from '../manifests/manifest-schema.js';
 import { parseManifestObject } from '../manifests/parse-manifest.js';
@@ -77,6 +66,14 @@ const fingerprintBody = z.strictObject({
     .max(MAX_SKIPPED)
     .optional(),
 });
+/** How each refused push is answered: unknown instances are 404 so the agent retries after a scan. */
+const REJECTION_STATUS: Record<FingerprintRejection['reason'], { status: number; title: string }> = {
+  future: { status: 400, title: 'Invalid request' },
+  'unseen-instance': { status: 404, title: 'Unknown instance' },
+  'departed-instance': { status: 404, title: 'Unknown instance' },
+  'missing-sections': { status: 409, title: 'Conflict' },
+  'digest-mismatch': { status: 400, title: 'Invalid request' },
+};
 const revokeBody = z.strictObject({ reason: z.string().trim().min(1, 'a reason is required').max(1000) });
 
 // Same wording as manifest errors: `host.files["/etc/x"].mode: …`, "required", "unknown key (valid keys: …)".
@@ -101,60 +98,11 @@ export function jsonBody(limit: string | number): RequestHandler {
   };
 }
 
-type FingerprintPush = z.output<typeof fingerprintBody>;
-
 function newestOf(observations: readonly HostObservation[]): HostObservation | null {
   return observations.reduce<HostObservation | null>(
     (newest, o) => (newest === null || o.observedAt > newest.observedAt ? o : newest),
     null,
   );
-}
-
-/**
- * A section sent as a digest only is taken from the stored push when the digests agree, else the
- * agent is told (409, `missing`) to send it in full; a sent section must match its digest (a
- * truncated or hand-edited push is refused). The digests of the result are stored: the next
- * digest-only push is checked against them.
- */
-function completeHost(
-  push: FingerprintPush,
-  stored: HostObservation | null,
-): { host: HostSection; digests: SectionDigests } {
-  const host: HostSection = { ...push.host };
-  const reused: SectionDigests = {};
-  const missing: SectionName[] = [];
-  for (const name of SECTION_NAMES) {
-    const digest = push.digests?.[name];
-    if (digest === undefined || push.host[name] !== undefined) continue;
-    if (stored?.digests?.[name] === digest && stored.host[name] !== undefined) {
-      Object.assign(host, { [name]: stored.host[name] });
-      reused[name] = digest;
-    } else {
-      missing.push(name);
-    }
-  }
-  if (missing.length > 0) {
-    throw new HttpProblem(
-      409,
-      'Conflict',
-      `The daemon has no stored ${missing.join(', ')} with the digests sent; send ${missing.length > 1 ? 'them' : 'it'} in full.`,
-      { missing },
-    );
-  }
-  // Only sent sections are hashed: a reused one keeps the digest it was just matched on, so a
-  // digest-only push (the usual one) costs no canonical JSON of a large files map.
-  const digests: SectionDigests = { ...sectionDigests(push.host), ...reused };
-  for (const name of SECTION_NAMES) {
-    const sent = push.digests?.[name];
-    if (sent !== undefined && push.host[name] !== undefined && digests[name] !== sent) {
-      throw new HttpProblem(
-        400,
-        'Invalid request',
-        `fingerprint.digests.${name} does not match fingerprint.host.${name}.`,
-      );
-    }
-  }
-  return { host, digests };
 }
 
 function param(req: Request, name: string): string {
@@ -238,38 +186,24 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
     res.json(manifests.revoke(param(req, 'imageId'), reason, options.clock().toISOString()));
   });
 
+  const ingest = createFingerprintIngest({
+    fleet,
+    hosts,
+    clock: () => options.clock(),
+    ...(options.maxClockSkewMs === undefined ? {} : { maxClockSkewMs: options.maxClockSkewMs }),
+  });
   router.post('/fingerprints', options.requireScope('ingest'), body, (req, res) => {
-    const push = validateInput(fingerprintBody, req.body, 'fingerprint');
-    const now = options.clock();
-    if (Date.parse(push.observedAt) > now.getTime() + (options.maxClockSkewMs ?? 300_000)) {
+    const result = ingest(validateInput(fingerprintBody, req.body, 'fingerprint'));
+    if (!result.accepted) {
+      const { status, title } = REJECTION_STATUS[result.reason];
       throw new HttpProblem(
-        400,
-        'Invalid request',
-        `observedAt ${push.observedAt} is in the future; check the host clock.`,
+        status,
+        title,
+        result.message,
+        'missing' in result ? { missing: result.missing } : {},
       );
     }
-    const known = fleet.getInstance(push.instanceId);
-    if (!known) {
-      throw new HttpProblem(
-        404,
-        'Unknown instance',
-        `Instance ${push.instanceId} has not been seen by any scan yet; retry after the next scan.`,
-      );
-    }
-    if (!known.present) {
-      throw new HttpProblem(404, 'Unknown instance', `Instance ${push.instanceId} has left the fleet.`);
-    }
-    const { host, digests } = completeHost(push, hosts.get(push.instanceId, 'agent'));
-    const observation: HostObservation = {
-      instanceId: push.instanceId,
-      source: 'agent',
-      observedAt: new Date(push.observedAt).toISOString(),
-      host,
-      digests,
-      ...(push.skipped?.length ? { skipped: push.skipped } : {}),
-    };
-    hosts.save(observation, now.toISOString());
-    res.status(202).json({ status: 'accepted', instanceId: push.instanceId });
+    res.status(202).json({ status: 'accepted', instanceId: result.instanceId });
   });
 
   return router;

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FleetRepository, ManifestRepository } from '../app/ports.js';
 import type { JobRepository, RemediationStateRepository } from '../app/remediation/ports.js';
 import { INSTANCE_STATUSES, SEVERITIES, type ScanOutcome } from '../domain/types.js';
-import type { AwsRequestOutcome } from '../sources/aws/aws-middleware.js';
+import type { AwsRequestOutcome } from '../aws/aws-middleware.js';
 
 export interface MetricsOptions {
   fleet: FleetRepository;

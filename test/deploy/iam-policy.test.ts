@@ -16,7 +16,7 @@ const SERVICE_PREFIX: Record<string, string> = {
 };
 
 /** Modules that only replacement (`remediation.mode: enforce`) runs; every other AWS call counts as scanning. */
-const REPLACEMENT_MODULES = ['src/fleet/asg-actions.ts', 'src/fleet/ec2-actions.ts'];
+const REPLACEMENT_MODULES = ['src/aws/asg-actions.ts', 'src/aws/ec2-actions.ts'];
 
 /** Not requests of their own, but IAM checks them on these calls: tags set at launch/snapshot, the instance profile's role. */
 const IMPLIED_ACTIONS: Record<string, string[]> = {
@@ -153,7 +153,7 @@ describe('the source scan', () => {
 
   it('sees a newly added command, aliased imports and paginators, and skips type-only imports and the simulator', () => {
     const found = scanTree({
-      'src/fleet/new-thing.ts': [
+      'src/aws/new-thing.ts': [
         "import { RebootInstancesCommand, DescribeVpcsCommand as Vpcs, type EC2Client } from '@aws-sdk/client-ec2';",
         "import { paginateDescribeAutoScalingGroups } from '@aws-sdk/client-auto-scaling';",
         "import type { StopInstancesCommand } from '@aws-sdk/client-ec2';",

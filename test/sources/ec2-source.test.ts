@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../src/domain/types.js';
-import { RequestBudget } from '../../src/sources/aws/request-budget.js';
-import { instrumentClient, type AwsRequestOutcome } from '../../src/sources/aws/aws-middleware.js';
+import { RequestBudget } from '../../src/aws/request-budget.js';
+import { instrumentClient, type AwsRequestOutcome } from '../../src/aws/aws-middleware.js';
 import { createEc2Source } from '../../src/sources/ec2/ec2-source.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 

@@ -1,6 +1,6 @@
 // Auto Scaling members: surge one instance in when capacity allows, else replace in place; never below desired.
 import { EVIDENCE_STEP, preserveEvidence } from './evidence-step.js';
-import { inService, isLeaving, type GroupFacts } from './fleet-port.js';
+import { inService, isLeaving, type GroupFacts } from './actions-port.js';
 import { waitOrTimeOut, type StepContext, type StepOutcome, type Strategy } from './strategy.js';
 
 const SURGE = 'surge';
@@ -20,7 +20,7 @@ interface SurgeData {
 
 async function group(ctx: StepContext): Promise<GroupFacts> {
   const name = ctx.job.asgName;
-  const found = name === null ? null : await ctx.fleet.asg.describe(name);
+  const found = name === null ? null : await ctx.actions.asg.describe(name);
   if (found === null) throw new Error(`Auto Scaling group ${name ?? '(none)'} not found`);
   return found;
 }
@@ -46,11 +46,11 @@ async function surge(ctx: StepContext): Promise<StepOutcome> {
   }
   if (data.raisedMaxFrom !== undefined && g.max < (data.surgeTo as number)) {
     ctx.audit('aws.UpdateAutoScalingGroup', { group: g.name, maxSizeFrom: g.max, maxSizeTo: data.surgeTo });
-    await ctx.fleet.asg.setMaxSize(g.name, data.surgeTo as number);
+    await ctx.actions.asg.setMaxSize(g.name, data.surgeTo as number);
   }
   if (g.desired < (data.surgeTo as number)) {
     ctx.audit('aws.SetDesiredCapacity', { group: g.name, from: g.desired, to: data.surgeTo });
-    await ctx.fleet.asg.setDesired(g.name, data.surgeTo as number);
+    await ctx.actions.asg.setDesired(g.name, data.surgeTo as number);
   }
   return { kind: 'next', step: WAIT_SURGE };
 }
@@ -72,7 +72,7 @@ async function launchesReplacedImage(ctx: StepContext, groupName: string): Promi
     (r) => r.change === 'revoked-image' || r.change === 'superseded-image',
   );
   if (!imageLevel) return null;
-  const launches = await ctx.fleet.asg.launchTemplateImage(groupName);
+  const launches = await ctx.actions.asg.launchTemplateImage(groupName);
   if (launches !== ctx.job.imageId) return null;
   return (
     `group ${groupName} still launches ${launches} from its launch template; ` +
@@ -93,7 +93,7 @@ async function terminateMember(ctx: StepContext, decrement: boolean): Promise<St
       group: g.name,
       shouldDecrementDesiredCapacity: decrement,
     });
-    await ctx.fleet.asg.terminateInGroup(ctx.job.instanceId, decrement);
+    await ctx.actions.asg.terminateInGroup(ctx.job.instanceId, decrement);
   }
   return { kind: 'next', step: WAIT_GROUP };
 }
@@ -114,7 +114,7 @@ async function restoreMax(ctx: StepContext, g: GroupFacts): Promise<void> {
   const from = (ctx.job.data as SurgeData).raisedMaxFrom;
   if (from === undefined || g.max <= from || g.desired > from) return;
   ctx.audit('aws.UpdateAutoScalingGroup', { group: g.name, maxSizeFrom: g.max, maxSizeTo: from });
-  await ctx.fleet.asg.setMaxSize(g.name, from);
+  await ctx.actions.asg.setMaxSize(g.name, from);
 }
 
 const STEPS: Record<string, (ctx: StepContext) => Promise<StepOutcome>> = {
@@ -157,7 +157,7 @@ export const asgStrategy: Strategy = {
         group: g.name,
         rollback: true,
       });
-      await ctx.fleet.asg.terminateInGroup(member.instanceId, true);
+      await ctx.actions.asg.terminateInGroup(member.instanceId, true);
     }
     if (added.length === 0 && g.desired > (data.originalDesired ?? g.desired)) {
       ctx.audit('aws.SetDesiredCapacity', {
@@ -166,7 +166,7 @@ export const asgStrategy: Strategy = {
         to: data.originalDesired,
         rollback: true,
       });
-      await ctx.fleet.asg.setDesired(g.name, data.originalDesired as number);
+      await ctx.actions.asg.setDesired(g.name, data.originalDesired as number);
     }
     const after = await group(ctx);
     await restoreMax(ctx, {

@@ -4,7 +4,7 @@ import { retryDelayMs, shouldGiveUp } from '../../core/remediation-backoff.js';
 import { errorMessage } from '../../domain/errors.js';
 import type { Manifest } from '../../domain/types.js';
 import { asgStrategy } from './asg-strategy.js';
-import type { FleetPorts } from './fleet-port.js';
+import type { ReplacementActions } from './actions-port.js';
 import { launchThenTerminate } from './launch-then-terminate.js';
 import type { JobPatch, JobRepository, ReplacementJob } from './ports.js';
 import type { StepContext, StepOutcome, Strategy, StrategySettings } from './strategy.js';
@@ -20,7 +20,7 @@ export const SYSTEM_ACTOR = 'driftwarden';
 
 export interface JobRunnerDeps {
   jobs: JobRepository;
-  fleetFor: (job: ReplacementJob) => FleetPorts;
+  actionsFor: (job: ReplacementJob) => ReplacementActions;
   manifest: (imageId: string) => Manifest | null;
   settings: StrategySettings & { maxAttempts: number; retryBaseMs: number };
   clock: () => Date;
@@ -77,7 +77,7 @@ export async function advanceJob(jobId: string, deps: JobRunnerDeps): Promise<Re
 
   const ctx: StepContext = {
     job,
-    fleet: deps.fleetFor(job),
+    actions: deps.actionsFor(job),
     now,
     settings: deps.settings,
     log,

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Manifest } from '../../domain/types.js';
 import { EVIDENCE_STEP, preserveEvidence } from './evidence-step.js';
-import { JOB_TAG, REPLACES_TAG, isGone, type InstanceFacts, type LaunchRequest } from './fleet-port.js';
+import { JOB_TAG, REPLACES_TAG, isGone, type InstanceFacts, type LaunchRequest } from './actions-port.js';
 import { waitOrTimeOut, type StepContext, type StepOutcome, type Strategy } from './strategy.js';
 
 const LAUNCH = 'launch';
@@ -60,18 +60,18 @@ export function launchRequestFor(
 }
 
 async function launch(ctx: StepContext): Promise<StepOutcome> {
-  const { job, fleet } = ctx;
+  const { job, actions } = ctx;
   if (job.newInstanceId !== null) return { kind: 'next', step: WAIT_HEALTHY };
   // A launch that happened before a crash is found by its tag (and would be returned by the ClientToken anyway).
-  const launched = (await fleet.ec2.findByJob(job.jobId)).find((i) => !isGone(i));
+  const launched = (await actions.ec2.findByJob(job.jobId)).find((i) => !isGone(i));
   if (launched) return { kind: 'next', step: WAIT_HEALTHY, patch: { newInstanceId: launched.instanceId } };
-  const old = await fleet.ec2.describe(job.instanceId);
+  const old = await actions.ec2.describe(job.instanceId);
   if (old === null || isGone(old))
     return { kind: 'cancel', reason: 'the instance is already gone; nothing to replace' };
   if (job.targetImageId === null)
     return { kind: 'fail', error: 'no active baked image to replace the instance with' };
   const manifest = ctx.manifest(job.targetImageId);
-  const userData = await fleet.ec2.userData(old.instanceId);
+  const userData = await actions.ec2.userData(old.instanceId);
   // The manifest keeps only a hash of the baked user data: copying drifted user data would launch
   // a replacement that is drifted again, so refuse and say how to replace it instead.
   const baked = manifest?.launch?.userDataSha256;
@@ -90,7 +90,7 @@ async function launch(ctx: StepContext): Promise<StepOutcome> {
     subnetId: request.subnetId,
     clientToken: request.clientToken,
   });
-  const newInstanceId = await fleet.ec2.run(request);
+  const newInstanceId = await actions.ec2.run(request);
   ctx.log.info({ newInstanceId, imageId: request.imageId }, 'replacement launched');
   return { kind: 'next', step: WAIT_HEALTHY, patch: { newInstanceId } };
 }
@@ -98,7 +98,7 @@ async function launch(ctx: StepContext): Promise<StepOutcome> {
 async function waitHealthy(ctx: StepContext): Promise<StepOutcome> {
   const id = ctx.job.newInstanceId;
   if (id === null) return { kind: 'next', step: LAUNCH };
-  const health = await ctx.fleet.ec2.health(id);
+  const health = await ctx.actions.ec2.health(id);
   if (health === 'ok') return { kind: 'next', step: TERMINATE_OLD };
   if (health === 'gone')
     return { kind: 'fail', error: `replacement ${id} disappeared before it became healthy` };
@@ -106,10 +106,10 @@ async function waitHealthy(ctx: StepContext): Promise<StepOutcome> {
 }
 
 async function terminateOld(ctx: StepContext): Promise<StepOutcome> {
-  const { job, fleet } = ctx;
-  if (isGone(await fleet.ec2.describe(job.instanceId))) return { kind: 'done' };
+  const { job, actions } = ctx;
+  if (isGone(await actions.ec2.describe(job.instanceId))) return { kind: 'done' };
   ctx.audit('aws.TerminateInstances', { instanceId: job.instanceId, replacedBy: job.newInstanceId });
-  await fleet.ec2.terminate(job.instanceId);
+  await actions.ec2.terminate(job.instanceId);
   return { kind: 'done' };
 }
 
@@ -132,12 +132,12 @@ export const launchThenTerminate: Strategy = {
     // Terminate what this job launched: the recorded instance and anything carrying its job tag.
     const ids = new Set<string>();
     if (ctx.job.newInstanceId) ids.add(ctx.job.newInstanceId);
-    for (const i of await ctx.fleet.ec2.findByJob(ctx.job.jobId)) if (!isGone(i)) ids.add(i.instanceId);
+    for (const i of await ctx.actions.ec2.findByJob(ctx.job.jobId)) if (!isGone(i)) ids.add(i.instanceId);
     ids.delete(ctx.job.instanceId);
     for (const id of ids) {
-      if (isGone(await ctx.fleet.ec2.describe(id))) continue;
+      if (isGone(await ctx.actions.ec2.describe(id))) continue;
       ctx.audit('aws.TerminateInstances', { instanceId: id, rollback: true });
-      await ctx.fleet.ec2.terminate(id);
+      await ctx.actions.ec2.terminate(id);
     }
   },
 };

@@ -1,7 +1,7 @@
 // The contract of a replacement strategy: named, idempotent steps that each check the world before acting.
 import type { Logger } from 'pino';
 import type { Manifest } from '../../domain/types.js';
-import type { FleetPorts } from './fleet-port.js';
+import type { ReplacementActions } from './actions-port.js';
 import type { JobPatch, ReplacementJob } from './ports.js';
 
 export interface StrategySettings {
@@ -14,7 +14,7 @@ export interface StrategySettings {
 
 export interface StepContext {
   job: ReplacementJob;
-  fleet: FleetPorts;
+  actions: ReplacementActions;
   now: Date;
   settings: StrategySettings;
   log: Logger;

@@ -1,6 +1,6 @@
 // Hands the replacement to an external deployer (signed POST), then waits for the old instance to go.
 import { RetryableError } from '../../domain/errors.js';
-import { isGone } from './fleet-port.js';
+import { isGone } from './actions-port.js';
 import { waitOrTimeOut, type StepContext, type StepOutcome, type Strategy } from './strategy.js';
 
 const NOTIFY = 'notify';
@@ -30,7 +30,7 @@ async function notify(ctx: StepContext): Promise<StepOutcome> {
 }
 
 async function waitGone(ctx: StepContext): Promise<StepOutcome> {
-  if (isGone(await ctx.fleet.ec2.describe(ctx.job.instanceId))) return { kind: 'done' };
+  if (isGone(await ctx.actions.ec2.describe(ctx.job.instanceId))) return { kind: 'done' };
   return waitOrTimeOut(ctx, `deployer has not replaced ${ctx.job.instanceId} yet`);
 }
 

@@ -10,7 +10,6 @@ import { errorMessage } from '../../domain/errors.js';
 import { createLogger } from '../../logging/logger.js';
 import { openStore } from '../../store/index.js';
 import { packagePath } from '../../package-root.js';
-import { manifestsForFleet, startSimulator } from '../../simulator/index.js';
 import { parseIntOption } from '../options.js';
 import { createDriftInjector } from '../demo-drift.js';
 import { trapSignals } from './serve.js';
@@ -54,6 +53,7 @@ export function registerDemoCommand(program: Command): void {
       const logger = createLogger({ level: 'info', destination: 1 });
       const stopOnSignal = trapSignals(logger);
       const { startDaemon } = await import('../../main.js'); // loaded on use, see scan.ts
+      const { manifestsForFleet, startSimulator } = await import('../../simulator/index.js');
       const dataDir = resolve(options.data);
       rmSync(dataDir, { recursive: true, force: true });
       mkdirSync(dataDir, { recursive: true });

@@ -1,6 +1,5 @@
 // `driftwarden simulate`: run the AWS simulator alone (point `aws.endpoint` at it).
 import type { Command } from 'commander';
-import { startSimulator } from '../../simulator/index.js';
 import { parseIntOption, parseListOption } from '../options.js';
 
 interface SimulateOptions {
@@ -26,6 +25,7 @@ export function registerSimulateCommand(program: Command): void {
     )
     .option('--regions <list>', 'comma-separated regions', parseListOption, ['us-east-1', 'eu-west-1'])
     .action(async (options: SimulateOptions) => {
+      const { startSimulator } = await import('../../simulator/index.js'); // only this command loads it
       const sim = await startSimulator(options);
       process.stdout.write(
         `simulator listening on ${sim.url}\n` +

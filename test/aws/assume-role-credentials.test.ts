@@ -3,8 +3,8 @@ import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RetryableError, TerminalError } from '../../src/domain/errors.js';
-import { assumeRoleCredentials, refreshMarginMs } from '../../src/fleet/assume-role-credentials.js';
-import { AwsClients, roleForAccount } from '../../src/fleet/aws-clients.js';
+import { assumeRoleCredentials, refreshMarginMs } from '../../src/aws/assume-role-credentials.js';
+import { AwsClients, roleForAccount } from '../../src/aws/aws-clients.js';
 import { SimulatorControl, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { ManualClock, rejection } from '../simulator/sdk-client.js';
 

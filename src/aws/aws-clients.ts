@@ -4,8 +4,8 @@ import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { instrumentClient, type AwsRequestRecorder } from '../sources/aws/aws-middleware.js';
-import { RequestBudget } from '../sources/aws/request-budget.js';
+import { instrumentClient, type AwsRequestRecorder } from './aws-middleware.js';
+import { RequestBudget } from './request-budget.js';
 import { assumeRoleCredentials } from './assume-role-credentials.js';
 
 export interface AwsClientsOptions {

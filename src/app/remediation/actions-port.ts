@@ -1,4 +1,4 @@
-// What the replacement strategies need from AWS; src/fleet implements it over the SDK clients.
+// What the replacement strategies need from AWS (ReplacementActions); src/aws implements it over the SDK clients.
 export interface InstanceFacts {
   instanceId: string;
   state: string;
@@ -65,7 +65,8 @@ export interface AsgPort {
   terminateInGroup(instanceId: string, decrementDesired: boolean): Promise<void>;
 }
 
-export interface FleetPorts {
+/** The AWS actions one replacement job may take, bound to that job's account and region. */
+export interface ReplacementActions {
   ec2: Ec2Port;
   asg: AsgPort;
 }

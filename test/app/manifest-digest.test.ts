@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { manifestDigest } from '../../src/manifests/digest.js';
+import { manifestDigest } from '../../src/app/manifest-digest.js';
 import { parseManifestText } from '../../src/manifests/parse-manifest.js';
 
 describe('manifestDigest', () => {

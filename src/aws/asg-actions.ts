@@ -7,7 +7,7 @@ import {
   type AutoScalingClient,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplateVersionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import type { AsgPort, GroupFacts } from '../app/remediation/fleet-port.js';
+import type { AsgPort, GroupFacts } from '../app/remediation/actions-port.js';
 
 export class AsgActions implements AsgPort {
   constructor(

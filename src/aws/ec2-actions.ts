@@ -10,8 +10,13 @@ import {
   type EC2Client,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import type { Ec2Port, InstanceFacts, InstanceHealth, LaunchRequest } from '../app/remediation/fleet-port.js';
-import { JOB_TAG, REPLACES_TAG } from '../app/remediation/fleet-port.js';
+import type {
+  Ec2Port,
+  InstanceFacts,
+  InstanceHealth,
+  LaunchRequest,
+} from '../app/remediation/actions-port.js';
+import { JOB_TAG, REPLACES_TAG } from '../app/remediation/actions-port.js';
 
 const GONE = new Set(['shutting-down', 'terminated']);
 

@@ -2,7 +2,7 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { RetryableError, TerminalError, errorMessage } from '../domain/errors.js';
-import { classifyAwsError } from '../sources/aws/aws-middleware.js';
+import { classifyAwsError } from './aws-middleware.js';
 
 export const ROLE_SESSION_NAME = 'driftwarden';
 
