@@ -1,4 +1,4 @@
-// The `scan --once --json` document (DESIGN §6), built from a scan report.
+// The `scan --once --json` document (docs/design.md §6), built from a scan report.
 import type { FindingAcceptance } from './ports.js';
 import type { ScanReport } from './scan-cycle.js';
 import type { SourceView } from '../domain/types.js';
@@ -27,11 +27,11 @@ export interface ScanJson {
     change: string;
     expected: unknown;
     actual: unknown;
-    /** Only when two or more host sources cover the path (an extension of DESIGN §6). */
+    /** Only when two or more host sources cover the path (an extension of docs/design.md §6). */
     sources?: SourceView[];
     firstSeen: string;
     accepted: boolean;
-    /** Only when accepted: the acceptance that covers it (an extension of DESIGN §6). */
+    /** Only when accepted: the acceptance that covers it (an extension of docs/design.md §6). */
     acceptance?: FindingAcceptance;
   }[];
 }

@@ -1,4 +1,4 @@
-// Difference paths (DESIGN §3): dot-separated keys, bracketed JSON strings for keys that need quoting.
+// Difference paths (docs/design.md §3): dot-separated keys, bracketed JSON strings for keys that need quoting.
 import { ValidationError } from '../domain/errors.js';
 
 const BARE = /^[A-Za-z0-9_-]+$/;

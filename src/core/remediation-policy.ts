@@ -1,4 +1,4 @@
-// The replacement safety policy (DESIGN §7): which drifted instances to replace now, which wait, and which never.
+// The replacement safety policy (docs/design.md §7): which drifted instances to replace now, which wait, and which never.
 import type { Severity } from '../domain/types.js';
 import { compareStrings } from './compare-strings.js';
 import { formatDuration } from './duration.js';
@@ -133,7 +133,7 @@ class Ledger {
     const health = this.health.get(group);
     // Without health data the group's unavailability is unknown; starting anyway could take it below capacity.
     if (health === undefined) return `group ${group}: no health data`;
-    // DESIGN §7: the next replacement in a group waits until the previous one is healthy, i.e. done.
+    // docs/design.md §7: one replacement per group at a time; every strategy's last step waits for health, so finished means healthy.
     const inGroup = (this.runningByGroup.get(group) ?? 0) + (this.grantedByGroup.get(group) ?? 0);
     if (inGroup > 0) return `group ${group}: waiting for the previous replacement to finish`;
     const allowed = allowedUnavailable(health.size, maxUnavailablePercent);

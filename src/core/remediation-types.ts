@@ -1,4 +1,4 @@
-// The inputs and outputs of the replacement safety policy (DESIGN §7): what may be replaced, what blocks it, what to do.
+// The inputs and outputs of the replacement safety policy (docs/design.md §7): what may be replaced, what blocks it, what to do.
 import type { Change, Severity } from '../domain/types.js';
 
 /** Same values as the config's `remediation.mode`; core keeps its own copy because it never imports config. */

@@ -52,7 +52,7 @@ export interface ManifestImage {
   source?: Record<string, string>;
 }
 
-/** The native manifest (DESIGN §2), as validated at the boundary. */
+/** The native manifest (docs/design.md §2), as validated at the boundary. */
 export interface Manifest {
   schemaVersion: 1;
   image: ManifestImage;

@@ -1,4 +1,4 @@
-// Formats a key path like DESIGN §3: `launch.securityGroups[1]`, `host.files["/etc/ssh/sshd_config"].mode`.
+// Formats a key path like docs/design.md §3: `launch.securityGroups[1]`, `host.files["/etc/ssh/sshd_config"].mode`.
 
 const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
 

@@ -1,4 +1,4 @@
-// zod schema of the native image manifest (DESIGN §2); strict everywhere, since a misspelt key would silently disable a comparison.
+// zod schema of the native image manifest (docs/design.md §2); strict everywhere, since a misspelt key would silently disable a comparison.
 import { z } from 'zod';
 import { AMI_ID_PATTERN, REGION_PATTERN, SECURITY_GROUP_ID_PATTERN } from '../config/aws-patterns.js';
 import type { HostSection, LaunchSection, Manifest, ManifestImage } from '../domain/types.js';

@@ -1,4 +1,4 @@
-// Schema of one rules file (DESIGN §4): strict, so a typo such as `serverity` is an error naming the key.
+// Schema of one rules file (docs/design.md §4): strict, so a typo such as `serverity` is an error naming the key.
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { compilePathGlob } from '../core/path-glob.js';

@@ -1,4 +1,4 @@
-// Native driftwarden manifests (DESIGN §2) describing what each simulated image baked.
+// Native driftwarden manifests (docs/design.md §2) describing what each simulated image baked.
 import type { HostFingerprint, SimImage } from './fleet-types.js';
 import { cloneHost } from './host-fingerprint.js';
 
