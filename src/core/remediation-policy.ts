@@ -176,7 +176,7 @@ function blockedByPauseOrWindow(input: PolicyInput): Blocked | null {
   if (input.paused !== null) {
     return {
       code: input.paused.reason === DRIFT_STORM_REASON ? 'drift-storm' : 'paused',
-      reason: `remediation paused: ${input.paused.reason}`,
+      reason: `remediation paused: ${input.paused.reason}${input.paused.detail ? ` (${input.paused.detail})` : ''}`,
     };
   }
   const windows = input.settings.maintenanceWindows;

@@ -80,7 +80,8 @@ export interface PolicyInput {
   /** Epoch ms. */
   now: number;
   settings: PolicySettings;
-  paused: { reason: string } | null;
+  /** `detail` (an operator's words, the breaker's numbers) goes into the wait reason's text. */
+  paused: { reason: string; detail?: string } | null;
   candidates: RemediationCandidate[];
   openJobs: OpenJob[];
   /** Jobs started in the rolling hour before `now`. */

@@ -414,7 +414,9 @@ export class RemediationController {
         maintenanceWindows: deps.settings.maintenanceWindows,
         ...(deps.settings.strategyOverride ? { strategyOverride: deps.settings.strategyOverride } : {}),
       },
-      paused: paused.paused ? { reason: paused.reason ?? 'manual' } : null,
+      paused: paused.paused
+        ? { reason: paused.reason ?? 'manual', ...(paused.detail ? { detail: paused.detail } : {}) }
+        : null,
       candidates,
       openJobs,
       startedInLastHour: deps.jobs.countStartedSince(new Date(now.getTime() - HOUR_MS).toISOString()),
