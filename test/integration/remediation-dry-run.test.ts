@@ -38,6 +38,8 @@ it('plans a replacement per drifted instance, logs it, and makes zero mutating A
     ].sort(),
   );
   expect(planned.every((j) => j.reason.some((r) => r.rule === 'imds-downgrade'))).toBe(true);
+  // Each planned job says it is only a plan.
+  for (const j of planned) expect(j.waitReason).toMatchObject({ code: 'dry-run' });
   // Protected instances never get a job, not even a planned one.
   expect(planned.some((j) => j.instanceId === protectedOne!.instanceId)).toBe(false);
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, INGEST_TOKEN, metricValue, startHarness, type Harness } from '../support/harness.js';
 import {
   FAST_LIFECYCLE,
+  expectReasonShown,
   jobs,
   launchStandalone,
   lastSeq,
@@ -39,6 +40,10 @@ describe('drift storm', () => {
     expect(state.body).toMatchObject({ paused: true, reason: 'drift-storm' });
     expect(metricValue(await h.metrics(), 'driftwarden_remediation_paused', { reason: 'drift-storm' })).toBe(
       1,
+    );
+    // Each drifted instance says the storm holds it back.
+    expect((await expectReasonShown(h, all[0]!.instanceId, 'drift-storm')).text).toMatch(
+      /^remediation paused: drift-storm/,
     );
 
     // Still paused on later scans and ticks; nothing is replaced.
@@ -140,6 +145,8 @@ describe('protection, approval and maxPerHour', () => {
     await h.scan();
     const forThese = (await jobs(h)).filter((j) => ids.includes(j.instanceId));
     expect(forThese).toHaveLength(1);
+    for (const id of ids.filter((i) => !forThese.some((j) => j.instanceId === i)))
+      expect((await expectReasonShown(h, id, 'max-per-hour')).text).toBe('maxPerHour (2) reached');
     const started = (await jobs(h)).filter((j) => j.state === 'succeeded').length;
     expect(started).toBe(2);
   });
@@ -174,5 +181,8 @@ describe('maintenance windows', () => {
     await h.scan();
     expect(await jobs(h)).toEqual([]);
     expect(mutatingCalls(h, since)).toEqual([]);
+    expect((await expectReasonShown(h, id!, 'outside-window')).text).toMatch(
+      /^outside maintenance window; next opens at \S+T02:00:00\.000Z \(in /,
+    );
   });
 });
