@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { runScanCycle, type ScanReport } from './app/scan-cycle.js';
 import { ScanRunner } from './app/scan-runner.js';
 import { RemediationController } from './app/remediation/remediation-controller.js';
+import type { Decision } from './core/remediation-types.js';
 import { AsgActions } from './aws/asg-actions.js';
 import { Ec2Actions } from './aws/ec2-actions.js';
 import { postWebhook } from './webhook/webhook.js';
@@ -158,6 +159,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     instanceDriftLimit: config.metrics.instanceDriftLimit,
     jobs: runtime.store.jobs,
     remediation: runtime.store.remediation,
+    reasons: runtime.store.reasons,
   });
   const daemonMetrics = metrics;
   const remediation = createRemediationController(runtime, logger);
@@ -170,7 +172,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       daemonMetrics.observeScanDuration((performance.now() - started) / 1000);
     }
     try {
-      remediation.afterScan(report.record);
+      const decisions = remediation.afterScan(report.record);
+      // Each waiting candidate's reason is stored (API, UI, metric); the log gets the scan's tally.
+      if (decisions.length > 0)
+        logger.info({ scanId: report.record.scanId, ...tallyDecisions(decisions) }, 'replacement decisions');
     } catch (error) {
       logger.error({ err: errorMessage(error) }, 'planning replacements failed');
     }
@@ -226,6 +231,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       jobs: runtime.store.jobs,
       audit: runtime.store.audit,
       remediation: runtime.store.remediation,
+      reasons: runtime.store.reasons,
       mode: config.remediation.mode,
     },
   });
@@ -312,6 +318,7 @@ export function createRemediationController(runtime: Runtime, logger: Logger): R
     fleet: store.fleet,
     manifests: store.manifests,
     remediation: store.remediation,
+    reasons: store.reasons,
     ruleSet: runtime.ruleSet,
     clock: runtime.clock,
     newJobId: () => randomUUID(),
@@ -341,6 +348,21 @@ export function createRemediationController(runtime: Runtime, logger: Logger): R
       retryBaseMs: settings.retryBaseMs,
     },
   });
+}
+
+/** Decisions per kind, and waiting or skipped candidates per reason code. */
+function tallyDecisions(decisions: readonly Decision[]): {
+  kinds: Record<string, number>;
+  reasons: Record<string, number>;
+} {
+  const kinds: Record<string, number> = {};
+  const reasons: Record<string, number> = {};
+  for (const d of decisions) {
+    kinds[d.kind] = (kinds[d.kind] ?? 0) + 1;
+    if ((d.kind === 'wait' || d.kind === 'skip') && d.code !== null)
+      reasons[d.code] = (reasons[d.code] ?? 0) + 1;
+  }
+  return { kinds, reasons };
 }
 
 function scanDetail(

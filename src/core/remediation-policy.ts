@@ -13,7 +13,15 @@ import type {
   ReplaceFinding,
   StrategyName,
 } from './remediation-types.js';
+import { DRIFT_STORM_REASON } from './remediation-breaker.js';
+import type { ReasonCode } from './remediation-reasons.js';
 import { isWithinMaintenanceWindow, nextWindowStart } from './remediation-window.js';
+
+/** Why a start must wait: a stable code and the specifics. */
+interface Blocked {
+  code: ReasonCode;
+  reason: string;
+}
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 // Candidates with nothing due sort after every due one; they are skipped and consume no budget.
@@ -51,7 +59,12 @@ function compareFindings(a: ReplaceFinding, b: ReplaceFinding): number {
   );
 }
 
-function notDueReason(findings: readonly ReplaceFinding[]): string {
+/** Time left until `at`, to the second (rounded up, so "0s left" never shows for a wait still in force). */
+function timeLeft(at: number, now: number): string {
+  return formatDuration(Math.max(1_000, Math.ceil((at - now) / 1_000) * 1_000));
+}
+
+function notDueReason(findings: readonly ReplaceFinding[], now: number): string {
   let first: { finding: ReplaceFinding; at: number } | null = null;
   for (const finding of findings) {
     const at = dueAt(finding);
@@ -65,9 +78,11 @@ function notDueReason(findings: readonly ReplaceFinding[]): string {
     return `not yet due: firstSeen ${JSON.stringify(finding?.firstSeen)} of rule ${finding?.rule} is not a valid time`;
   }
   const { finding, at } = first;
-  const wait =
-    finding.forMs === null ? '' : ` (rule ${finding.rule} must persist ${formatDuration(finding.forMs)})`;
-  return `not yet due: due at ${new Date(at).toISOString()}${wait}`;
+  const forText =
+    finding.forMs === null
+      ? `rule ${finding.rule}`
+      : `for ${formatDuration(finding.forMs)} of rule ${finding.rule}`;
+  return `waiting: ${forText} not elapsed (${timeLeft(at, now)} left; due at ${new Date(at).toISOString()})`;
 }
 
 interface Ranked {
@@ -108,7 +123,7 @@ class Ledger {
   private readonly settings: PolicySettings;
   private readonly startedInLastHour: number;
   /** Pause and window block every start alike, so they are worked out once. */
-  private readonly blockedForAll: string | null;
+  private readonly blockedForAll: Blocked | null;
 
   constructor(input: PolicyInput) {
     this.settings = input.settings;
@@ -124,22 +139,30 @@ class Ledger {
   }
 
   /** Why a start in `group` must wait now, or null when every budget allows it. */
-  blockedBy(group: string | null): string | null {
+  blockedBy(group: string | null): Blocked | null {
     if (this.blockedForAll !== null) return this.blockedForAll;
     const { maxConcurrent, maxPerHour, maxUnavailablePercent } = this.settings;
-    if (this.inFlight >= maxConcurrent) return `maxConcurrent (${maxConcurrent}) reached`;
-    if (this.startedInLastHour + this.startedNow >= maxPerHour) return `maxPerHour (${maxPerHour}) reached`;
+    if (this.inFlight >= maxConcurrent)
+      return { code: 'max-concurrent', reason: `maxConcurrent (${maxConcurrent}) reached` };
+    if (this.startedInLastHour + this.startedNow >= maxPerHour)
+      return { code: 'max-per-hour', reason: `maxPerHour (${maxPerHour}) reached` };
     if (group === null) return null;
     const health = this.health.get(group);
     // Without health data the group's unavailability is unknown; starting anyway could take it below capacity.
-    if (health === undefined) return `group ${group}: no health data`;
+    if (health === undefined) return { code: 'group-unknown', reason: `group ${group}: no health data` };
     // docs/design.md §7: one replacement per group at a time; every strategy's last step waits for health, so finished means healthy.
     const inGroup = (this.runningByGroup.get(group) ?? 0) + (this.grantedByGroup.get(group) ?? 0);
-    if (inGroup > 0) return `group ${group}: waiting for the previous replacement to finish`;
+    if (inGroup > 0)
+      return { code: 'group-busy', reason: `group ${group}: waiting for the previous replacement to finish` };
     const allowed = allowedUnavailable(health.size, maxUnavailablePercent);
     const unavailable =
       health.unhealthy + (this.runningByGroup.get(group) ?? 0) + (this.grantedByGroup.get(group) ?? 0);
-    return unavailable >= allowed ? `group ${group}: ${unavailable} of ${allowed} allowed unavailable` : null;
+    return unavailable >= allowed
+      ? {
+          code: 'group-unavailable',
+          reason: `group ${group}: ${unavailable} of ${allowed} allowed unavailable (maxUnavailablePercent ${maxUnavailablePercent})`,
+        }
+      : null;
   }
 
   grant(group: string | null): void {
@@ -149,14 +172,23 @@ class Ledger {
   }
 }
 
-function blockedByPauseOrWindow(input: PolicyInput): string | null {
-  if (input.paused !== null) return `remediation paused: ${input.paused.reason}`;
+function blockedByPauseOrWindow(input: PolicyInput): Blocked | null {
+  if (input.paused !== null) {
+    return {
+      code: input.paused.reason === DRIFT_STORM_REASON ? 'drift-storm' : 'paused',
+      reason: `remediation paused: ${input.paused.reason}${input.paused.detail ? ` (${input.paused.detail})` : ''}`,
+    };
+  }
   const windows = input.settings.maintenanceWindows;
   if (windows.length === 0 || isWithinMaintenanceWindow(windows, input.now)) return null;
   const next = nextWindowStart(windows, input.now);
-  return next === null
-    ? 'outside maintenance window; no window ever opens'
-    : `outside maintenance window; next opens at ${new Date(next).toISOString()}`;
+  return {
+    code: 'outside-window',
+    reason:
+      next === null
+        ? 'outside maintenance window; no window ever opens'
+        : `outside maintenance window; next opens at ${new Date(next).toISOString()} (in ${timeLeft(next, input.now)})`,
+  };
 }
 
 function isProtected(tags: Record<string, string>, protectTag: string): boolean {
@@ -173,22 +205,27 @@ function serveQueued(input: PolicyInput, queued: readonly OpenJob[], ledger: Led
   const result: QueuedStarts = { start: [], wait: [] };
   for (const job of [...queued].sort(byJobId)) {
     const tags = tagsByInstance.get(job.instanceId);
-    let reason: string | null;
-    if (job.state !== 'queued') reason = `job is ${job.state}, not queued`;
-    else if (!job.approved) reason = 'awaiting approval';
+    let blocked: Blocked | null;
+    if (job.state !== 'queued') blocked = { code: 'not-queued', reason: `job is ${job.state}, not queued` };
+    else if (!job.approved) blocked = { code: 'awaiting-approval', reason: 'awaiting approval' };
     // An approval given in enforce mode does not survive a switch to dry-run or off.
-    else if (mode !== 'enforce') reason = `remediation is ${mode}`;
+    else if (mode !== 'enforce') blocked = { code: modeCode(mode), reason: `remediation is ${mode}` };
     // The protect tag may have been added after the approval.
-    else if (tags !== undefined && isProtected(tags, protectTag)) reason = `protected by tag ${protectTag}`;
-    else reason = ledger.blockedBy(job.group);
-    if (reason === null) {
+    else if (tags !== undefined && isProtected(tags, protectTag))
+      blocked = { code: 'protected', reason: `protected by tag ${protectTag}` };
+    else blocked = ledger.blockedBy(job.group);
+    if (blocked === null) {
       ledger.grant(job.group);
       result.start.push(job.jobId);
     } else {
-      result.wait.push({ jobId: job.jobId, reason });
+      result.wait.push({ jobId: job.jobId, ...blocked });
     }
   }
   return result;
+}
+
+function modeCode(mode: PolicySettings['mode']): ReasonCode {
+  return mode === 'off' ? 'mode-off' : 'dry-run';
 }
 
 function approvedQueued(openJobs: readonly OpenJob[]): OpenJob[] {
@@ -220,20 +257,34 @@ export function decideReplacements(input: PolicyInput): Decision[] {
   const ranked = input.candidates.map((c) => rankCandidate(c, now)).sort(compareRanked);
   return ranked.map(({ candidate, due }): Decision => {
     const { instanceId, group } = candidate;
-    if (candidate.findings.length === 0) return { kind: 'skip', instanceId, reason: 'nothing to replace' };
-    if (due.length === 0) return { kind: 'skip', instanceId, reason: notDueReason(candidate.findings) };
-    if (settings.mode === 'off') return { kind: 'skip', instanceId, reason: 'remediation is off' };
+    const skip = (code: ReasonCode | null, reason: string): Decision => ({
+      kind: 'skip',
+      instanceId,
+      code,
+      reason,
+    });
+    if (candidate.findings.length === 0) return skip('nothing-to-replace', 'nothing to replace');
+    if (due.length === 0) return skip('for-not-elapsed', notDueReason(candidate.findings, now));
+    if (settings.mode === 'off') return skip('mode-off', 'remediation is off');
     const job = openByInstance.get(instanceId);
-    if (job !== undefined) return { kind: 'skip', instanceId, reason: `job ${job.jobId} already open` };
-    if (isProtected(candidate.tags, settings.protectTag)) {
-      return { kind: 'skip', instanceId, reason: `protected by tag ${settings.protectTag}` };
+    // The open job carries its own reason; the instance needs none.
+    if (job !== undefined) return skip(null, `job ${job.jobId} already open`);
+    if (isProtected(candidate.tags, settings.protectTag))
+      return skip('protected', `protected by tag ${settings.protectTag}`);
+    const cooling = candidate.coolingUntil === undefined ? NaN : Date.parse(candidate.coolingUntil);
+    // A replacement that failed is not retried in a loop (Karpenter #3979); the failed job stays visible meanwhile.
+    if (cooling > now) {
+      return skip(
+        'cooling-down',
+        `the last replacement failed; cooling down until ${new Date(cooling).toISOString()} (${timeLeft(cooling, now)} left)`,
+      );
     }
     const replacement = { instanceId, findings: due, strategy: chooseStrategy(candidate, settings), group };
     if (settings.mode === 'dry-run') return { kind: 'plan', ...replacement };
     // Budgets are checked when the approved job starts (decideQueuedStarts), not now.
     if (due.some((f) => f.approvalRequired)) return { kind: 'await-approval', ...replacement };
-    const reason = ledger.blockedBy(group);
-    if (reason !== null) return { kind: 'wait', instanceId, reason };
+    const blocked = ledger.blockedBy(group);
+    if (blocked !== null) return { kind: 'wait', instanceId, ...blocked };
     ledger.grant(group);
     return { kind: 'start', ...replacement };
   });

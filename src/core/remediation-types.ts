@@ -1,5 +1,6 @@
 // The inputs and outputs of the replacement safety policy (docs/design.md §7): what may be replaced, what blocks it, what to do.
 import type { Change, Severity } from '../domain/types.js';
+import type { ReasonCode } from './remediation-reasons.js';
 
 /** Same values as the config's `remediation.mode`; core keeps its own copy because it never imports config. */
 export type RemediationMode = 'off' | 'dry-run' | 'enforce';
@@ -32,6 +33,8 @@ export interface RemediationCandidate {
   tags: Record<string, string>;
   /** Only findings whose action is `replace` and that are not accepted. */
   findings: ReplaceFinding[];
+  /** ISO time until which a failed replacement's cool-down holds the instance back; absent = none. */
+  coolingUntil?: string;
 }
 
 export type OpenJobState = 'planned' | 'awaiting-approval' | 'queued' | 'running';
@@ -77,7 +80,8 @@ export interface PolicyInput {
   /** Epoch ms. */
   now: number;
   settings: PolicySettings;
-  paused: { reason: string } | null;
+  /** `detail` (an operator's words, the breaker's numbers) goes into the wait reason's text. */
+  paused: { reason: string; detail?: string } | null;
   candidates: RemediationCandidate[];
   openJobs: OpenJob[];
   /** Jobs started in the rolling hour before `now`. */
@@ -101,14 +105,14 @@ export type Decision =
   /** Create a job that waits for a human; it starts later through `decideQueuedStarts`. */
   | ({ kind: 'await-approval' } & ReplacementDecision)
   /** Eligible but blocked by a budget, window or pause now; re-evaluated next time. */
-  | { kind: 'wait'; instanceId: string; reason: string }
-  /** Not eligible: nothing due, mode off, already has a job, protected. */
-  | { kind: 'skip'; instanceId: string; reason: string };
+  | { kind: 'wait'; instanceId: string; code: ReasonCode; reason: string }
+  /** Not eligible: nothing due, mode off, already has a job (code null: the job carries the reason), protected. */
+  | { kind: 'skip'; instanceId: string; code: ReasonCode | null; reason: string };
 
 export type DecisionKind = Decision['kind'];
 
 export interface QueuedStarts {
   /** Job ids to move from `queued` to `running` now, in the order they were granted. */
   start: string[];
-  wait: { jobId: string; reason: string }[];
+  wait: { jobId: string; code: ReasonCode; reason: string }[];
 }

@@ -10,6 +10,7 @@ import type {
   HostRepository,
   ManifestRepository,
 } from '../app/ports.js';
+import { currentReason, type ReasonRepository } from '../app/remediation/reason-port.js';
 import type { ScanRunner } from '../app/scan-runner.js';
 import { HOST_SOURCES, INSTANCE_STATUSES, SEVERITIES, type HostObservation } from '../domain/types.js';
 import { MAX_SKIPPED } from '../host/skips.js';
@@ -17,6 +18,7 @@ import { hostSectionSchema } from '../manifests/manifest-schema.js';
 import { parseManifestObject } from '../manifests/parse-manifest.js';
 import type { Scope } from './auth.js';
 import { HttpProblem } from './problem.js';
+import { reasonView } from './remediation-routes.js';
 import { validateInput } from './validate-input.js';
 import type { RequestHandler } from 'express';
 
@@ -27,6 +29,8 @@ export interface ApiRoutesOptions {
   /** Served by acceptance-routes.ts, mounted next to these routes. */
   acceptances: AcceptanceRepository;
   scans: ScanRunner;
+  /** Why remediation waits, per instance. */
+  reasons: ReasonRepository;
   requireScope(scope: Scope): RequestHandler;
   bodyLimit: string | number;
   clock(): Date;
@@ -126,12 +130,14 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
       throw new HttpProblem(404, 'Not found', `No instance ${param(req, 'id')} has been seen by a scan.`);
     const all = fleet.listFindings({ instanceId: instance.instanceId, includeResolved: true, limit: 1000 });
     const observations = HOST_SOURCES.flatMap((source) => hosts.get(instance.instanceId, source) ?? []);
+    const reason = currentReason(options.reasons, instance.instanceId);
     res.json({
       instance,
       findings: all.filter((f) => f.resolvedAt === null),
       history: all.filter((f) => f.resolvedAt !== null),
       host: newestOf(observations),
       hosts: observations,
+      remediation: { reason: reason ? reasonView(reason) : null },
     });
   });
 

@@ -15,7 +15,7 @@ export interface ReadinessCheck {
   detail: string;
 }
 
-export interface HttpAppOptions extends Omit<ApiRoutesOptions, 'requireScope'> {
+export interface HttpAppOptions extends Omit<ApiRoutesOptions, 'requireScope' | 'reasons'> {
   remediation: Omit<RemediationRoutesOptions, 'requireScope' | 'bodyLimit' | 'clock'>;
   views: UiRoutesOptions['views'];
   /** Host observations older than this (per source) are shown as stale. */
@@ -46,7 +46,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     res.type(options.metrics.contentType).send(await options.metrics.render());
   });
 
-  app.use('/api/v1', createApiRoutes({ ...options, requireScope }));
+  app.use('/api/v1', createApiRoutes({ ...options, reasons: options.remediation.reasons, requireScope }));
   app.use('/api/v1', createAcceptanceRoutes({ ...options, requireScope }));
   app.use(
     '/api/v1',

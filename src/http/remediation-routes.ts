@@ -13,7 +13,10 @@ import {
   type JobRepository,
   type JobState,
   type RemediationStateRepository,
+  type ReplacementJob,
 } from '../app/remediation/ports.js';
+import type { ReasonRepository, StoredReason } from '../app/remediation/reason-port.js';
+import type { ReasonCode } from '../core/remediation-reasons.js';
 import { principalOf, type Scope } from './auth.js';
 import { HttpProblem } from './problem.js';
 import { validateInput } from './validate-input.js';
@@ -22,6 +25,7 @@ export interface RemediationRoutesOptions {
   jobs: JobRepository;
   audit: AuditLog;
   remediation: RemediationStateRepository;
+  reasons: ReasonRepository;
   mode: string;
   requireScope(scope: Scope): RequestHandler;
   bodyLimit: string | number;
@@ -39,23 +43,55 @@ const auditQuery = z.strictObject({
   afterId: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
+const waitingQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
 const reasonBody = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() }).default({});
+
+/** A stored reason as the API shows it; `jobId` when an open job of the instance carries it. */
+export interface ReasonView {
+  code: ReasonCode;
+  text: string;
+  since: string;
+  jobId?: string;
+}
+
+export function reasonView(reason: StoredReason): ReasonView {
+  return {
+    code: reason.code,
+    text: reason.text,
+    since: reason.since,
+    ...(reason.subject === 'job' ? { jobId: reason.id } : {}),
+  };
+}
+
+/** Jobs with their current wait reason (null when nothing holds them back). */
+function withReasons(reasons: ReasonRepository, jobs: readonly ReplacementJob[]) {
+  const byJob = reasons.forJobs(jobs.map((j) => j.jobId));
+  return jobs.map((job) => {
+    const reason = byJob.get(job.jobId);
+    return { ...job, waitReason: reason ? reasonView(reason) : null };
+  });
+}
 
 export function createRemediationRoutes(options: RemediationRoutesOptions): Router {
   const router = Router();
   const body = json({ limit: options.bodyLimit, strict: false });
-  const { jobs, audit, remediation } = options;
+  const { jobs, audit, remediation, reasons } = options;
 
   router.get('/replacements', (req, res) => {
     const q = validateInput(listQuery, req.query, 'query');
     const states: JobState[] | undefined = q.state ? [q.state] : undefined;
-    res.json({ items: jobs.list({ states, instanceId: q.instanceId, limit: q.limit }) });
+    res.json({
+      items: withReasons(reasons, jobs.list({ states, instanceId: q.instanceId, limit: q.limit })),
+    });
   });
 
   router.get('/replacements/:id', (req, res) => {
     const job = jobs.get(String(req.params.id));
     if (!job) throw new HttpProblem(404, 'Not found', `No replacement job ${String(req.params.id)}.`);
-    res.json({ ...job, audit: audit.list({ jobId: job.jobId }) });
+    const [withReason] = withReasons(reasons, [job]);
+    res.json({ ...withReason, audit: audit.list({ jobId: job.jobId }) });
   });
 
   router.post('/replacements/:id/approve', options.requireScope('admin'), (req, res) => {
@@ -80,6 +116,15 @@ export function createRemediationRoutes(options: RemediationRoutesOptions): Rout
       mode: options.mode,
       ...remediation.get(),
       inFlight: jobs.countByState().running,
+      blocked: reasons.countByCode(),
+    });
+  });
+
+  router.get('/remediation/waiting', (req, res) => {
+    const q = validateInput(waitingQuery, req.query, 'query');
+    res.json({
+      items: reasons.listInstances(q.limit).map((r) => ({ instanceId: r.instanceId, ...reasonView(r) })),
+      limit: q.limit,
     });
   });
 

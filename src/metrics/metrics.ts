@@ -2,6 +2,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FleetRepository, ManifestRepository } from '../app/ports.js';
 import type { JobRepository, RemediationStateRepository } from '../app/remediation/ports.js';
+import type { ReasonRepository } from '../app/remediation/reason-port.js';
+import { REASON_CODES } from '../core/remediation-reasons.js';
 import { INSTANCE_STATUSES, SEVERITIES, type ScanOutcome } from '../domain/types.js';
 import type { AwsRequestOutcome } from '../aws/aws-middleware.js';
 
@@ -13,6 +15,7 @@ export interface MetricsOptions {
   instanceDriftLimit: number;
   jobs: JobRepository;
   remediation: RemediationStateRepository;
+  reasons: ReasonRepository;
 }
 
 const OUTCOMES: readonly ScanOutcome[] = ['success', 'partial', 'failure'];
@@ -32,6 +35,7 @@ export class Metrics {
   private readonly replacementsTotal: Counter<'strategy' | 'outcome'>;
   private readonly replacementsInFlight: Gauge;
   private readonly remediationPaused: Gauge<'reason'>;
+  private readonly remediationBlocked: Gauge<'reason'>;
   private readonly replacementsCounted = new Map<string, number>();
 
   constructor(private readonly options: MetricsOptions) {
@@ -106,7 +110,14 @@ export class Metrics {
       labelNames: ['reason'],
       registers,
     });
+    this.remediationBlocked = new Gauge({
+      name: 'driftwarden_remediation_blocked',
+      help: 'Drifted instances and open replacement jobs currently waiting or blocked, by reason code.',
+      labelNames: ['reason'],
+      registers,
+    });
     for (const outcome of OUTCOMES) this.scansTotal.inc({ outcome }, 0);
+    for (const reason of REASON_CODES) this.remediationBlocked.set({ reason }, 0);
   }
 
   recordAwsRequest = (service: string, operation: string, outcome: AwsRequestOutcome): void => {
@@ -165,6 +176,9 @@ export class Metrics {
     this.remediationPaused.reset();
     if (paused.paused) this.remediationPaused.set({ reason: paused.reason ?? 'manual' }, 1);
     else this.remediationPaused.set({ reason: 'none' }, 0);
+    // Every code, also at 0: a series that vanishes cannot tell "nothing waits" from "not scraped".
+    const blocked = this.options.reasons.countByCode();
+    for (const reason of REASON_CODES) this.remediationBlocked.set({ reason }, blocked[reason]);
 
     const byStatus = this.options.manifests.countByStatus();
     for (const [status, count] of Object.entries(byStatus)) this.manifestsGauge.set({ status }, count);

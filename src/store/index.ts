@@ -8,6 +8,7 @@ import type {
 } from '../app/ports.js';
 import type { InventorySyncRepository } from '../app/inventory-source.js';
 import type { AuditLog, JobRepository, RemediationStateRepository } from '../app/remediation/ports.js';
+import type { ReasonRepository } from '../app/remediation/reason-port.js';
 import { createAcceptanceRepository } from './acceptance-repository.js';
 import { createAuditLog, createJobRepository, createRemediationStateRepository } from './job-repository.js';
 import { openDatabase, type Database } from './database.js';
@@ -17,6 +18,7 @@ import { createHostRepository } from './host-repository.js';
 import { createInventorySyncRepository } from './inventory-sync-repository.js';
 import { createManifestRepository } from './manifest-repository.js';
 import { migrate } from './migrations.js';
+import { createReasonRepository } from './reason-repository.js';
 
 export { openDatabase, type Database, type OpenDatabaseOptions } from './database.js';
 export {
@@ -47,6 +49,8 @@ export interface Store {
   jobs: JobRepository;
   audit: AuditLog;
   remediation: RemediationStateRepository;
+  /** Why each candidate instance and open job waits. */
+  reasons: ReasonRepository;
   /** Cursor and item capture times of the AWS Config inventory sync, per target. */
   inventorySync: InventorySyncRepository;
   /** Drift acceptances ("accept this drift"). */
@@ -72,6 +76,7 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
     jobs: createJobRepository(db, audit),
     audit,
     remediation: createRemediationStateRepository(db, audit),
+    reasons: createReasonRepository(db),
     manifests: createManifestRepository(db),
     fleet: createFleetRepository(db),
     views: createFleetViews(db),

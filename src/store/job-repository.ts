@@ -39,6 +39,7 @@ interface JobRow {
   approved_at: string | null;
   cancel_requested: number;
   error: string | null;
+  note: string | null;
   created_at: string;
   updated_at: string;
   started_at: string | null;
@@ -57,6 +58,7 @@ const COLUMNS: Record<keyof JobPatch, string> = {
   approvedAt: 'approved_at',
   cancelRequested: 'cancel_requested',
   error: 'error',
+  note: 'note',
   startedAt: 'started_at',
   finishedAt: 'finished_at',
   targetImageId: 'target_image_id',
@@ -85,6 +87,7 @@ function toJob(row: JobRow): ReplacementJob {
     approvedAt: row.approved_at,
     cancelRequested: row.cancel_requested === 1,
     error: row.error,
+    note: row.note,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     startedAt: row.started_at,

@@ -116,7 +116,12 @@ describe('decideReplacements', () => {
 
   it('skips a candidate with nothing to replace', () => {
     const decision = only(decideReplacements(input({ candidates: [candidate('i-1', { findings: [] })] })));
-    expect(decision).toEqual({ kind: 'skip', instanceId: 'i-1', reason: 'nothing to replace' });
+    expect(decision).toEqual({
+      kind: 'skip',
+      instanceId: 'i-1',
+      code: 'nothing-to-replace',
+      reason: 'nothing to replace',
+    });
   });
 
   it('skips a finding that has not persisted for its rule and names when it becomes due', () => {
@@ -127,7 +132,8 @@ describe('decideReplacements', () => {
     expect(decision).toEqual({
       kind: 'skip',
       instanceId: 'i-1',
-      reason: 'not yet due: due at 2024-05-01T12:03:00.000Z (rule imds-downgrade must persist 5m)',
+      code: 'for-not-elapsed',
+      reason: 'waiting: for 5m of rule imds-downgrade not elapsed (3m left; due at 2024-05-01T12:03:00.000Z)',
     });
   });
 
@@ -138,7 +144,7 @@ describe('decideReplacements', () => {
     ];
     const decision = only(decideReplacements(input({ candidates: [candidate('i-1', { findings })] })));
     expect(reasonOf(decision)).toBe(
-      'not yet due: due at 2024-05-01T12:01:00.000Z (rule soon must persist 2m)',
+      'waiting: for 2m of rule soon not elapsed (1m left; due at 2024-05-01T12:01:00.000Z)',
     );
   });
 
@@ -188,7 +194,12 @@ describe('decideReplacements', () => {
           input({ candidates: [candidate('i-1')], openJobs: [job('job-1', 'i-1', { state })] }),
         ),
       );
-      expect(decision).toEqual({ kind: 'skip', instanceId: 'i-1', reason: 'job job-1 already open' });
+      expect(decision).toEqual({
+        kind: 'skip',
+        instanceId: 'i-1',
+        code: null,
+        reason: 'job job-1 already open',
+      });
     },
   );
 
@@ -199,6 +210,7 @@ describe('decideReplacements', () => {
     expect(decision).toEqual({
       kind: 'skip',
       instanceId: 'i-1',
+      code: 'protected',
       reason: 'protected by tag driftwarden:protect',
     });
   });
@@ -290,7 +302,12 @@ describe('decideReplacements', () => {
     const decision = only(
       decideReplacements(input({ candidates: [candidate('i-1')], paused: { reason: 'drift-storm' } })),
     );
-    expect(decision).toEqual({ kind: 'wait', instanceId: 'i-1', reason: 'remediation paused: drift-storm' });
+    expect(decision).toEqual({
+      kind: 'wait',
+      instanceId: 'i-1',
+      code: 'drift-storm',
+      reason: 'remediation paused: drift-storm',
+    });
   });
 
   it('waits outside every maintenance window and names the next opening', () => {
@@ -310,7 +327,8 @@ describe('decideReplacements', () => {
     expect(decision).toEqual({
       kind: 'wait',
       instanceId: 'i-1',
-      reason: 'outside maintenance window; next opens at 2024-05-02T09:30:00.000Z',
+      code: 'outside-window',
+      reason: 'outside maintenance window; next opens at 2024-05-02T09:30:00.000Z (in 21h30m)',
     });
   });
 
@@ -347,7 +365,9 @@ describe('decideReplacements', () => {
         settings: { maxConcurrent: 1 },
       }),
     );
-    expect(decisions).toEqual([{ kind: 'wait', instanceId: 'i-1', reason: 'maxConcurrent (1) reached' }]);
+    expect(decisions).toEqual([
+      { kind: 'wait', instanceId: 'i-1', code: 'max-concurrent', reason: 'maxConcurrent (1) reached' },
+    ]);
   });
 
   it('does not count planned, awaiting or queued jobs as in flight', () => {
@@ -415,7 +435,12 @@ describe('decideReplacements', () => {
       }),
     );
     expect(decisions).toEqual([
-      { kind: 'wait', instanceId: 'i-1', reason: 'group web: 1 of 1 allowed unavailable' },
+      {
+        kind: 'wait',
+        instanceId: 'i-1',
+        code: 'group-unavailable',
+        reason: 'group web: 1 of 1 allowed unavailable (maxUnavailablePercent 10)',
+      },
     ]);
   });
 
@@ -444,7 +469,12 @@ describe('decideReplacements', () => {
 
   it('waits when a group has no health data', () => {
     const decision = only(decideReplacements(input({ candidates: [candidate('i-1', { group: 'batch' })] })));
-    expect(decision).toEqual({ kind: 'wait', instanceId: 'i-1', reason: 'group batch: no health data' });
+    expect(decision).toEqual({
+      kind: 'wait',
+      instanceId: 'i-1',
+      code: 'group-unknown',
+      reason: 'group batch: no health data',
+    });
   });
 
   it('applies no group budget to an instance without a group', () => {
@@ -489,7 +519,9 @@ describe('decideReplacements', () => {
         settings: { maxConcurrent: 1 },
       }),
     );
-    expect(decisions).toEqual([{ kind: 'wait', instanceId: 'i-1', reason: 'maxConcurrent (1) reached' }]);
+    expect(decisions).toEqual([
+      { kind: 'wait', instanceId: 'i-1', code: 'max-concurrent', reason: 'maxConcurrent (1) reached' },
+    ]);
   });
 });
 
@@ -507,7 +539,13 @@ describe('decideQueuedStarts', () => {
     const result = decideQueuedStarts(input({ openJobs: q, settings: { maxUnavailablePercent: 10 } }), q);
     expect(result).toEqual({
       start: ['job-1'],
-      wait: [{ jobId: 'job-2', reason: 'group web: waiting for the previous replacement to finish' }],
+      wait: [
+        {
+          jobId: 'job-2',
+          code: 'group-busy',
+          reason: 'group web: waiting for the previous replacement to finish',
+        },
+      ],
     });
   });
 
@@ -517,25 +555,29 @@ describe('decideQueuedStarts', () => {
     expect(
       decideQueuedStarts(input({ openJobs: [...running, ...q], settings: { maxConcurrent: 1 } }), q).wait,
     ).toEqual([
-      { jobId: 'job-1', reason: 'maxConcurrent (1) reached' },
-      { jobId: 'job-2', reason: 'maxConcurrent (1) reached' },
+      { jobId: 'job-1', code: 'max-concurrent', reason: 'maxConcurrent (1) reached' },
+      { jobId: 'job-2', code: 'max-concurrent', reason: 'maxConcurrent (1) reached' },
     ]);
     expect(
       decideQueuedStarts(input({ openJobs: q, startedInLastHour: 4, settings: { maxPerHour: 5 } }), q),
     ).toEqual({
       start: ['job-1'],
-      wait: [{ jobId: 'job-2', reason: 'maxPerHour (5) reached' }],
+      wait: [{ jobId: 'job-2', code: 'max-per-hour', reason: 'maxPerHour (5) reached' }],
     });
   });
 
   it('waits while paused or outside the maintenance window', () => {
     const q = [queued('job-1', 'i-1')];
     expect(decideQueuedStarts(input({ openJobs: q, paused: { reason: 'manual' } }), q).wait).toEqual([
-      { jobId: 'job-1', reason: 'remediation paused: manual' },
+      { jobId: 'job-1', code: 'paused', reason: 'remediation paused: manual' },
     ]);
     const windows = { maintenanceWindows: [{ days: ['wed' as const], start: '13:00', end: '14:00' }] };
     expect(decideQueuedStarts(input({ openJobs: q, settings: windows }), q).wait).toEqual([
-      { jobId: 'job-1', reason: 'outside maintenance window; next opens at 2024-05-01T13:00:00.000Z' },
+      {
+        jobId: 'job-1',
+        code: 'outside-window',
+        reason: 'outside maintenance window; next opens at 2024-05-01T13:00:00.000Z (in 1h)',
+      },
     ]);
   });
 
@@ -544,21 +586,21 @@ describe('decideQueuedStarts', () => {
     expect(decideQueuedStarts(input({ openJobs: q }), q)).toEqual({
       start: [],
       wait: [
-        { jobId: 'job-1', reason: 'awaiting approval' },
-        { jobId: 'job-2', reason: 'job is running, not queued' },
+        { jobId: 'job-1', code: 'awaiting-approval', reason: 'awaiting approval' },
+        { jobId: 'job-2', code: 'not-queued', reason: 'job is running, not queued' },
       ],
     });
     const approved = [queued('job-3', 'i-3')];
     expect(
       decideQueuedStarts(input({ openJobs: approved, settings: { mode: 'dry-run' } }), approved).wait,
-    ).toEqual([{ jobId: 'job-3', reason: 'remediation is dry-run' }]);
+    ).toEqual([{ jobId: 'job-3', code: 'dry-run', reason: 'remediation is dry-run' }]);
   });
 
   it('does not start a job whose instance was protected after the approval', () => {
     const q = [queued('job-1', 'i-1')];
     const protectedInstance = candidate('i-1', { tags: { 'driftwarden:protect': 'true' } });
     expect(decideQueuedStarts(input({ openJobs: q, candidates: [protectedInstance] }), q).wait).toEqual([
-      { jobId: 'job-1', reason: 'protected by tag driftwarden:protect' },
+      { jobId: 'job-1', code: 'protected', reason: 'protected by tag driftwarden:protect' },
     ]);
   });
 
@@ -567,5 +609,40 @@ describe('decideQueuedStarts', () => {
     expect(decideQueuedStarts(input({ openJobs: q, settings: { maxConcurrent: 1 } }), q).start).toEqual([
       'job-a',
     ]);
+  });
+});
+
+describe('reason codes', () => {
+  it('holds back an instance cooling down after a failed replacement, saying until when', () => {
+    const decision = only(
+      decideReplacements(
+        input({ candidates: [candidate('i-1', { coolingUntil: '2024-05-01T12:10:00.000Z' })] }),
+      ),
+    );
+    expect(decision).toEqual({
+      kind: 'skip',
+      instanceId: 'i-1',
+      code: 'cooling-down',
+      reason: 'the last replacement failed; cooling down until 2024-05-01T12:10:00.000Z (10m left)',
+    });
+  });
+
+  it('replaces an instance whose cool-down has ended', () => {
+    const decision = only(
+      decideReplacements(
+        input({ candidates: [candidate('i-1', { coolingUntil: '2024-05-01T11:59:00.000Z' })] }),
+      ),
+    );
+    expect(decision.kind).toBe('start');
+  });
+
+  it('tells a drift-storm pause from a manual one', () => {
+    const [storm] = decideReplacements(
+      input({ candidates: [candidate('i-1')], paused: { reason: 'drift-storm' } }),
+    );
+    const [manual] = decideReplacements(
+      input({ candidates: [candidate('i-1')], paused: { reason: 'incident' } }),
+    );
+    expect([storm, manual].map((d) => (d && 'code' in d ? d.code : null))).toEqual(['drift-storm', 'paused']);
   });
 });

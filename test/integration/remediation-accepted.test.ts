@@ -9,6 +9,7 @@ import {
   remediationEnv,
   runningStandalone,
   waitUntil,
+  tick,
 } from '../support/remediation.js';
 
 let h: Harness;
@@ -46,7 +47,7 @@ it('does not replace an instance whose replace-action drift is accepted, while r
   await waitUntil('a replacement of the unaccepted instance', async () =>
     (await jobs(h)).find((j) => j.instanceId === other),
   );
-  await new Promise((r) => setTimeout(r, 300));
+  await tick(h, 3);
   await h.scan();
   expect((await jobs(h)).filter((j) => j.instanceId === accepted)).toEqual([]);
   const touched = mutatingCalls(h, since).filter((r) => JSON.stringify(r.params).includes(accepted!));

@@ -1,7 +1,7 @@
 // Dry-run (the default): drifted instances get planned jobs and log lines, and AWS sees no mutating call.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
-import { jobs, lastSeq, mutatingCalls, remediationEnv, waitUntil } from '../support/remediation.js';
+import { jobs, lastSeq, mutatingCalls, remediationEnv, tick, waitUntil } from '../support/remediation.js';
 
 let h: Harness;
 
@@ -38,11 +38,13 @@ it('plans a replacement per drifted instance, logs it, and makes zero mutating A
     ].sort(),
   );
   expect(planned.every((j) => j.reason.some((r) => r.rule === 'imds-downgrade'))).toBe(true);
+  // Each planned job says it is only a plan.
+  for (const j of planned) expect(j.waitReason).toMatchObject({ code: 'dry-run' });
   // Protected instances never get a job, not even a planned one.
   expect(planned.some((j) => j.instanceId === protectedOne!.instanceId)).toBe(false);
 
   // Several ticks and another scan later: still nothing planned twice, nothing mutating sent.
-  await new Promise((r) => setTimeout(r, 300));
+  await tick(h, 3);
   await h.scan();
   expect(await jobs(h)).toHaveLength(2);
   expect(mutatingCalls(h, since)).toEqual([]);

@@ -3,32 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, INGEST_TOKEN, metricValue, startHarness, type Harness } from '../support/harness.js';
 import {
   FAST_LIFECYCLE,
+  expectReasonShown,
   jobs,
+  launchStandalone,
   lastSeq,
   mutatingCalls,
   remediationEnv,
   runningStandalone,
   scanUntilSettled,
   waitUntil,
+  tick,
 } from '../support/remediation.js';
-
-async function launchStandalone(h: Harness, count: number): Promise<string[]> {
-  const image = h.sim.fleet.images.find((i) => i.region === 'us-east-1')!;
-  const newest = h.sim.fleet.newestImage('us-east-1', image.channel)!;
-  const ids: string[] = [];
-  for (let n = 0; n < count; n++) {
-    ids.push(
-      (
-        await h.control.launch({
-          region: 'us-east-1',
-          imageId: newest.imageId,
-          tags: { 'managed-by': 'packer' },
-        })
-      ).instanceId,
-    );
-  }
-  return ids;
-}
 
 describe('drift storm', () => {
   let h: Harness;
@@ -56,9 +41,13 @@ describe('drift storm', () => {
     expect(metricValue(await h.metrics(), 'driftwarden_remediation_paused', { reason: 'drift-storm' })).toBe(
       1,
     );
+    // Each drifted instance says the storm holds it back.
+    expect((await expectReasonShown(h, all[0]!.instanceId, 'drift-storm')).text).toMatch(
+      /^remediation paused: drift-storm/,
+    );
 
     // Still paused on later scans and ticks; nothing is replaced.
-    await new Promise((r) => setTimeout(r, 200));
+    await tick(h, 3);
     await h.scan();
     expect((await h.get<{ paused: boolean }>('/api/v1/remediation')).body.paused).toBe(true);
     expect(await jobs(h)).toEqual([]);
@@ -101,7 +90,7 @@ describe('protection, approval and maxPerHour', () => {
     await h.control.drift(id!, { tags: { 'driftwarden:protect': 'db-primary' }, httpTokens: 'optional' });
     const since = lastSeq(h);
     await h.scan();
-    await new Promise((r) => setTimeout(r, 200));
+    await tick(h, 3);
     await h.scan();
     expect((await jobs(h)).filter((j) => j.instanceId === id)).toEqual([]);
     expect(mutatingCalls(h, since)).toEqual([]);
@@ -117,7 +106,7 @@ describe('protection, approval and maxPerHour', () => {
     const waiting = await waitUntil('a job awaiting approval', async () =>
       (await jobs(h)).find((j) => j.instanceId === id && j.state === 'awaiting-approval'),
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await tick(h, 3);
     expect(mutatingCalls(h, since)).toEqual([]);
 
     expect((await h.post(`/api/v1/replacements/${waiting.jobId}/approve`, undefined, null)).status).toBe(401);
@@ -152,10 +141,12 @@ describe('protection, approval and maxPerHour', () => {
         ? true
         : undefined;
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await tick(h, 3);
     await h.scan();
     const forThese = (await jobs(h)).filter((j) => ids.includes(j.instanceId));
     expect(forThese).toHaveLength(1);
+    for (const id of ids.filter((i) => !forThese.some((j) => j.instanceId === i)))
+      expect((await expectReasonShown(h, id, 'max-per-hour')).text).toBe('maxPerHour (2) reached');
     const started = (await jobs(h)).filter((j) => j.state === 'succeeded').length;
     expect(started).toBe(2);
   });
@@ -186,9 +177,12 @@ describe('maintenance windows', () => {
     const since = lastSeq(h);
     await h.control.drift(id!, { httpTokens: 'optional' });
     await h.scan();
-    await new Promise((r) => setTimeout(r, 300));
+    await tick(h, 3);
     await h.scan();
     expect(await jobs(h)).toEqual([]);
     expect(mutatingCalls(h, since)).toEqual([]);
+    expect((await expectReasonShown(h, id!, 'outside-window')).text).toMatch(
+      /^outside maintenance window; next opens at \S+T02:00:00\.000Z \(in /,
+    );
   });
 });

@@ -226,7 +226,7 @@ describe('migrations', () => {
 
     const store = openStore(tmp.dbPath(), { now });
     try {
-      expect(store.migrationsApplied).toEqual(['0005_acceptances']);
+      expect(store.migrationsApplied).toEqual(['0005_acceptances', '0006_remediation_reasons']);
       expect(store.fleet.listFindings()).toMatchObject([
         { instanceId: 'i-1', accepted: false, acceptance: null },
       ]);
@@ -237,6 +237,42 @@ describe('migrations', () => {
       expect(store.acceptances.active(NOW.toISOString())).toEqual([added]);
       // findings.acceptance_id only refers to acceptances that exist.
       expect(() => store.db.exec('UPDATE findings SET acceptance_id = 999')).toThrow(/FOREIGN KEY/);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('upgrades a database at version 5: jobs keep working, gain a note, and lose their wait reason when their state changes', () => {
+    const dir = join(tmp.dir(), 'migrations-v5');
+    mkdirSync(dir);
+    for (const name of [
+      '0001_initial',
+      '0002_replacements',
+      '0003_config_cursor',
+      '0004_host_digests',
+      '0005_acceptances',
+    ])
+      copyFileSync(join(defaultMigrationsDir(), `${name}.sql`), join(dir, `${name}.sql`));
+    withDb(tmp.dbPath(), (db) => {
+      migrate(db, { now, directory: dir });
+      db.exec(`INSERT INTO replacement_jobs (job_id, instance_id, region, image_id, strategy, state, reason,
+               created_at, updated_at) VALUES ('job-1', 'i-1', 'us-east-1', 'ami-1', 'asg', 'awaiting-approval', '[]', 't', 't')`);
+    });
+
+    const store = openStore(tmp.dbPath(), { now });
+    try {
+      expect(store.migrationsApplied).toEqual(['0006_remediation_reasons']);
+      expect(store.jobs.get('job-1')).toMatchObject({ state: 'awaiting-approval', note: null });
+      const at = NOW.toISOString();
+      store.reasons.setJobReasons(
+        [{ id: 'job-1', instanceId: 'i-1', code: 'awaiting-approval', text: 'awaiting approval' }],
+        at,
+      );
+      expect(store.reasons.countByCode()['awaiting-approval']).toBe(1);
+      store.jobs.save('job-1', { state: 'queued', note: 'n' }, at);
+      expect(store.jobs.get('job-1')?.note).toBe('n');
+      expect(store.reasons.forInstance('i-1')).toEqual([]);
+      expect(store.reasons.countByCode()['awaiting-approval']).toBe(0);
     } finally {
       store.close();
     }

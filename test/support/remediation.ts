@@ -1,6 +1,7 @@
 // Helpers for replacement tests: enforce-mode settings, bounded waits, job and request-log views.
 import { packagePath } from '../../src/package-root.js';
-import type { Harness } from './harness.js';
+import { expect } from 'vitest';
+import { metricValue, type Harness } from './harness.js';
 
 export interface JobView {
   jobId: string;
@@ -13,6 +14,8 @@ export interface JobView {
   group: string | null;
   targetImageId: string | null;
   reason: { rule: string }[];
+  waitReason: { code: string; text: string; since: string } | null;
+  note: string | null;
 }
 
 /** Replacement settings for tests: rules due at once, fast polling, short health timeout. */
@@ -45,6 +48,33 @@ export async function waitUntil<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * Runs `count` whole remediation ticks (each started after the call) and waits for them: assertions
+ * after this see what the loop did, so "nothing happened" cannot pass just because no tick ran yet.
+ */
+export async function tick(h: Harness, count = 1): Promise<void> {
+  for (let n = 0; n < count; n++) await h.daemon.remediation.tickAfterIdle();
+}
+
+/** Launches `count` standalone instances of the newest us-east-1 build (outside any Auto Scaling group). */
+export async function launchStandalone(h: Harness, count: number): Promise<string[]> {
+  const image = h.sim.fleet.images.find((i) => i.region === 'us-east-1')!;
+  const newest = h.sim.fleet.newestImage('us-east-1', image.channel)!;
+  const ids: string[] = [];
+  for (let n = 0; n < count; n++) {
+    ids.push(
+      (
+        await h.control.launch({
+          region: 'us-east-1',
+          imageId: newest.imageId,
+          tags: { 'managed-by': 'packer' },
+        })
+      ).instanceId,
+    );
+  }
+  return ids;
 }
 
 /** Up to `count` running instances of a baked image outside any Auto Scaling group. */
@@ -89,4 +119,39 @@ export async function scanUntilSettled(
     timeoutMs,
     150,
   );
+}
+
+interface InstanceRemediation {
+  remediation: { reason: { code: string; text: string; since: string; jobId?: string } | null };
+}
+
+/**
+ * Checks that one instance's wait reason shows everywhere a user looks: the instance API, the
+ * instance page, and `driftwarden_remediation_blocked{reason}`. Returns the API's reason.
+ */
+export async function expectReasonShown(
+  h: Harness,
+  instanceId: string,
+  code: string,
+): Promise<{ code: string; text: string; since: string; jobId?: string }> {
+  const { body } = await h.get<InstanceRemediation>(`/api/v1/instances/${instanceId}`);
+  const reason = body.remediation.reason;
+  expect(reason, `the API's reason for ${instanceId}`).toMatchObject({ code });
+  const { text } = reason!;
+  expect(text.length).toBeGreaterThan(0);
+  const page = await h.get<string>(`/ui/instances/${instanceId}`);
+  expect(page.body).toContain(`data-reason-code="${code}"`);
+  expect(page.body).toContain(escapeHtml(text));
+  const metric = metricValue(await h.metrics(), 'driftwarden_remediation_blocked', { reason: code });
+  expect(metric, `driftwarden_remediation_blocked{reason="${code}"}`).toBeGreaterThanOrEqual(1);
+  return reason!;
+}
+
+function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
 }

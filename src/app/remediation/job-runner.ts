@@ -147,20 +147,22 @@ async function finish(
           nextAttemptAt: null,
           stepStartedAt: at,
           error: null,
+          note: null,
         },
         'job.step',
         { from: current.step, to: outcome.step },
       );
     case 'wait':
+      if (outcome.note !== current.note) log.info({ note: outcome.note }, 'replacement step waiting');
       return save({
-        ...{},
         nextAttemptAt: new Date(ctx.now.getTime() + outcome.ms).toISOString(),
         error: null,
+        note: outcome.note,
       });
     case 'done': {
       log.info({ newInstanceId: current.newInstanceId }, 'replacement succeeded');
       const done = save(
-        { ...outcome.patch, state: 'succeeded', step: null, finishedAt: at, error: null },
+        { ...outcome.patch, state: 'succeeded', step: null, finishedAt: at, error: null, note: null },
         'job.succeeded',
       );
       deps.onFinished?.(done);

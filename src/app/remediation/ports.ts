@@ -48,6 +48,8 @@ export interface ReplacementJob {
   approvedAt: string | null;
   cancelRequested: boolean;
   error: string | null;
+  /** What the current step waits for, in words (e.g. status checks of the new instance); null when not waiting. */
+  note: string | null;
   createdAt: string;
   updatedAt: string;
   startedAt: string | null;
@@ -82,6 +84,7 @@ export type JobPatch = Partial<
     | 'approvedAt'
     | 'cancelRequested'
     | 'error'
+    | 'note'
     | 'startedAt'
     | 'finishedAt'
     | 'targetImageId'

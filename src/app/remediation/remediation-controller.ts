@@ -16,6 +16,7 @@ import type { RuleSet } from '../../domain/types.js';
 import type { FleetRepository, ManifestRepository, ScanRecord, StoredInstance } from '../ports.js';
 import { SYSTEM_ACTOR, STRATEGIES, advanceJob, type JobRunnerDeps } from './job-runner.js';
 import type { RemediationStateRepository, ReplacementJob } from './ports.js';
+import type { ReasonRepository, StoredReason, SubjectReason } from './reason-port.js';
 
 export interface RemediationSettings extends Omit<PolicySettings, 'maintenanceWindows'> {
   maintenanceWindows: PolicySettings['maintenanceWindows'];
@@ -28,28 +29,55 @@ export interface RemediationControllerDeps extends JobRunnerDeps {
   fleet: FleetRepository;
   manifests: ManifestRepository;
   remediation: RemediationStateRepository;
+  reasons: ReasonRepository;
   ruleSet: () => RuleSet;
   newJobId: () => string;
 }
 
 const HOUR_MS = 3_600_000;
 
+/** What one decision leaves to explain: the instance's reason, or its new job's. */
+type Explained = { subject: 'instance' | 'job'; reason: SubjectReason } | null;
+
 export class RemediationController {
   private ticking: Promise<void> | null = null;
 
   constructor(private readonly deps: RemediationControllerDeps) {}
 
-  /** Called after each persisted scan: trip the breaker if needed, then plan jobs for due drift. */
+  /**
+   * Called after each persisted scan: trip the breaker if needed, plan jobs for due drift, and record
+   * why every other candidate waits (in the same transaction as the jobs).
+   */
   afterScan(record: ScanRecord): Decision[] {
     const { deps } = this;
-    if (deps.settings.mode === 'off') return [];
     const at = deps.clock().toISOString();
-    const input = this.policyInput();
+    // Mode off plans nothing, but still says so for every due candidate.
+    if (deps.settings.mode !== 'off') {
+      this.checkDriftStorm(record, at);
+      this.closeObsoleteJobs(at);
+    }
+    const decisions = decideReplacements(this.policyInput());
+    const changed = deps.reasons.transaction(() => {
+      const instances: SubjectReason[] = [];
+      const jobs: SubjectReason[] = [];
+      for (const decision of decisions) {
+        const explained = this.apply(decision, at);
+        if (explained !== null) (explained.subject === 'instance' ? instances : jobs).push(explained.reason);
+      }
+      return [...deps.reasons.replaceInstanceReasons(instances, at), ...deps.reasons.setJobReasons(jobs, at)];
+    });
+    this.logChanged(changed);
+    return decisions;
+  }
+
+  private checkDriftStorm(record: ScanRecord, at: string): void {
+    const { deps } = this;
     // A storm is drift remediation would act on: report-only drift (a new build superseding a whole
     // channel, say) must not pause anything.
     const storm = evaluateDriftStorm({
       scanned: record.instances.total - record.instances.stale,
-      drifted: input.candidates.length,
+      // Instances cooling down after a failed replacement are not acted on now.
+      drifted: this.policyInput().candidates.filter((c) => c.coolingUntil === undefined).length,
       maxDriftedPercent: deps.settings.breaker.maxDriftedPercent,
       minDrifted: deps.settings.breaker.minDrifted,
     });
@@ -62,11 +90,21 @@ export class RemediationController {
         `remediation paused: ${storm.detail}`,
       );
     }
+  }
 
-    this.closeObsoleteJobs(at);
-    const decisions = decideReplacements(this.policyInput());
-    for (const decision of decisions) this.apply(decision, at);
-    return decisions;
+  /** A reason is logged when its code changes, not at every evaluation: the API and UI show the current one. */
+  private logChanged(changed: readonly StoredReason[]): void {
+    for (const r of changed) {
+      this.deps.logger.info(
+        {
+          instanceId: r.instanceId,
+          ...(r.subject === 'job' ? { jobId: r.id } : {}),
+          code: r.code,
+          reason: r.text,
+        },
+        'replacement waits',
+      );
+    }
   }
 
   /** Starts approved jobs the budgets allow, then advances every running job by one step. */
@@ -81,15 +119,36 @@ export class RemediationController {
     await this.ticking;
   }
 
+  /**
+   * One whole tick that starts after this call, awaited: a tick already in flight may have read the
+   * state before the caller changed it, so it is waited out first. Tests assert after this, never after a sleep.
+   */
+  async tickAfterIdle(): Promise<void> {
+    await this.idle();
+    await this.tick();
+  }
+
   private async runTick(): Promise<void> {
     const { deps } = this;
-    if (deps.settings.mode === 'enforce') {
+    // Queued jobs are re-evaluated in every mode: outside enforce they wait, and say why.
+    if (deps.jobs.countByState().queued > 0) {
       const input = this.policyInput();
       const queued = input.openJobs.filter((j) => j.state === 'queued');
-      if (queued.length > 0) {
-        const { start } = decideQueuedStarts(input, queued);
-        for (const jobId of start) this.startJob(jobId);
-      }
+      const { start, wait } = decideQueuedStarts(input, queued);
+      const byId = new Map(queued.map((j) => [j.jobId, j]));
+      const at = deps.clock().toISOString();
+      this.logChanged(
+        deps.reasons.setJobReasons(
+          wait.map((w) => ({
+            id: w.jobId,
+            instanceId: byId.get(w.jobId)?.instanceId ?? '',
+            code: w.code,
+            text: w.reason,
+          })),
+          at,
+        ),
+      );
+      if (deps.settings.mode === 'enforce') for (const jobId of start) this.startJob(jobId);
     }
     // In-flight jobs always continue (also while paused): stopping half way would leave a group surged.
     const running = deps.jobs.list({ states: ['running'], limit: 10_000 });
@@ -133,24 +192,30 @@ export class RemediationController {
     );
   }
 
-  private apply(decision: Decision, at: string): void {
+  private apply(decision: Decision, at: string): Explained {
     const { deps } = this;
+    const { instanceId } = decision;
     if (decision.kind === 'wait' || decision.kind === 'skip') {
-      deps.logger.debug(
-        { instanceId: decision.instanceId, reason: decision.reason },
-        `replacement ${decision.kind}`,
-      );
-      return;
+      return decision.code === null
+        ? null
+        : {
+            subject: 'instance',
+            reason: { id: instanceId, instanceId, code: decision.code, text: decision.reason },
+          };
     }
-    const instance = deps.fleet.getInstance(decision.instanceId);
-    if (!instance) return;
+    const instance = deps.fleet.getInstance(instanceId);
+    if (!instance) return null;
     const targetImageId = this.targetImage(instance);
     if (decision.strategy === 'launch-then-terminate' && targetImageId === null) {
-      deps.logger.warn(
-        { instanceId: instance.instanceId, imageId: instance.imageId },
-        'no active baked image to replace with; reporting only',
-      );
-      return;
+      return {
+        subject: 'instance',
+        reason: {
+          id: instanceId,
+          instanceId,
+          code: 'no-target-image',
+          text: `no active baked image to replace ${instance.imageId} with; reporting only`,
+        },
+      };
     }
     const state =
       decision.kind === 'start' ? 'running' : decision.kind === 'plan' ? 'planned' : 'awaiting-approval';
@@ -187,24 +252,36 @@ export class RemediationController {
         detail: { strategy: decision.strategy, targetImageId, reason, mode: deps.settings.mode },
       },
     );
-    if (!job) return;
+    if (!job) return null;
     const log = deps.logger.child({ jobId: job.jobId, instanceId: job.instanceId });
+    const rules = [...new Set(reason.map((r) => r.rule))];
     if (state === 'planned') {
-      log.info(
-        { strategy: job.strategy, targetImageId, rules: reason.map((r) => r.rule) },
-        'dry-run: would replace instance',
-      );
-    } else if (state === 'awaiting-approval') {
-      log.warn(
-        { strategy: job.strategy, rules: reason.map((r) => r.rule) },
-        'replacement waits for approval',
-      );
-    } else {
-      log.info(
-        { strategy: job.strategy, targetImageId, rules: reason.map((r) => r.rule) },
-        'replacement started',
-      );
+      log.info({ strategy: job.strategy, targetImageId, rules }, 'dry-run: would replace instance');
+      return {
+        subject: 'job',
+        reason: {
+          id: job.jobId,
+          instanceId,
+          code: 'dry-run',
+          text: `dry-run: would replace with ${job.strategy}${targetImageId ? ` from ${targetImageId}` : ''}; nothing is changed`,
+        },
+      };
     }
+    if (state === 'awaiting-approval') {
+      log.warn({ strategy: job.strategy, rules }, 'replacement waits for approval');
+      const needing = decision.findings.filter((f) => f.approvalRequired).map((f) => f.rule);
+      return {
+        subject: 'job',
+        reason: {
+          id: job.jobId,
+          instanceId,
+          code: 'awaiting-approval',
+          text: `awaiting approval: rule ${[...new Set(needing)].join(', ')} requires an admin to approve`,
+        },
+      };
+    }
+    log.info({ strategy: job.strategy, targetImageId, rules }, 'replacement started');
+    return null;
   }
 
   /** Jobs not yet running lose their reason when the drift resolves or is accepted (or their mode no longer applies). */
@@ -274,15 +351,15 @@ export class RemediationController {
       });
       findings.set(f.instanceId, list);
     }
-    // A replacement that failed is not retried in a loop (Karpenter #3979): the instance waits out
-    // the cool-down, and its failed job stays visible (API, metric, alert) meanwhile.
+    // A replacement that failed is not retried in a loop: the instance waits out the cool-down (the
+    // policy says until when), and its failed job stays visible (API, metric, alert) meanwhile.
     const coolingSince = new Date(now.getTime() - deps.settings.failureCooldownMs).toISOString();
-    const cooling = new Set(
-      deps.jobs
-        .list({ states: ['failed'], limit: 10_000 })
-        .filter((j) => (j.finishedAt ?? '') > coolingSince)
-        .map((j) => j.instanceId),
-    );
+    const coolingUntil = new Map<string, string>();
+    for (const j of deps.jobs.list({ states: ['failed'], limit: 10_000 })) {
+      if ((j.finishedAt ?? '') <= coolingSince) continue;
+      const until = new Date(Date.parse(j.finishedAt ?? '') + deps.settings.failureCooldownMs).toISOString();
+      if (until > (coolingUntil.get(j.instanceId) ?? '')) coolingUntil.set(j.instanceId, until);
+    }
     // A replaced instance is never replaced again, even if a scan that read it just before its
     // termination still reports its drift.
     const replaced = new Set(
@@ -292,8 +369,8 @@ export class RemediationController {
     for (const [instanceId, list] of findings) {
       const instance = byId.get(instanceId);
       // A stale instance is not acted on: we cannot see it right now.
-      if (!instance || instance.status === 'stale' || cooling.has(instanceId) || replaced.has(instanceId))
-        continue;
+      if (!instance || instance.status === 'stale' || replaced.has(instanceId)) continue;
+      const cooling = coolingUntil.get(instanceId);
       candidates.push({
         instanceId,
         account: instance.account,
@@ -303,6 +380,7 @@ export class RemediationController {
         asgName: instance.observation.asgName,
         tags: instance.observation.tags,
         findings: list,
+        ...(cooling === undefined ? {} : { coolingUntil: cooling }),
       });
     }
     const openJobs: OpenJob[] = deps.jobs
@@ -336,7 +414,9 @@ export class RemediationController {
         maintenanceWindows: deps.settings.maintenanceWindows,
         ...(deps.settings.strategyOverride ? { strategyOverride: deps.settings.strategyOverride } : {}),
       },
-      paused: paused.paused ? { reason: paused.reason ?? 'manual' } : null,
+      paused: paused.paused
+        ? { reason: paused.reason ?? 'manual', ...(paused.detail ? { detail: paused.detail } : {}) }
+        : null,
       candidates,
       openJobs,
       startedInLastHour: deps.jobs.countStartedSince(new Date(now.getTime() - HOUR_MS).toISOString()),

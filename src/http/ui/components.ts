@@ -127,6 +127,15 @@ export function jobRules(job: ReplacementJob): string {
   return [...new Set(job.reason.map((r) => r.rule))].join(', ');
 }
 
+/** Why remediation waits: the stable code (what alerts and the metric use), the specifics, and since when. */
+export function waitReason(reason: { code: string; text: string; since: string } | null, now: Date): Html {
+  if (reason === null) return html`<span class="muted">—</span>`;
+  return html`<span class="wait-reason" data-reason-code="${reason.code}"
+    ><code>${reason.code}</code> ${reason.text}
+    <span class="muted">since ${timeAgo(reason.since, now)}</span></span
+  >`;
+}
+
 export function jobLink(jobId: string): Html {
   return html`<a class="id" href="/ui/replacements/${encodeURIComponent(jobId)}">${jobId}</a>`;
 }

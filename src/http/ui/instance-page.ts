@@ -2,6 +2,7 @@
 import type { StoredFinding, StoredInstance } from '../../app/ports.js';
 import { compareStrings } from '../../core/compare-strings.js';
 import type { ReplacementJob } from '../../app/remediation/ports.js';
+import type { StoredReason } from '../../app/remediation/reason-port.js';
 import type { HostObservation, HostSource, ResolvedManifest } from '../../domain/types.js';
 import {
   jobRules,
@@ -16,6 +17,7 @@ import {
   statusBadge,
   timeAgo,
   tableHead,
+  waitReason,
 } from './components.js';
 import { html, type Html } from './html.js';
 import { renderPage } from './layout.js';
@@ -31,6 +33,8 @@ export interface InstanceModel {
   /** Freshness limit per host source. */
   hostMaxAgeMs: Record<HostSource, number>;
   jobs: ReplacementJob[];
+  /** Why remediation waits for this instance (its own reason, else its open job's); null when nothing waits. */
+  waitReason: StoredReason | null;
   /** The last scan re-observed this instance in EC2 (its region answered). */
   ec2Current: boolean;
 }
@@ -352,6 +356,16 @@ function history(model: InstanceModel): Html {
   </section>`;
 }
 
+/** Answers "why isn't this instance being replaced?" where the drift is shown. */
+function remediationLine(model: InstanceModel): Html | null {
+  const reason = model.waitReason;
+  if (reason === null) return null;
+  return html`<p id="remediation-reason" class="notice">
+    Replacement waits${reason.subject === 'job' ? html` (job ${jobLink(reason.id)})` : null}:
+    ${waitReason(reason, model.now)}
+  </p>`;
+}
+
 export function renderInstancePage(model: InstanceModel): string {
   const { instance } = model;
   const name = instance.observation.tags.Name;
@@ -367,7 +381,7 @@ export function renderInstancePage(model: InstanceModel): string {
         ${instance.instanceId} ${name ? html`<span class="muted">${name}</span>` : null}
         ${statusBadge(instance.status)}
       </h1>
-      ${openDrift(model)} ${acceptedDrift(model)}
+      ${remediationLine(model)} ${openDrift(model)} ${acceptedDrift(model)}
       <div class="split">${identity(model)} ${sources(model)}</div>
       ${tags(model)} ${history(model)}`,
   });

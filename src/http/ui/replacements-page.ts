@@ -1,5 +1,6 @@
 // The replacement queue and history with approve/cancel and pause/resume, and one job with its audit trail.
 import { OPEN_JOB_STATES, type AuditEntry, type ReplacementJob } from '../../app/remediation/ports.js';
+import type { StoredReason } from '../../app/remediation/reason-port.js';
 import {
   jobRules,
   facts,
@@ -11,6 +12,7 @@ import {
   changeBadge,
   timeAgo,
   tableHead,
+  waitReason,
 } from './components.js';
 import { html, type Html } from './html.js';
 import { renderPage } from './layout.js';
@@ -20,6 +22,11 @@ export interface ReplacementsModel {
   now: Date;
   remediation: RemediationView;
   open: ReplacementJob[];
+  /** Why each open job waits, by job id (running jobs have none; their step note says what they wait for). */
+  openReasons: Map<string, StoredReason>;
+  /** Drifted instances that get no job now, and why (at most `waitingLimit`). */
+  waiting: StoredReason[];
+  waitingLimit: number;
   finished: ReplacementJob[];
   audit: AuditEntry[];
 }
@@ -92,12 +99,21 @@ function jobActions(job: ReplacementJob): Html {
   </div>`;
 }
 
+/** What holds a job back (its wait reason) or what its step waits for (the note). */
+function jobStatus(job: ReplacementJob, reasons: ReadonlyMap<string, StoredReason>, now: Date): Html {
+  const reason = reasons.get(job.jobId);
+  return html`${reason ? html`<div data-field="wait-reason">${waitReason(reason, now)}</div>` : null}${
+    job.note ? html`<div class="muted" data-field="note">${job.note}</div>` : null
+  }`;
+}
+
 function jobsTable(
   id: string,
   caption: string,
   jobs: readonly ReplacementJob[],
   now: Date,
   withActions: boolean,
+  reasons: ReadonlyMap<string, StoredReason> = new Map(),
 ): Html {
   return html`<table id="${id}" class="jobs">
     <caption>
@@ -132,11 +148,40 @@ function jobsTable(
                   </td>
                   <td>${j.strategy}</td>
                   <td>${orDash(j.group)}</td>
-                  <td>${jobRules(j)}${j.error ? html`<div class="error-text">${j.error}</div>` : null}</td>
+                  <td>
+                    ${jobRules(j)}${j.error ? html`<div class="error-text">${j.error}</div>` : null}${jobStatus(j, reasons, now)}
+                  </td>
                   <td>${timeAgo(j.createdAt, now)}</td>
                   <td>
                     ${withActions ? jobActions(j) : j.finishedAt ? timeAgo(j.finishedAt, now) : html`<span class="muted">—</span>`}
                   </td>
+                </tr>`,
+            )
+      }
+    </tbody>
+  </table>`;
+}
+
+function waitingTable(model: ReplacementsModel): Html {
+  const { waiting, now } = model;
+  return html`<table id="waiting-candidates">
+    <caption>
+      Drifted instances with no job, and why (by reason, at most ${model.waitingLimit}): ${waiting.length}
+    </caption>
+    ${tableHead(['Instance', 'Reason', 'Details', 'Since'])}
+    <tbody>
+      ${
+        waiting.length === 0
+          ? html`<tr>
+              <td colspan="4">None.</td>
+            </tr>`
+          : waiting.map(
+              (r) =>
+                html`<tr data-instance="${r.instanceId}" data-reason-code="${r.code}">
+                  <td>${instanceLink(r.instanceId)}</td>
+                  <td><code>${r.code}</code></td>
+                  <td>${r.text}</td>
+                  <td>${timeAgo(r.since, now)}</td>
                 </tr>`,
             )
       }
@@ -217,7 +262,11 @@ export function renderReplacementsPage(model: ReplacementsModel): string {
       </section>
       <section aria-labelledby="queue-heading">
         <h2 id="queue-heading">Queue</h2>
-        ${jobsTable('jobs-open', `Open jobs (${OPEN_JOB_STATES.join(', ')}): ${model.open.length}`, model.open, now, true)}
+        ${jobsTable('jobs-open', `Open jobs (${OPEN_JOB_STATES.join(', ')}): ${model.open.length}`, model.open, now, true, model.openReasons)}
+      </section>
+      <section aria-labelledby="waiting-heading">
+        <h2 id="waiting-heading">Waiting candidates</h2>
+        ${waitingTable(model)}
       </section>
       <section aria-labelledby="finished-heading">
         <h2 id="finished-heading">History</h2>
@@ -233,6 +282,7 @@ export function renderReplacementsPage(model: ReplacementsModel): string {
 export interface JobModel {
   now: Date;
   job: ReplacementJob;
+  waitReason: StoredReason | null;
   audit: AuditEntry[];
 }
 
@@ -259,6 +309,8 @@ export function renderJobPage(model: JobModel): string {
             ['New instance', job.newInstanceId ? instanceLink(job.newInstanceId) : null],
             ['State', job.state],
             ['Next step', job.step],
+            ['Waiting for', job.note],
+            ['Held back by', model.waitReason ? waitReason(model.waitReason, now) : null],
             ['Strategy', job.strategy],
             ['Group', job.group],
             ['Auto Scaling group', job.asgName],

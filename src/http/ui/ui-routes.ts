@@ -16,6 +16,7 @@ import {
   type JobRepository,
   type RemediationStateRepository,
 } from '../../app/remediation/ports.js';
+import { currentReason, type ReasonRepository } from '../../app/remediation/reason-port.js';
 import type { ScanRunner } from '../../app/scan-runner.js';
 import { HOST_SOURCES, SEVERITIES, type HostSource } from '../../domain/types.js';
 import { packagePath } from '../../package-root.js';
@@ -37,6 +38,7 @@ export interface UiRoutesOptions {
   jobs: JobRepository;
   audit: AuditLog;
   remediation: RemediationStateRepository;
+  reasons: ReasonRepository;
   mode: string;
   hostMaxAgeMs: Record<HostSource, number>;
   clock(): Date;
@@ -116,6 +118,9 @@ function errorPage(
   });
 }
 
+/** Waiting candidates shown on the replacements page (the API pages further). */
+const WAITING_LIMIT = 200;
+
 export function createUiRoutes(options: UiRoutesOptions): Router {
   const router = Router();
   const { fleet, views, manifests, jobs, audit } = options;
@@ -190,6 +195,7 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
         hosts: HOST_SOURCES.flatMap((source) => options.hosts.get(id, source) ?? []),
         hostMaxAgeMs: options.hostMaxAgeMs,
         jobs: jobs.list({ instanceId: id, limit: 50 }),
+        waitReason: currentReason(options.reasons, id),
       }),
     );
   });
@@ -216,12 +222,16 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
   });
 
   router.get('/replacements', (_req, res) => {
+    const open = jobs.list({ states: OPEN_JOB_STATES, limit: 500 });
     send(
       res,
       renderReplacementsPage({
         now: clock(),
         remediation: remediationView(),
-        open: jobs.list({ states: OPEN_JOB_STATES, limit: 500 }),
+        open,
+        openReasons: options.reasons.forJobs(open.map((j) => j.jobId)),
+        waiting: options.reasons.listInstances(WAITING_LIMIT),
+        waitingLimit: WAITING_LIMIT,
         finished: jobs.list({ states: TERMINAL_JOB_STATES, orderBy: 'finished', limit: 100 }),
         audit: audit.list({ limit: 50, newestFirst: true }),
       }),
@@ -232,7 +242,15 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     const jobId = String(req.params.jobId);
     const job = jobs.get(jobId);
     if (!job) throw new HttpProblem(404, 'Not found', `No replacement job ${jobId}.`);
-    send(res, renderJobPage({ now: clock(), job, audit: audit.list({ jobId, limit: 1000 }) }));
+    send(
+      res,
+      renderJobPage({
+        now: clock(),
+        job,
+        waitReason: options.reasons.forJobs([jobId]).get(jobId) ?? null,
+        audit: audit.list({ jobId, limit: 1000 }),
+      }),
+    );
   });
 
   router.use((req, _res, next) => {
