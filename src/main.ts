@@ -329,7 +329,7 @@ export function createRemediationController(runtime: Runtime, logger: Logger): R
       maxUnavailablePercent: settings.maxUnavailablePercent,
       protectTag: settings.protectTag,
       maintenanceWindows: settings.maintenanceWindows.map((w) => ({ ...w, days: [...w.days] })),
-      ...(settings.strategy === 'webhook' ? { strategyOverride: 'webhook' as const } : {}),
+      ...(settings.strategy === 'auto' ? {} : { strategyOverride: settings.strategy }),
       breaker: settings.breaker,
       healthTimeoutMs: settings.healthTimeoutMs,
       pollIntervalMs: settings.pollIntervalMs,

@@ -13,6 +13,7 @@ import {
   type RemediationSwitch,
   type ReplacementJob,
 } from '../app/remediation/ports.js';
+import type { TerminalJobState } from '../core/remediation-types.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import type { Database } from './database.js';
 import { createStatementCache } from './statement-cache.js';
@@ -172,10 +173,7 @@ export function createJobRepository(db: Database, audit: AuditLog): JobRepositor
   const byState = db.prepare<[], { state: JobState; n: number }>(
     'SELECT state, count(*) AS n FROM replacement_jobs GROUP BY state',
   );
-  const finished = db.prepare<
-    [],
-    { strategy: JobStrategy; state: 'succeeded' | 'failed' | 'cancelled'; n: number }
-  >(
+  const finished = db.prepare<[], { strategy: JobStrategy; state: TerminalJobState; n: number }>(
     `SELECT strategy, state, count(*) AS n FROM replacement_jobs
      WHERE state IN ('succeeded', 'failed', 'cancelled') GROUP BY strategy, state ORDER BY strategy, state`,
   );

@@ -1,21 +1,16 @@
 // Persistence ports for replacement: durable jobs, the append-only audit log, and the pause switch.
+import type { JobState, StrategyName, TerminalJobState } from '../../core/remediation-types.js';
 import type { Change, Severity } from '../../domain/types.js';
 
-/** Every job state, in lifecycle order (CLI choices, API query validation). */
-export const JOB_STATES = [
-  'planned',
-  'awaiting-approval',
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-] as const;
-export type JobState = (typeof JOB_STATES)[number];
-export const OPEN_JOB_STATES: readonly JobState[] = ['planned', 'awaiting-approval', 'queued', 'running'];
-export const TERMINAL_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
-
-export type JobStrategy = 'asg' | 'launch-then-terminate' | 'webhook';
+// Declared once in core (the policy needs them too); re-exported for the adapters that use this port.
+export {
+  JOB_STATES,
+  OPEN_JOB_STATES,
+  TERMINAL_JOB_STATES,
+  isOpenJobState,
+  type JobState,
+} from '../../core/remediation-types.js';
+export type JobStrategy = StrategyName;
 
 /** Why a job exists: the due findings of the drifted instance. */
 export interface JobReason {
@@ -131,7 +126,7 @@ export interface JobRepository {
   countStartedSince(at: string): number;
   /** Jobs per state (every state present, 0 when none): counts without loading rows. */
   countByState(): Record<JobState, number>;
-  countFinished(): { strategy: JobStrategy; outcome: 'succeeded' | 'failed' | 'cancelled'; count: number }[];
+  countFinished(): { strategy: JobStrategy; outcome: TerminalJobState; count: number }[];
 }
 
 export interface AuditLog {

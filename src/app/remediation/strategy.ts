@@ -1,5 +1,6 @@
 // The contract of a replacement strategy: named, idempotent steps that each check the world before acting.
 import type { Logger } from 'pino';
+import type { StrategyName } from '../../core/remediation-types.js';
 import type { Manifest } from '../../domain/types.js';
 import type { FleetPorts } from './fleet-port.js';
 import type { JobPatch, ReplacementJob } from './ports.js';
@@ -38,7 +39,7 @@ export type StepOutcome =
   | { kind: 'fail'; error: string };
 
 export interface Strategy {
-  readonly name: 'asg' | 'launch-then-terminate' | 'webhook';
+  readonly name: StrategyName;
   firstStep(settings: StrategySettings): string;
   run(step: string, ctx: StepContext): Promise<StepOutcome>;
   /** Undoes what this job launched or surged; never touches the instance being replaced. */
