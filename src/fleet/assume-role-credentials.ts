@@ -2,7 +2,7 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { RetryableError, TerminalError, errorMessage } from '../domain/errors.js';
-import { classifyAwsError } from '../sources/aws/aws-middleware.js';
+import { isRetryableAwsError } from '../sources/aws/aws-errors.js';
 
 export const ROLE_SESSION_NAME = 'driftwarden';
 
@@ -83,10 +83,7 @@ export function assumeRoleCredentials(options: AssumeRoleCredentialsOptions): Aw
 function assumeRoleError(roleArn: string, error: unknown): Error {
   const name = (error as { name?: string }).name ?? 'Error';
   const message = `AssumeRole ${roleArn} failed: ${name}: ${errorMessage(error)}`;
-  const e = error as { $retryable?: unknown; $fault?: string };
-  const retryable =
-    classifyAwsError(error) === 'throttled' || e?.$retryable !== undefined || e?.$fault === 'server';
-  return retryable
+  return isRetryableAwsError(error)
     ? new RetryableError(message, { cause: error })
     : new TerminalError(message, { cause: error });
 }

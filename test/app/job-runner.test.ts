@@ -11,6 +11,9 @@ describe('isRetryable', () => {
     expect(isRetryable({ name: 'InternalError', $fault: 'server' })).toBe(true);
     expect(isRetryable({ name: 'Whatever', $retryable: { throttling: false } })).toBe(true);
     expect(isRetryable({ name: 'InsufficientInstanceCapacity' })).toBe(true);
+    expect(isRetryable({ name: 'SlowDown', $metadata: {} })).toBe(true);
+    expect(isRetryable({ name: 'Anything', $metadata: { httpStatusCode: 429 } })).toBe(true);
+    expect(isRetryable({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } })).toBe(true);
     expect(isRetryable(new RetryableError('webhook answered HTTP 503'))).toBe(true);
   });
 

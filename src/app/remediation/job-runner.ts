@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { retryDelayMs, shouldGiveUp } from '../../core/remediation-backoff.js';
 import { errorMessage } from '../../domain/errors.js';
 import type { Manifest } from '../../domain/types.js';
+import { isRetryableAwsError } from '../../sources/aws/aws-errors.js';
 import { asgStrategy } from './asg-strategy.js';
 import type { FleetPorts } from './fleet-port.js';
 import { launchThenTerminate } from './launch-then-terminate.js';
@@ -30,35 +31,9 @@ export interface JobRunnerDeps {
   onFinished?: (job: ReplacementJob) => void;
 }
 
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'RequestThrottled']);
-
-/** AWS's own retry hints, throttling, 5xx, network failures and our RetryableError are worth another try. */
+/** Our own RetryableError and whatever the AWS SDK's classification says a retry may fix. */
 export function isRetryable(error: unknown): boolean {
-  const e = error as {
-    retryable?: boolean;
-    $retryable?: unknown;
-    $fault?: string;
-    name?: string;
-    code?: string;
-  };
-  if (e?.retryable === true || e?.$retryable !== undefined || e?.$fault === 'server') return true;
-  if (
-    THROTTLING.has(e?.name ?? '') ||
-    e?.name === 'TimeoutError' ||
-    e?.name === 'InsufficientInstanceCapacity'
-  )
-    return true;
-  // fetch() reports network failures as a TypeError whose cause carries the code.
-  const code = e?.code ?? (e as { cause?: { code?: string } } | undefined)?.cause?.code ?? '';
-  return [
-    'ECONNREFUSED',
-    'ECONNRESET',
-    'ETIMEDOUT',
-    'EPIPE',
-    'ENOTFOUND',
-    'EAI_AGAIN',
-    'UND_ERR_SOCKET',
-  ].includes(code);
+  return (error as { retryable?: unknown } | null)?.retryable === true || isRetryableAwsError(error);
 }
 
 /**
