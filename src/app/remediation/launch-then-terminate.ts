@@ -1,6 +1,6 @@
 // Standalone instances: launch a fresh clone on the baked image, wait until healthy, then terminate the old one.
-import { createHash } from 'node:crypto';
 import type { Manifest } from '../../domain/types.js';
+import { sha256OfBase64 } from '../../sha256.js';
 import { EVIDENCE_STEP, preserveEvidence } from './evidence-step.js';
 import { JOB_TAG, REPLACES_TAG, isGone, type InstanceFacts, type LaunchRequest } from './fleet-port.js';
 import { waitOrTimeOut, type StepContext, type StepOutcome, type Strategy } from './strategy.js';
@@ -8,10 +8,6 @@ import { waitOrTimeOut, type StepContext, type StepOutcome, type Strategy } from
 const LAUNCH = 'launch';
 const WAIT_HEALTHY = 'wait-healthy';
 const TERMINATE_OLD = 'terminate-old';
-
-function sha256OfBase64(value: string | null): string | null {
-  return value === null ? null : createHash('sha256').update(Buffer.from(value, 'base64')).digest('hex');
-}
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -75,7 +71,7 @@ async function launch(ctx: StepContext): Promise<StepOutcome> {
   // The manifest keeps only a hash of the baked user data: copying drifted user data would launch
   // a replacement that is drifted again, so refuse and say how to replace it instead.
   const baked = manifest?.launch?.userDataSha256;
-  if (baked !== undefined && ![baked].flat().includes(sha256OfBase64(userData) ?? '')) {
+  if (baked !== undefined && ![baked].flat().includes(userData === null ? '' : sha256OfBase64(userData))) {
     return {
       kind: 'fail',
       error:
