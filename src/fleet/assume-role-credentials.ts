@@ -1,7 +1,7 @@
 // Temporary credentials for one IAM role from STS AssumeRole: cached, refreshed before they expire, one call in flight.
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { RetryableError, TerminalError, errorMessage } from '../domain/errors.js';
+import { RetryableError, TerminalError, namedErrorMessage } from '../domain/errors.js';
 import { isRetryableAwsError } from '../sources/aws/aws-errors.js';
 
 export const ROLE_SESSION_NAME = 'driftwarden';
@@ -81,8 +81,7 @@ export function assumeRoleCredentials(options: AssumeRoleCredentialsOptions): Aw
  * operator sees; throttling and 5xx stay retryable for replacement jobs.
  */
 function assumeRoleError(roleArn: string, error: unknown): Error {
-  const name = (error as { name?: string }).name ?? 'Error';
-  const message = `AssumeRole ${roleArn} failed: ${name}: ${errorMessage(error)}`;
+  const message = `AssumeRole ${roleArn} failed: ${namedErrorMessage(error)}`;
   return isRetryableAwsError(error)
     ? new RetryableError(message, { cause: error })
     : new TerminalError(message, { cause: error });

@@ -1,7 +1,7 @@
 // advanceJob: performs one idempotent step of a running replacement job and saves the next one.
 import type { Logger } from 'pino';
 import { retryDelayMs, shouldGiveUp } from '../../core/remediation-backoff.js';
-import { errorMessage } from '../../domain/errors.js';
+import { errorMessage, namedErrorMessage } from '../../domain/errors.js';
 import type { Manifest } from '../../domain/types.js';
 import { isRetryableAwsError } from '../../sources/aws/aws-errors.js';
 import { asgStrategy } from './asg-strategy.js';
@@ -77,7 +77,7 @@ export async function advanceJob(jobId: string, deps: JobRunnerDeps): Promise<Re
     outcome = await strategy.run(job.step ?? strategy.firstStep(deps.settings), ctx);
   } catch (error) {
     const attempts = job.attempts + 1;
-    const message = `${(error as { name?: string }).name ?? 'Error'}: ${errorMessage(error)}`;
+    const message = namedErrorMessage(error);
     if (isRetryable(error) && !shouldGiveUp(attempts, deps.settings.maxAttempts)) {
       const delay = retryDelayMs(attempts, {
         baseMs: deps.settings.retryBaseMs,
