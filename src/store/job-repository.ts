@@ -13,8 +13,9 @@ import {
   type RemediationSwitch,
   type ReplacementJob,
 } from '../app/remediation/ports.js';
+import { strategyDataSchema, type StrategyData } from '../app/remediation/job-data.js';
 import type { TerminalJobState } from '../core/remediation-types.js';
-import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, TerminalError, errorMessage } from '../domain/errors.js';
 import type { Database } from './database.js';
 import { createStatementCache } from './statement-cache.js';
 
@@ -63,8 +64,31 @@ const COLUMNS: Record<keyof JobPatch, string> = {
   targetImageId: 'target_image_id',
 };
 
+/**
+ * Steps trust a job's data without casts, so a row whose data does not fit its strategy (a hand
+ * edit, a downgrade) stops here, naming the job, instead of misleading a step.
+ */
+function strategyData(row: JobRow): StrategyData {
+  let data: unknown;
+  try {
+    data = JSON.parse(row.data);
+  } catch (error) {
+    throw new TerminalError(`job ${row.job_id}: its data is not JSON: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+  const parsed = strategyDataSchema.safeParse({ strategy: row.strategy, data });
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new TerminalError(
+    `job ${row.job_id}: its data does not fit the ${row.strategy} strategy: ${issues.join('; ')}`,
+    { cause: parsed.error },
+  );
+}
+
 function toJob(row: JobRow): ReplacementJob {
   return {
+    ...strategyData(row),
     jobId: row.job_id,
     instanceId: row.instance_id,
     account: row.account,
@@ -73,14 +97,12 @@ function toJob(row: JobRow): ReplacementJob {
     asgName: row.asg_name,
     imageId: row.image_id,
     targetImageId: row.target_image_id,
-    strategy: row.strategy,
     state: row.state,
     step: row.step,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
     stepStartedAt: row.step_started_at,
     reason: JSON.parse(row.reason) as ReplacementJob['reason'],
-    data: JSON.parse(row.data) as Record<string, unknown>,
     newInstanceId: row.new_instance_id,
     approvedBy: row.approved_by,
     approvedAt: row.approved_at,

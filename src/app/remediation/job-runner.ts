@@ -1,21 +1,23 @@
 // advanceJob: performs one idempotent step of a running replacement job and saves the next one.
 import type { Logger } from 'pino';
 import { retryDelayMs, shouldGiveUp } from '../../core/remediation-backoff.js';
-import { errorMessage, namedErrorMessage } from '../../domain/errors.js';
+import type { StrategyName } from '../../core/remediation-types.js';
+import { TerminalError, errorMessage, namedErrorMessage } from '../../domain/errors.js';
 import type { Manifest } from '../../domain/types.js';
 import { isRetryableAwsError } from '../../sources/aws/aws-errors.js';
 import { asgStrategy } from './asg-strategy.js';
 import type { FleetPorts } from './fleet-port.js';
 import { launchThenTerminate } from './launch-then-terminate.js';
-import type { JobPatch, JobRepository, ReplacementJob } from './ports.js';
+import type { AuditEntryInput, JobOf, JobPatch, JobRepository, ReplacementJob } from './ports.js';
 import type { StepContext, StepOutcome, Strategy, StrategySettings } from './strategy.js';
 import { webhookStrategy } from './webhook-strategy.js';
 
-export const STRATEGIES = {
+/** One strategy per name, each typed by the data of its own jobs. */
+export const STRATEGIES: { [S in StrategyName]: Strategy<S> } = {
   asg: asgStrategy,
   'launch-then-terminate': launchThenTerminate,
   webhook: webhookStrategy,
-} satisfies Record<ReplacementJob['strategy'], Strategy>;
+};
 
 export const SYSTEM_ACTOR = 'driftwarden';
 
@@ -42,15 +44,36 @@ export function isRetryable(error: unknown): boolean {
  * and job tag), no second termination (the instance is already leaving).
  */
 export async function advanceJob(jobId: string, deps: JobRunnerDeps): Promise<ReplacementJob | null> {
-  let job = deps.jobs.get(jobId);
+  const job = deps.jobs.get(jobId);
   if (job === null || job.state !== 'running') return job;
   const now = deps.clock();
   if (job.nextAttemptAt !== null && Date.parse(job.nextAttemptAt) > now.getTime()) return job;
-  const strategy: Strategy = STRATEGIES[job.strategy];
+  return advanceWith(job.strategy, job, now, deps);
+}
+
+/** The saved job is still the strategy's own (a save never changes a job's strategy). */
+function isJobOf<S extends StrategyName>(job: ReplacementJob, strategy: S): job is JobOf<S> {
+  return job.strategy === strategy;
+}
+
+async function advanceWith<S extends StrategyName>(
+  name: S,
+  initial: JobOf<S>,
+  now: Date,
+  deps: JobRunnerDeps,
+): Promise<ReplacementJob> {
+  const strategy = STRATEGIES[name];
+  let job = initial;
+  const saveOwn = (patch: JobPatch, audit?: AuditEntryInput): JobOf<S> => {
+    const saved = deps.jobs.save(job.jobId, patch, at(), audit);
+    if (!isJobOf(saved, name))
+      throw new TerminalError(`job ${job.jobId} changed strategy to ${saved.strategy}`);
+    return saved;
+  };
   const log = deps.logger.child({ jobId: job.jobId, instanceId: job.instanceId, step: job.step });
   const at = (): string => deps.clock().toISOString();
 
-  const ctx: StepContext = {
+  const ctx: StepContext<S> = {
     job,
     fleet: deps.fleetFor(job),
     now,
@@ -58,15 +81,11 @@ export async function advanceJob(jobId: string, deps: JobRunnerDeps): Promise<Re
     log,
     manifest: deps.manifest,
     audit: (action, detail) => {
-      job = deps.jobs.save(job!.jobId, {}, at(), {
-        actor: SYSTEM_ACTOR,
-        action,
-        detail: { step: job!.step, ...detail },
-      });
+      job = saveOwn({}, { actor: SYSTEM_ACTOR, action, detail: { step: job.step, ...detail } });
       ctx.job = job;
     },
     saveData: (patch) => {
-      job = deps.jobs.save(job!.jobId, { data: { ...job!.data, ...patch } }, at());
+      job = saveOwn({ data: { ...job.data, ...patch } });
       ctx.job = job;
     },
     postWebhook: deps.postWebhook,
@@ -99,11 +118,11 @@ export async function advanceJob(jobId: string, deps: JobRunnerDeps): Promise<Re
   return finish(job, outcome, strategy, ctx, deps, log);
 }
 
-async function finish(
+async function finish<S extends StrategyName>(
   job: ReplacementJob,
   outcome: StepOutcome,
-  strategy: Strategy,
-  ctx: StepContext,
+  strategy: Strategy<S>,
+  ctx: StepContext<S>,
   deps: JobRunnerDeps,
   log: Logger,
 ): Promise<ReplacementJob> {

@@ -55,7 +55,7 @@ export function launchRequestFor(
   };
 }
 
-async function launch(ctx: StepContext): Promise<StepOutcome> {
+async function launch(ctx: StepContext<'launch-then-terminate'>): Promise<StepOutcome> {
   const { job, fleet } = ctx;
   if (job.newInstanceId !== null) return { kind: 'next', step: WAIT_HEALTHY };
   // A launch that happened before a crash is found by its tag (and would be returned by the ClientToken anyway).
@@ -91,7 +91,7 @@ async function launch(ctx: StepContext): Promise<StepOutcome> {
   return { kind: 'next', step: WAIT_HEALTHY, patch: { newInstanceId } };
 }
 
-async function waitHealthy(ctx: StepContext): Promise<StepOutcome> {
+async function waitHealthy(ctx: StepContext<'launch-then-terminate'>): Promise<StepOutcome> {
   const id = ctx.job.newInstanceId;
   if (id === null) return { kind: 'next', step: LAUNCH };
   const health = await ctx.fleet.ec2.health(id);
@@ -101,7 +101,7 @@ async function waitHealthy(ctx: StepContext): Promise<StepOutcome> {
   return waitOrTimeOut(ctx, `replacement ${id} not healthy (${health})`);
 }
 
-async function terminateOld(ctx: StepContext): Promise<StepOutcome> {
+async function terminateOld(ctx: StepContext<'launch-then-terminate'>): Promise<StepOutcome> {
   const { job, fleet } = ctx;
   if (isGone(await fleet.ec2.describe(job.instanceId))) return { kind: 'done' };
   ctx.audit('aws.TerminateInstances', { instanceId: job.instanceId, replacedBy: job.newInstanceId });
@@ -109,14 +109,14 @@ async function terminateOld(ctx: StepContext): Promise<StepOutcome> {
   return { kind: 'done' };
 }
 
-const STEPS: Record<string, (ctx: StepContext) => Promise<StepOutcome>> = {
+const STEPS: Record<string, (ctx: StepContext<'launch-then-terminate'>) => Promise<StepOutcome>> = {
   [EVIDENCE_STEP]: (ctx) => preserveEvidence(ctx, LAUNCH),
   [LAUNCH]: launch,
   [WAIT_HEALTHY]: waitHealthy,
   [TERMINATE_OLD]: terminateOld,
 };
 
-export const launchThenTerminate: Strategy = {
+export const launchThenTerminate: Strategy<'launch-then-terminate'> = {
   name: 'launch-then-terminate',
   firstStep: (settings) => (settings.preserveEvidence ? EVIDENCE_STEP : LAUNCH),
   async run(step, ctx) {

@@ -1,6 +1,7 @@
 // Persistence ports for replacement: durable jobs, the append-only audit log, and the pause switch.
 import type { JobState, StrategyName, TerminalJobState } from '../../core/remediation-types.js';
 import type { Change, Severity } from '../../domain/types.js';
+import type { StrategyData } from './job-data.js';
 
 // Declared once in core (the policy needs them too); re-exported for the adapters that use this port.
 export {
@@ -20,7 +21,8 @@ export interface JobReason {
   change: Change;
 }
 
-export interface ReplacementJob {
+/** Everything a job row holds except its strategy and that strategy's data. */
+interface JobFields {
   jobId: string;
   instanceId: string;
   account: string | null;
@@ -29,7 +31,6 @@ export interface ReplacementJob {
   asgName: string | null;
   imageId: string;
   targetImageId: string | null;
-  strategy: JobStrategy;
   state: JobState;
   /** The step a running job performs next; saved before it is taken. */
   step: string | null;
@@ -37,7 +38,6 @@ export interface ReplacementJob {
   nextAttemptAt: string | null;
   stepStartedAt: string | null;
   reason: JobReason[];
-  data: Record<string, unknown>;
   newInstanceId: string | null;
   approvedBy: string | null;
   approvedAt: string | null;
@@ -48,6 +48,12 @@ export interface ReplacementJob {
   startedAt: string | null;
   finishedAt: string | null;
 }
+
+/** A job of one strategy, its data typed by that strategy's schema (`job-data.ts`). */
+export type JobOf<S extends StrategyName> = JobFields & Extract<StrategyData, { strategy: S }>;
+
+/** Discriminated by `strategy`: narrowing it types `data`. */
+export type ReplacementJob = JobOf<StrategyName>;
 
 export type NewJob = Pick<
   ReplacementJob,
