@@ -9,6 +9,7 @@ import { ScanRunner } from './app/scan-runner.js';
 import { RemediationController } from './app/remediation/remediation-controller.js';
 import type { Decision } from './core/remediation-types.js';
 import { AsgActions } from './aws/asg-actions.js';
+import { isRetryableAwsError } from './aws/aws-errors.js';
 import { Ec2Actions } from './aws/ec2-actions.js';
 import { postWebhook } from './webhook/webhook.js';
 import type { Config } from './config/index.js';
@@ -328,6 +329,7 @@ export function createRemediationController(runtime: Runtime, logger: Logger): R
       ec2: new Ec2Actions(clients.ec2(keyOf(job))),
       asg: new AsgActions(clients.autoScaling(keyOf(job)), clients.ec2(keyOf(job))),
     }),
+    isRetryableActionError: isRetryableAwsError,
     postWebhook: (body) => postWebhook(settings.webhook, body),
     settings: {
       mode: settings.mode,
@@ -336,7 +338,7 @@ export function createRemediationController(runtime: Runtime, logger: Logger): R
       maxUnavailablePercent: settings.maxUnavailablePercent,
       protectTag: settings.protectTag,
       maintenanceWindows: settings.maintenanceWindows.map((w) => ({ ...w, days: [...w.days] })),
-      ...(settings.strategy === 'webhook' ? { strategyOverride: 'webhook' as const } : {}),
+      ...(settings.strategy === 'auto' ? {} : { strategyOverride: settings.strategy }),
       breaker: settings.breaker,
       healthTimeoutMs: settings.healthTimeoutMs,
       pollIntervalMs: settings.pollIntervalMs,

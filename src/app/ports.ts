@@ -15,9 +15,17 @@ import type { AcceptanceScope } from '../core/acceptance.js';
 
 export type ImportOutcome = 'created' | 'unchanged';
 
+export interface ImportResult {
+  imageId: string;
+  region: string;
+  outcome: ImportOutcome;
+}
+
 export interface ManifestRepository {
   /** Stores a manifest; identical body → 'unchanged', different body for the same image → ConflictError. */
   import(manifest: Manifest, importedAt: string): ImportOutcome;
+  /** Imports a batch in one transaction: on the first error nothing of the batch is stored. */
+  importAll(manifests: readonly Manifest[], importedAt: string): ImportResult[];
   /** All manifests with derived status (active / revoked / superseded), sorted by region, image id. */
   list(): ResolvedManifest[];
   get(imageId: string): ResolvedManifest | null;

@@ -5,7 +5,7 @@ import { findAcceptance, type AcceptanceScope } from '../core/acceptance.js';
 import { classifyDifferences } from '../core/classify.js';
 import { diffPair } from '../core/diff.js';
 import { pairInstances } from '../core/pair.js';
-import { errorMessage } from '../domain/errors.js';
+import { namedErrorMessage } from '../domain/errors.js';
 import type {
   HostSource,
   InstanceObservation,
@@ -148,8 +148,7 @@ async function collectTarget(
     return { result, instances: collected.instances };
   } catch (error) {
     // A failed target is data, not a crash: its instances keep their last state, marked stale.
-    const name = (error as { name?: string }).name ?? 'Error';
-    const message = `${name}: ${errorMessage(error)}`;
+    const message = namedErrorMessage(error);
     log.warn(
       { region: target.region, account: target.account, err: message },
       'target failed; its instances will be recorded stale',
@@ -175,8 +174,7 @@ async function syncInventory(
     log.debug({ region: target.region, source: inventory.name, ...synced }, 'inventory synced');
     return { source: inventory.name, status: 'ok', error: null };
   } catch (error) {
-    const name = (error as { name?: string }).name ?? 'Error';
-    const message = `${name}: ${errorMessage(error)}`;
+    const message = namedErrorMessage(error);
     log.warn(
       { region: target.region, account: target.account, source: inventory.name, err: message },
       'inventory sync failed; host data of this target is not refreshed',

@@ -1,8 +1,8 @@
 // Temporary credentials for one IAM role from STS AssumeRole: cached, refreshed before they expire, one call in flight.
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { RetryableError, TerminalError, errorMessage } from '../domain/errors.js';
-import { classifyAwsError } from './aws-middleware.js';
+import { RetryableError, TerminalError, namedErrorMessage } from '../domain/errors.js';
+import { isRetryableAwsError } from './aws-errors.js';
 
 export const ROLE_SESSION_NAME = 'driftwarden';
 
@@ -81,12 +81,8 @@ export function assumeRoleCredentials(options: AssumeRoleCredentialsOptions): Aw
  * operator sees; throttling and 5xx stay retryable for replacement jobs.
  */
 function assumeRoleError(roleArn: string, error: unknown): Error {
-  const name = (error as { name?: string }).name ?? 'Error';
-  const message = `AssumeRole ${roleArn} failed: ${name}: ${errorMessage(error)}`;
-  const e = error as { $retryable?: unknown; $fault?: string };
-  const retryable =
-    classifyAwsError(error) === 'throttled' || e?.$retryable !== undefined || e?.$fault === 'server';
-  return retryable
+  const message = `AssumeRole ${roleArn} failed: ${namedErrorMessage(error)}`;
+  return isRetryableAwsError(error)
     ? new RetryableError(message, { cause: error })
     : new TerminalError(message, { cause: error });
 }

@@ -1,24 +1,14 @@
 // SDK middleware applied to every client: our own request budget and a per-attempt outcome callback.
 import type { MiddlewareStack } from '@smithy/types';
+import { isThrottled } from './aws-errors.js';
 import type { RequestBudget } from './request-budget.js';
 
 export type AwsRequestOutcome = 'success' | 'throttled' | 'error';
 
 export type AwsRequestRecorder = (service: string, operation: string, outcome: AwsRequestOutcome) => void;
 
-const THROTTLING_CODES = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'TooManyRequestsException',
-  'SlowDown',
-]);
-
 export function classifyAwsError(error: unknown): AwsRequestOutcome {
-  const e = error as { name?: string; $retryable?: { throttling?: boolean } };
-  if (e?.$retryable?.throttling === true || THROTTLING_CODES.has(e?.name ?? '')) return 'throttled';
-  return 'error';
+  return isThrottled(error) ? 'throttled' : 'error';
 }
 
 /** The part of an SDK v3 client this module needs; every `@aws-sdk/client-*` client has it. */

@@ -12,6 +12,7 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${UNITS[unit]}`;
 }
 
+/** `7s`, `5m07s`, `1h02m`: fixed width per range, so a redrawn progress line does not jitter. */
 export function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.max(0, Math.round(seconds));

@@ -9,7 +9,7 @@ import {
   roleArnAccount,
 } from './aws-patterns.js';
 import { parseByteSize } from './byte-size.js';
-import { LOG_LEVELS, REMEDIATION_MODES, TOKEN_SCOPES } from './config.js';
+import { LOG_LEVELS, REMEDIATION_MODES, STRATEGY_OVERRIDES, TOKEN_SCOPES } from './config.js';
 import { describeCronProblem } from './cron-schedule.js';
 
 /** Tokens below this length are guessable; the check applies to the resolved value of `env:NAME` too. */
@@ -223,7 +223,7 @@ export const configFileSchema = z.strictObject({
         })
         .nullable()
         .default(null),
-      strategy: z.enum(['auto', 'webhook']).default('auto'),
+      strategy: z.enum(['auto', ...STRATEGY_OVERRIDES]).default('auto'),
     })
     .prefault({}),
   auth: z

@@ -1,7 +1,9 @@
 // The validated, normalised, deeply frozen configuration every other module receives.
 
-export type RemediationMode = 'off' | 'dry-run' | 'enforce';
-export const REMEDIATION_MODES = ['off', 'dry-run', 'enforce'] as const satisfies readonly RemediationMode[];
+import type { RemediationMode, StrategyOverride } from '../core/remediation-types.js';
+
+// Declared once in core, which never imports config; re-exported for config's own readers.
+export { REMEDIATION_MODES, STRATEGY_OVERRIDES, type RemediationMode } from '../core/remediation-types.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS = [
@@ -157,7 +159,7 @@ export interface Config {
       readonly timeoutMs: number;
     } | null;
     /** `auto`: ASG members via Auto Scaling, standalone instances launch-then-terminate; `webhook`: always the webhook. */
-    readonly strategy: 'auto' | 'webhook';
+    readonly strategy: 'auto' | StrategyOverride;
   };
   readonly auth: {
     /** Bearer tokens for write endpoints. Default none (write endpoints refuse everything). */

@@ -1,5 +1,6 @@
 // Checks a schedule with node-cron's own parser, so what validates here is what the scheduler runs.
 import { validateDetailed } from 'node-cron';
+import { errorMessage } from '../domain/errors.js';
 
 const FIELD_LABELS: Record<string, string> = {
   second: 'second',
@@ -16,7 +17,7 @@ export function describeCronProblem(expression: string): string | null {
   try {
     result = validateDetailed(expression);
   } catch (error) {
-    return `invalid cron expression "${expression}": ${error instanceof Error ? error.message : String(error)}`;
+    return `invalid cron expression "${expression}": ${errorMessage(error)}`;
   }
   if (result.valid) return null;
   const problems = result.errors.map((e) => {

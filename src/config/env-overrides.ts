@@ -1,5 +1,6 @@
 // Applies DRIFTWARDEN_<KEY_PATH> environment variables on top of the file's values.
 import { parseDocument } from 'yaml';
+import { errorMessage } from '../domain/errors.js';
 import { CONFIG_KEYS, type ConfigKey } from './config-keys.js';
 
 export interface AppliedOverride {
@@ -49,9 +50,7 @@ export function applyEnvOverrides(
     try {
       parsed = readOverride(key, text);
     } catch (error) {
-      issues.push(
-        `env ${key.envVar}: ${key.path.join('.')}: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      issues.push(`env ${key.envVar}: ${key.path.join('.')}: ${errorMessage(error)}`);
       continue;
     }
     setAt(value, key.path, parsed);

@@ -1,7 +1,7 @@
 // Loads driftwarden.yaml, applies DRIFTWARDEN_* overrides, validates, normalises and freezes the Config.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ValidationError } from '../domain/errors.js';
+import { ValidationError, errorMessage } from '../domain/errors.js';
 import type { Config } from './config.js';
 import { CONFIG_KEYS } from './config-keys.js';
 import { configFileSchema } from './config-schema.js';
@@ -78,8 +78,7 @@ function readConfigSource(file: string): YamlSource {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    const reason = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
     throw new ValidationError(`cannot read config file ${file}: ${reason}`, [], {
       location: file,
       cause: error,

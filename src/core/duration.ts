@@ -15,6 +15,10 @@ export function parseDuration(text: string): number | null {
   return total;
 }
 
+/**
+ * Exact and in the config's own syntax (`1h30m`, `1s500ms`), so `parseDuration` reads it back; the
+ * UI's `formatAge` (two units, rounded) and the CLI's `formatSeconds` (fixed-width ETA) differ on purpose.
+ */
 export function formatDuration(ms: number): string {
   const units: [string, number][] = [
     ['d', UNIT_MS.d],

@@ -2,10 +2,35 @@
 import type { Change, Severity } from '../domain/types.js';
 import type { ReasonCode } from './remediation-reasons.js';
 
-/** Same values as the config's `remediation.mode`; core keeps its own copy because it never imports config. */
-export type RemediationMode = 'off' | 'dry-run' | 'enforce';
+/**
+ * The one declaration of each remediation vocabulary: config (`z.enum`), CLI choices, API query
+ * schemas, the job store and the strategies all import these lists, so a new value is added once.
+ */
+export const REMEDIATION_MODES = ['off', 'dry-run', 'enforce'] as const;
+export type RemediationMode = (typeof REMEDIATION_MODES)[number];
 
-export type StrategyName = 'asg' | 'launch-then-terminate' | 'webhook';
+/** Every replacement strategy; the job runner's `STRATEGIES` registry must have one entry each. */
+export const STRATEGY_NAMES = ['asg', 'launch-then-terminate', 'webhook'] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
+
+/** What `remediation.strategy` may force for every candidate (`auto` = chosen per instance). */
+export const STRATEGY_OVERRIDES = ['webhook'] as const satisfies readonly StrategyName[];
+export type StrategyOverride = (typeof STRATEGY_OVERRIDES)[number];
+
+/** Jobs that still hold their instance: at most one per instance. */
+export const OPEN_JOB_STATES = ['planned', 'awaiting-approval', 'queued', 'running'] as const;
+export type OpenJobState = (typeof OPEN_JOB_STATES)[number];
+
+export const TERMINAL_JOB_STATES = ['succeeded', 'failed', 'cancelled'] as const;
+export type TerminalJobState = (typeof TERMINAL_JOB_STATES)[number];
+
+/** Every job state, in lifecycle order (CLI choices, API query validation). */
+export const JOB_STATES = [...OPEN_JOB_STATES, ...TERMINAL_JOB_STATES] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export function isOpenJobState(state: JobState): state is OpenJobState {
+  return (OPEN_JOB_STATES as readonly JobState[]).includes(state);
+}
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
@@ -36,8 +61,6 @@ export interface RemediationCandidate {
   /** ISO time until which a failed replacement's cool-down holds the instance back; absent = none. */
   coolingUntil?: string;
 }
-
-export type OpenJobState = 'planned' | 'awaiting-approval' | 'queued' | 'running';
 
 export interface OpenJob {
   jobId: string;
@@ -73,7 +96,7 @@ export interface PolicySettings {
   /** Empty = replacements may start at any time. */
   maintenanceWindows: MaintenanceWindow[];
   /** Forces one strategy for every candidate (e.g. `webhook` for an external deployer); absent = chosen per instance. */
-  strategyOverride?: StrategyName;
+  strategyOverride?: StrategyOverride;
 }
 
 export interface PolicyInput {

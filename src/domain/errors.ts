@@ -48,3 +48,9 @@ export class RetryableError extends DriftwardenError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** `Name: message` (`RequestLimitExceeded: …`): what an operator sees of a failed target, step or call. */
+export function namedErrorMessage(error: unknown): string {
+  const name = (error as { name?: unknown } | null)?.name;
+  return `${typeof name === 'string' ? name : 'Error'}: ${errorMessage(error)}`;
+}

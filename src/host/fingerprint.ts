@@ -1,6 +1,5 @@
 // The host fingerprint of a root directory (packages, selected files, enabled services): one module for `bake` and `agent`,
 // so the baked manifest and the running instance are comparable by construction.
-import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -8,6 +7,7 @@ import { join } from 'node:path';
 import { compareStrings } from '../core/compare-strings.js';
 import { ValidationError, errorMessage } from '../domain/errors.js';
 import type { FileFingerprint, HostSection } from '../domain/types.js';
+import { sha256Hex } from '../app/sha256.js';
 import { HashError, HashPool } from './hash-pool.js';
 import { scanPackages } from './packages.js';
 import type { Selection } from './selection.js';
@@ -203,7 +203,7 @@ export async function fingerprintHost(options: FingerprintOptions): Promise<Host
             progress.bytes += bytes;
           } else if (c.kind === 'symlink') {
             const target = await readlink(join(root, c.path), { encoding: 'buffer' });
-            fingerprints.set(c.path, { sha256: createHash('sha256').update(target).digest('hex'), ...base });
+            fingerprints.set(c.path, { sha256: sha256Hex(target), ...base });
           } else {
             fingerprints.set(c.path, base);
           }

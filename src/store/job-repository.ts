@@ -13,7 +13,9 @@ import {
   type RemediationSwitch,
   type ReplacementJob,
 } from '../app/remediation/ports.js';
-import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { strategyDataSchema, type StrategyData } from '../app/remediation/job-data.js';
+import type { TerminalJobState } from '../core/remediation-types.js';
+import { ConflictError, NotFoundError, TerminalError, errorMessage } from '../domain/errors.js';
 import type { Database } from './database.js';
 import { createStatementCache } from './statement-cache.js';
 
@@ -64,8 +66,31 @@ const COLUMNS: Record<keyof JobPatch, string> = {
   targetImageId: 'target_image_id',
 };
 
+/**
+ * Steps trust a job's data without casts, so a row whose data does not fit its strategy (a hand
+ * edit, a downgrade) stops here, naming the job, instead of misleading a step.
+ */
+function strategyData(row: JobRow): StrategyData {
+  let data: unknown;
+  try {
+    data = JSON.parse(row.data);
+  } catch (error) {
+    throw new TerminalError(`job ${row.job_id}: its data is not JSON: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+  const parsed = strategyDataSchema.safeParse({ strategy: row.strategy, data });
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new TerminalError(
+    `job ${row.job_id}: its data does not fit the ${row.strategy} strategy: ${issues.join('; ')}`,
+    { cause: parsed.error },
+  );
+}
+
 function toJob(row: JobRow): ReplacementJob {
   return {
+    ...strategyData(row),
     jobId: row.job_id,
     instanceId: row.instance_id,
     account: row.account,
@@ -74,14 +99,12 @@ function toJob(row: JobRow): ReplacementJob {
     asgName: row.asg_name,
     imageId: row.image_id,
     targetImageId: row.target_image_id,
-    strategy: row.strategy,
     state: row.state,
     step: row.step,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
     stepStartedAt: row.step_started_at,
     reason: JSON.parse(row.reason) as ReplacementJob['reason'],
-    data: JSON.parse(row.data) as Record<string, unknown>,
     newInstanceId: row.new_instance_id,
     approvedBy: row.approved_by,
     approvedAt: row.approved_at,
@@ -175,10 +198,7 @@ export function createJobRepository(db: Database, audit: AuditLog): JobRepositor
   const byState = db.prepare<[], { state: JobState; n: number }>(
     'SELECT state, count(*) AS n FROM replacement_jobs GROUP BY state',
   );
-  const finished = db.prepare<
-    [],
-    { strategy: JobStrategy; state: 'succeeded' | 'failed' | 'cancelled'; n: number }
-  >(
+  const finished = db.prepare<[], { strategy: JobStrategy; state: TerminalJobState; n: number }>(
     `SELECT strategy, state, count(*) AS n FROM replacement_jobs
      WHERE state IN ('succeeded', 'failed', 'cancelled') GROUP BY strategy, state ORDER BY strategy, state`,
   );

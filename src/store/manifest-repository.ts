@@ -1,10 +1,9 @@
 // SQLite-backed ManifestRepository: immutable manifests keyed by image id, with revocation.
-import { createHash } from 'node:crypto';
-import type { ImportOutcome, ManifestRepository } from '../app/ports.js';
-import { canonicalJson } from '../core/canonical-json.js';
+import type { ImportOutcome, ImportResult, ManifestRepository } from '../app/ports.js';
 import { resolveManifests } from '../core/manifest-status.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import type { Manifest, ManifestStatus, ResolvedManifest, StoredManifest } from '../domain/types.js';
+import { manifestBody, manifestDigest } from '../app/manifest-digest.js';
 import type { Database } from './database.js';
 import { toIsoUtc } from './timestamps.js';
 
@@ -71,32 +70,39 @@ export function createManifestRepository(db: Database): ManifestRepository {
     return resolveManifests(selectAll.all().map(toStored));
   }
 
-  return {
-    import(manifest: Manifest, importedAt: string): ImportOutcome {
-      const body = canonicalJson(manifest);
-      const digest = createHash('sha256').update(body).digest('hex');
-      const { id, region, channel, name, builtAt } = manifest.image;
-      // Insert-or-nothing then compare, so two concurrent importers cannot both "create".
-      const result = insert.run({
-        imageId: id,
-        region,
-        channel: channel ?? null,
-        name: name ?? null,
-        builtAt: builtAt ?? null,
-        body,
-        digest,
-        importedAt: toIsoUtc(importedAt, 'importedAt'),
-      });
-      if (result.changes === 1) return 'created';
-      const existing = selectOne.get(id);
-      if (existing && existing.digest === digest) return 'unchanged';
-      throw new ConflictError(
-        `manifest for image ${id} already exists with a different body (stored digest ${existing?.digest ?? '?'}, ` +
-          `new digest ${digest}); manifests are immutable — bake a new image instead of changing this one`,
-        { location: `image.id=${id}` },
-      );
-    },
+  function importOne(manifest: Manifest, importedAt: string): ImportOutcome {
+    const body = manifestBody(manifest);
+    const digest = manifestDigest(manifest);
+    const { id, region, channel, name, builtAt } = manifest.image;
+    // Insert-or-nothing then compare, so two concurrent importers cannot both "create".
+    const result = insert.run({
+      imageId: id,
+      region,
+      channel: channel ?? null,
+      name: name ?? null,
+      builtAt: builtAt ?? null,
+      body,
+      digest,
+      importedAt: toIsoUtc(importedAt, 'importedAt'),
+    });
+    if (result.changes === 1) return 'created';
+    const existing = selectOne.get(id);
+    if (existing && existing.digest === digest) return 'unchanged';
+    throw new ConflictError(
+      `manifest for image ${id} already exists with a different body (stored digest ${existing?.digest ?? '?'}, ` +
+        `new digest ${digest}); manifests are immutable — bake a new image instead of changing this one`,
+      { location: `image.id=${id}` },
+    );
+  }
 
+  // One transaction: a conflict anywhere rolls back the manifests inserted before it.
+  const importAll = db.transaction((batch: readonly Manifest[], importedAt: string): ImportResult[] =>
+    batch.map((m) => ({ imageId: m.image.id, region: m.image.region, outcome: importOne(m, importedAt) })),
+  );
+
+  return {
+    import: importOne,
+    importAll: (batch, importedAt) => importAll(batch, importedAt),
     list,
     get,
 

@@ -1,9 +1,9 @@
 // Finds and reads the numbered SQL migrations shipped in the package's `migrations/` directory.
-import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TerminalError } from '../domain/errors.js';
 import { packagePath } from '../package-root.js';
+import { sha256Hex } from '../app/sha256.js';
 
 export interface MigrationFile {
   version: number;
@@ -37,7 +37,7 @@ export function loadMigrationFiles(directory: string = defaultMigrationsDir()): 
       throw new TerminalError(`migrations ${clash.name} and ${entry} share version ${version}`);
     }
     const sql = readFileSync(join(directory, entry), 'utf8').replace(/\r\n/g, '\n');
-    const checksum = createHash('sha256').update(sql).digest('hex');
+    const checksum = sha256Hex(sql);
     files.push({ version, name: entry.slice(0, -'.sql'.length), sql, checksum });
   }
   files.sort((a, b) => a.version - b.version);

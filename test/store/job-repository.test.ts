@@ -2,8 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewJob } from '../../src/app/remediation/ports.js';
+import { TerminalError } from '../../src/domain/errors.js';
 import { openStore, type Store } from '../../src/store/index.js';
 
 let dir: string;
@@ -70,7 +72,11 @@ describe('the job repository', () => {
     store.jobs.create(newJob('job-1'), AT, { actor: 'driftwarden', action: 'job.started' });
     store.jobs.save(
       'job-1',
-      { step: 'wait-healthy', newInstanceId: 'i-0000000000000002', data: { x: 1 } },
+      {
+        step: 'wait-healthy',
+        newInstanceId: 'i-0000000000000002',
+        data: { snapshots: { 'vol-1': 'snap-1' } },
+      },
       AT,
       {
         actor: 'driftwarden',
@@ -83,10 +89,24 @@ describe('the job repository', () => {
     expect(store.jobs.get('job-1')).toMatchObject({
       step: 'wait-healthy',
       newInstanceId: 'i-0000000000000002',
-      data: { x: 1 },
+      data: { snapshots: { 'vol-1': 'snap-1' } },
     });
     expect(store.audit.list({ jobId: 'job-1' }).map((a) => a.action)).toEqual(['job.started', 'job.step']);
     expect(store.jobs.countStartedSince('2026-11-26T09:00:00.000Z')).toBe(1);
+  });
+
+  it('refuses a job whose stored data does not fit its strategy, naming the job', () => {
+    store.jobs.create(newJob('job-1'), AT, { actor: 'driftwarden', action: 'job.started' });
+    store.close();
+    // Written behind the store's back, as a hand edit or an older build would.
+    const raw = new Database(join(dir, 'dw.db'));
+    raw.prepare('UPDATE replacement_jobs SET data = ? WHERE job_id = ?').run('{"surgeTo":3}', 'job-1');
+    raw.close();
+    store = openStore(join(dir, 'dw.db'), { now: () => new Date(AT) });
+    expect(() => store.jobs.get('job-1')).toThrow(TerminalError);
+    expect(() => store.jobs.get('job-1')).toThrow(
+      /job job-1: its data does not fit the launch-then-terminate strategy: .*surgeTo/,
+    );
   });
 
   it('counts jobs per state without loading them, every state present', () => {

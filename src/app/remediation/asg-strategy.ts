@@ -10,54 +10,49 @@ const TERMINATE_IN_PLACE = 'terminate-in-place';
 const WAIT_GROUP = 'wait-group-healthy';
 const RESTORE_MAX = 'restore-max-size';
 
-interface SurgeData {
-  surgeTo?: number;
-  originalDesired?: number;
-  membersBefore?: string[];
-  /** Set when the group had no headroom and MaxSize was raised by one for the surge. */
-  raisedMaxFrom?: number;
-}
+type AsgContext = StepContext<'asg'>;
 
-async function group(ctx: StepContext): Promise<GroupFacts> {
+async function group(ctx: AsgContext): Promise<GroupFacts> {
   const name = ctx.job.asgName;
   const found = name === null ? null : await ctx.actions.asg.describe(name);
   if (found === null) throw new Error(`Auto Scaling group ${name ?? '(none)'} not found`);
   return found;
 }
 
-async function surge(ctx: StepContext): Promise<StepOutcome> {
+async function surge(ctx: AsgContext): Promise<StepOutcome> {
   const g = await group(ctx);
-  let data = ctx.job.data as SurgeData;
-  if (data.surgeTo === undefined) {
+  let { surgeTo, raisedMaxFrom } = ctx.job.data;
+  if (surgeTo === undefined) {
     if (isLeaving(g.members.find((m) => m.instanceId === ctx.job.instanceId))) {
       return { kind: 'cancel', reason: 'the instance is already leaving its group; nothing to replace' };
     }
     const stale = await launchesReplacedImage(ctx, g.name);
     if (stale) return { kind: 'fail', error: stale };
+    surgeTo = g.desired + 1;
+    // No headroom: raise MaxSize by one for the surge rather than terminate before a successor is healthy.
+    raisedMaxFrom = g.desired >= g.max ? g.max : undefined;
     // Intent first: after a crash, the saved target tells whether the calls below already happened.
-    data = {
-      surgeTo: g.desired + 1,
+    ctx.saveData({
+      surgeTo,
       originalDesired: g.desired,
       membersBefore: g.members.map((m) => m.instanceId),
-      // No headroom: raise MaxSize by one for the surge rather than terminate before a successor is healthy.
-      ...(g.desired >= g.max ? { raisedMaxFrom: g.max } : {}),
-    };
-    ctx.saveData({ ...data });
+      ...(raisedMaxFrom === undefined ? {} : { raisedMaxFrom }),
+    });
   }
-  if (data.raisedMaxFrom !== undefined && g.max < (data.surgeTo as number)) {
-    ctx.audit('aws.UpdateAutoScalingGroup', { group: g.name, maxSizeFrom: g.max, maxSizeTo: data.surgeTo });
-    await ctx.actions.asg.setMaxSize(g.name, data.surgeTo as number);
+  if (raisedMaxFrom !== undefined && g.max < surgeTo) {
+    ctx.audit('aws.UpdateAutoScalingGroup', { group: g.name, maxSizeFrom: g.max, maxSizeTo: surgeTo });
+    await ctx.actions.asg.setMaxSize(g.name, surgeTo);
   }
-  if (g.desired < (data.surgeTo as number)) {
-    ctx.audit('aws.SetDesiredCapacity', { group: g.name, from: g.desired, to: data.surgeTo });
-    await ctx.actions.asg.setDesired(g.name, data.surgeTo as number);
+  if (g.desired < surgeTo) {
+    ctx.audit('aws.SetDesiredCapacity', { group: g.name, from: g.desired, to: surgeTo });
+    await ctx.actions.asg.setDesired(g.name, surgeTo);
   }
   return { kind: 'next', step: WAIT_SURGE };
 }
 
-async function waitSurge(ctx: StepContext): Promise<StepOutcome> {
+async function waitSurge(ctx: AsgContext): Promise<StepOutcome> {
   const g = await group(ctx);
-  const target = (ctx.job.data as SurgeData).surgeTo ?? g.desired;
+  const target = ctx.job.data.surgeTo ?? g.desired;
   const serving = inService(g).length;
   if (serving >= target) return { kind: 'next', step: TERMINATE_OLD };
   return waitOrTimeOut(ctx, `group ${g.name}: ${serving} of ${target} in service after the surge`);
@@ -67,7 +62,7 @@ async function waitSurge(ctx: StepContext): Promise<StepOutcome> {
  * A group replaces members from its launch template. If that still launches the revoked or superseded
  * image being replaced, every replacement would be drifted again: refuse, and say what to fix.
  */
-async function launchesReplacedImage(ctx: StepContext, groupName: string): Promise<string | null> {
+async function launchesReplacedImage(ctx: AsgContext, groupName: string): Promise<string | null> {
   const imageLevel = ctx.job.reason.some(
     (r) => r.change === 'revoked-image' || r.change === 'superseded-image',
   );
@@ -80,7 +75,7 @@ async function launchesReplacedImage(ctx: StepContext, groupName: string): Promi
   );
 }
 
-async function terminateMember(ctx: StepContext, decrement: boolean): Promise<StepOutcome> {
+async function terminateMember(ctx: AsgContext, decrement: boolean): Promise<StepOutcome> {
   const g = await group(ctx);
   const member = g.members.find((m) => m.instanceId === ctx.job.instanceId);
   if (!isLeaving(member) && ctx.job.step === TERMINATE_IN_PLACE) {
@@ -98,26 +93,24 @@ async function terminateMember(ctx: StepContext, decrement: boolean): Promise<St
   return { kind: 'next', step: WAIT_GROUP };
 }
 
-async function waitGroup(ctx: StepContext): Promise<StepOutcome> {
+async function waitGroup(ctx: AsgContext): Promise<StepOutcome> {
   const g = await group(ctx);
   const serving = inService(g, ctx.job.instanceId).length;
   if (serving >= g.desired) {
-    return (ctx.job.data as SurgeData).raisedMaxFrom === undefined
-      ? { kind: 'done' }
-      : { kind: 'next', step: RESTORE_MAX };
+    return ctx.job.data.raisedMaxFrom === undefined ? { kind: 'done' } : { kind: 'next', step: RESTORE_MAX };
   }
   return waitOrTimeOut(ctx, `group ${g.name}: ${serving} of ${g.desired} in service`);
 }
 
 /** Puts MaxSize back where it was, unless someone has since scaled the group beyond it. */
-async function restoreMax(ctx: StepContext, g: GroupFacts): Promise<void> {
-  const from = (ctx.job.data as SurgeData).raisedMaxFrom;
+async function restoreMax(ctx: AsgContext, g: GroupFacts): Promise<void> {
+  const from = ctx.job.data.raisedMaxFrom;
   if (from === undefined || g.max <= from || g.desired > from) return;
   ctx.audit('aws.UpdateAutoScalingGroup', { group: g.name, maxSizeFrom: g.max, maxSizeTo: from });
   await ctx.actions.asg.setMaxSize(g.name, from);
 }
 
-const STEPS: Record<string, (ctx: StepContext) => Promise<StepOutcome>> = {
+const STEPS: Record<string, (ctx: AsgContext) => Promise<StepOutcome>> = {
   [EVIDENCE_STEP]: (ctx) => preserveEvidence(ctx, ctx.settings.asgSurge ? SURGE : TERMINATE_IN_PLACE),
   [SURGE]: surge,
   [WAIT_SURGE]: waitSurge,
@@ -130,7 +123,7 @@ const STEPS: Record<string, (ctx: StepContext) => Promise<StepOutcome>> = {
   },
 };
 
-export const asgStrategy: Strategy = {
+export const asgStrategy: Strategy<'asg'> = {
   name: 'asg',
   firstStep: (settings) =>
     settings.preserveEvidence ? EVIDENCE_STEP : settings.asgSurge ? SURGE : TERMINATE_IN_PLACE,
@@ -141,7 +134,7 @@ export const asgStrategy: Strategy = {
   },
   async rollback(ctx) {
     // Only a surge can be undone: remove the instances it added (with decrement) and leave the old one alone.
-    const data = ctx.job.data as SurgeData;
+    const data = ctx.job.data;
     if (data.surgeTo === undefined) return;
     if (![SURGE, WAIT_SURGE].includes(ctx.job.step ?? '')) {
       // Past the surge the old member is already leaving; only a raised MaxSize is ours to undo.
@@ -159,14 +152,15 @@ export const asgStrategy: Strategy = {
       });
       await ctx.actions.asg.terminateInGroup(member.instanceId, true);
     }
-    if (added.length === 0 && g.desired > (data.originalDesired ?? g.desired)) {
+    const originalDesired = data.originalDesired ?? g.desired;
+    if (added.length === 0 && g.desired > originalDesired) {
       ctx.audit('aws.SetDesiredCapacity', {
         group: g.name,
         from: g.desired,
-        to: data.originalDesired,
+        to: originalDesired,
         rollback: true,
       });
-      await ctx.actions.asg.setDesired(g.name, data.originalDesired as number);
+      await ctx.actions.asg.setDesired(g.name, originalDesired);
     }
     const after = await group(ctx);
     await restoreMax(ctx, {

@@ -4,7 +4,11 @@ import type { StepContext, StepOutcome } from './strategy.js';
 
 export const EVIDENCE_STEP = 'preserve-evidence';
 
-export async function preserveEvidence(ctx: StepContext, next: string): Promise<StepOutcome> {
+export async function preserveEvidence(
+  // The strategies whose data can hold snapshots.
+  ctx: StepContext<'asg'> | StepContext<'launch-then-terminate'>,
+  next: string,
+): Promise<StepOutcome> {
   const { job, actions } = ctx;
   const old = await actions.ec2.describe(job.instanceId);
   if (isGone(old) || old === null) return { kind: 'next', step: next };

@@ -1,26 +1,30 @@
 // advanceJob: performs one idempotent step of a running replacement job and saves the next one.
 import type { Logger } from 'pino';
 import { retryDelayMs, shouldGiveUp } from '../../core/remediation-backoff.js';
-import { errorMessage } from '../../domain/errors.js';
+import type { StrategyName } from '../../core/remediation-types.js';
+import { TerminalError, errorMessage, namedErrorMessage } from '../../domain/errors.js';
 import type { Manifest } from '../../domain/types.js';
 import { asgStrategy } from './asg-strategy.js';
 import type { ReplacementActions } from './actions-port.js';
 import { launchThenTerminate } from './launch-then-terminate.js';
-import type { JobPatch, JobRepository, ReplacementJob } from './ports.js';
+import type { AuditEntryInput, JobOf, JobPatch, JobRepository, ReplacementJob } from './ports.js';
 import type { StepContext, StepOutcome, Strategy, StrategySettings } from './strategy.js';
 import { webhookStrategy } from './webhook-strategy.js';
 
-export const STRATEGIES = {
+/** One strategy per name, each typed by the data of its own jobs. */
+export const STRATEGIES: { [S in StrategyName]: Strategy<S> } = {
   asg: asgStrategy,
   'launch-then-terminate': launchThenTerminate,
   webhook: webhookStrategy,
-} satisfies Record<ReplacementJob['strategy'], Strategy>;
+};
 
 export const SYSTEM_ACTOR = 'driftwarden';
 
 export interface JobRunnerDeps {
   jobs: JobRepository;
   actionsFor: (job: ReplacementJob) => ReplacementActions;
+  /** The adapters' word on their own errors (the AWS SDK's classification): may a later attempt succeed? */
+  isRetryableActionError: (error: unknown) => boolean;
   manifest: (imageId: string) => Manifest | null;
   settings: StrategySettings & { maxAttempts: number; retryBaseMs: number };
   clock: () => Date;
@@ -30,35 +34,9 @@ export interface JobRunnerDeps {
   onFinished?: (job: ReplacementJob) => void;
 }
 
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'RequestThrottled']);
-
-/** AWS's own retry hints, throttling, 5xx, network failures and our RetryableError are worth another try. */
-export function isRetryable(error: unknown): boolean {
-  const e = error as {
-    retryable?: boolean;
-    $retryable?: unknown;
-    $fault?: string;
-    name?: string;
-    code?: string;
-  };
-  if (e?.retryable === true || e?.$retryable !== undefined || e?.$fault === 'server') return true;
-  if (
-    THROTTLING.has(e?.name ?? '') ||
-    e?.name === 'TimeoutError' ||
-    e?.name === 'InsufficientInstanceCapacity'
-  )
-    return true;
-  // fetch() reports network failures as a TypeError whose cause carries the code.
-  const code = e?.code ?? (e as { cause?: { code?: string } } | undefined)?.cause?.code ?? '';
-  return [
-    'ECONNREFUSED',
-    'ECONNRESET',
-    'ETIMEDOUT',
-    'EPIPE',
-    'ENOTFOUND',
-    'EAI_AGAIN',
-    'UND_ERR_SOCKET',
-  ].includes(code);
+/** Our own RetryableError, and whatever the adapters' classification says a retry may fix. */
+function isRetryable(error: unknown, deps: JobRunnerDeps): boolean {
+  return (error as { retryable?: unknown } | null)?.retryable === true || deps.isRetryableActionError(error);
 }
 
 /**
@@ -67,15 +45,36 @@ export function isRetryable(error: unknown): boolean {
  * and job tag), no second termination (the instance is already leaving).
  */
 export async function advanceJob(jobId: string, deps: JobRunnerDeps): Promise<ReplacementJob | null> {
-  let job = deps.jobs.get(jobId);
+  const job = deps.jobs.get(jobId);
   if (job === null || job.state !== 'running') return job;
   const now = deps.clock();
   if (job.nextAttemptAt !== null && Date.parse(job.nextAttemptAt) > now.getTime()) return job;
-  const strategy: Strategy = STRATEGIES[job.strategy];
+  return advanceWith(job.strategy, job, now, deps);
+}
+
+/** The saved job is still the strategy's own (a save never changes a job's strategy). */
+function isJobOf<S extends StrategyName>(job: ReplacementJob, strategy: S): job is JobOf<S> {
+  return job.strategy === strategy;
+}
+
+async function advanceWith<S extends StrategyName>(
+  name: S,
+  initial: JobOf<S>,
+  now: Date,
+  deps: JobRunnerDeps,
+): Promise<ReplacementJob> {
+  const strategy = STRATEGIES[name];
+  let job = initial;
+  const saveOwn = (patch: JobPatch, audit?: AuditEntryInput): JobOf<S> => {
+    const saved = deps.jobs.save(job.jobId, patch, at(), audit);
+    if (!isJobOf(saved, name))
+      throw new TerminalError(`job ${job.jobId} changed strategy to ${saved.strategy}`);
+    return saved;
+  };
   const log = deps.logger.child({ jobId: job.jobId, instanceId: job.instanceId, step: job.step });
   const at = (): string => deps.clock().toISOString();
 
-  const ctx: StepContext = {
+  const ctx: StepContext<S> = {
     job,
     actions: deps.actionsFor(job),
     now,
@@ -83,15 +82,11 @@ export async function advanceJob(jobId: string, deps: JobRunnerDeps): Promise<Re
     log,
     manifest: deps.manifest,
     audit: (action, detail) => {
-      job = deps.jobs.save(job!.jobId, {}, at(), {
-        actor: SYSTEM_ACTOR,
-        action,
-        detail: { step: job!.step, ...detail },
-      });
+      job = saveOwn({}, { actor: SYSTEM_ACTOR, action, detail: { step: job.step, ...detail } });
       ctx.job = job;
     },
     saveData: (patch) => {
-      job = deps.jobs.save(job!.jobId, { data: { ...job!.data, ...patch } }, at());
+      job = saveOwn({ data: { ...job.data, ...patch } });
       ctx.job = job;
     },
     postWebhook: deps.postWebhook,
@@ -102,8 +97,8 @@ export async function advanceJob(jobId: string, deps: JobRunnerDeps): Promise<Re
     outcome = await strategy.run(job.step ?? strategy.firstStep(deps.settings), ctx);
   } catch (error) {
     const attempts = job.attempts + 1;
-    const message = `${(error as { name?: string }).name ?? 'Error'}: ${errorMessage(error)}`;
-    if (isRetryable(error) && !shouldGiveUp(attempts, deps.settings.maxAttempts)) {
+    const message = namedErrorMessage(error);
+    if (isRetryable(error, deps) && !shouldGiveUp(attempts, deps.settings.maxAttempts)) {
       const delay = retryDelayMs(attempts, {
         baseMs: deps.settings.retryBaseMs,
         maxMs: deps.settings.retryBaseMs * 16,
@@ -124,11 +119,11 @@ export async function advanceJob(jobId: string, deps: JobRunnerDeps): Promise<Re
   return finish(job, outcome, strategy, ctx, deps, log);
 }
 
-async function finish(
+async function finish<S extends StrategyName>(
   job: ReplacementJob,
   outcome: StepOutcome,
-  strategy: Strategy,
-  ctx: StepContext,
+  strategy: Strategy<S>,
+  ctx: StepContext<S>,
   deps: JobRunnerDeps,
   log: Logger,
 ): Promise<ReplacementJob> {

@@ -1,6 +1,6 @@
 // Standalone instances: launch a fresh clone on the baked image, wait until healthy, then terminate the old one.
-import { createHash } from 'node:crypto';
 import type { Manifest } from '../../domain/types.js';
+import { sha256OfBase64 } from '../sha256.js';
 import { EVIDENCE_STEP, preserveEvidence } from './evidence-step.js';
 import { JOB_TAG, REPLACES_TAG, isGone, type InstanceFacts, type LaunchRequest } from './actions-port.js';
 import { waitOrTimeOut, type StepContext, type StepOutcome, type Strategy } from './strategy.js';
@@ -8,10 +8,6 @@ import { waitOrTimeOut, type StepContext, type StepOutcome, type Strategy } from
 const LAUNCH = 'launch';
 const WAIT_HEALTHY = 'wait-healthy';
 const TERMINATE_OLD = 'terminate-old';
-
-function sha256OfBase64(value: string | null): string | null {
-  return value === null ? null : createHash('sha256').update(Buffer.from(value, 'base64')).digest('hex');
-}
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -59,7 +55,7 @@ export function launchRequestFor(
   };
 }
 
-async function launch(ctx: StepContext): Promise<StepOutcome> {
+async function launch(ctx: StepContext<'launch-then-terminate'>): Promise<StepOutcome> {
   const { job, actions } = ctx;
   if (job.newInstanceId !== null) return { kind: 'next', step: WAIT_HEALTHY };
   // A launch that happened before a crash is found by its tag (and would be returned by the ClientToken anyway).
@@ -75,7 +71,7 @@ async function launch(ctx: StepContext): Promise<StepOutcome> {
   // The manifest keeps only a hash of the baked user data: copying drifted user data would launch
   // a replacement that is drifted again, so refuse and say how to replace it instead.
   const baked = manifest?.launch?.userDataSha256;
-  if (baked !== undefined && ![baked].flat().includes(sha256OfBase64(userData) ?? '')) {
+  if (baked !== undefined && ![baked].flat().includes(userData === null ? '' : sha256OfBase64(userData))) {
     return {
       kind: 'fail',
       error:
@@ -95,7 +91,7 @@ async function launch(ctx: StepContext): Promise<StepOutcome> {
   return { kind: 'next', step: WAIT_HEALTHY, patch: { newInstanceId } };
 }
 
-async function waitHealthy(ctx: StepContext): Promise<StepOutcome> {
+async function waitHealthy(ctx: StepContext<'launch-then-terminate'>): Promise<StepOutcome> {
   const id = ctx.job.newInstanceId;
   if (id === null) return { kind: 'next', step: LAUNCH };
   const health = await ctx.actions.ec2.health(id);
@@ -105,7 +101,7 @@ async function waitHealthy(ctx: StepContext): Promise<StepOutcome> {
   return waitOrTimeOut(ctx, `replacement ${id} not healthy (${health})`);
 }
 
-async function terminateOld(ctx: StepContext): Promise<StepOutcome> {
+async function terminateOld(ctx: StepContext<'launch-then-terminate'>): Promise<StepOutcome> {
   const { job, actions } = ctx;
   if (isGone(await actions.ec2.describe(job.instanceId))) return { kind: 'done' };
   ctx.audit('aws.TerminateInstances', { instanceId: job.instanceId, replacedBy: job.newInstanceId });
@@ -113,14 +109,14 @@ async function terminateOld(ctx: StepContext): Promise<StepOutcome> {
   return { kind: 'done' };
 }
 
-const STEPS: Record<string, (ctx: StepContext) => Promise<StepOutcome>> = {
+const STEPS: Record<string, (ctx: StepContext<'launch-then-terminate'>) => Promise<StepOutcome>> = {
   [EVIDENCE_STEP]: (ctx) => preserveEvidence(ctx, LAUNCH),
   [LAUNCH]: launch,
   [WAIT_HEALTHY]: waitHealthy,
   [TERMINATE_OLD]: terminateOld,
 };
 
-export const launchThenTerminate: Strategy = {
+export const launchThenTerminate: Strategy<'launch-then-terminate'> = {
   name: 'launch-then-terminate',
   firstStep: (settings) => (settings.preserveEvidence ? EVIDENCE_STEP : LAUNCH),
   async run(step, ctx) {

@@ -1,21 +1,17 @@
 // Persistence ports for replacement: durable jobs, the append-only audit log, and the pause switch.
+import type { JobState, StrategyName, TerminalJobState } from '../../core/remediation-types.js';
 import type { Change, Severity } from '../../domain/types.js';
+import type { StrategyData } from './job-data.js';
 
-/** Every job state, in lifecycle order (CLI choices, API query validation). */
-export const JOB_STATES = [
-  'planned',
-  'awaiting-approval',
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-] as const;
-export type JobState = (typeof JOB_STATES)[number];
-export const OPEN_JOB_STATES: readonly JobState[] = ['planned', 'awaiting-approval', 'queued', 'running'];
-export const TERMINAL_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
-
-export type JobStrategy = 'asg' | 'launch-then-terminate' | 'webhook';
+// Declared once in core (the policy needs them too); re-exported for the adapters that use this port.
+export {
+  JOB_STATES,
+  OPEN_JOB_STATES,
+  TERMINAL_JOB_STATES,
+  isOpenJobState,
+  type JobState,
+} from '../../core/remediation-types.js';
+export type JobStrategy = StrategyName;
 
 /** Why a job exists: the due findings of the drifted instance. */
 export interface JobReason {
@@ -25,7 +21,8 @@ export interface JobReason {
   change: Change;
 }
 
-export interface ReplacementJob {
+/** Everything a job row holds except its strategy and that strategy's data. */
+interface JobFields {
   jobId: string;
   instanceId: string;
   account: string | null;
@@ -34,7 +31,6 @@ export interface ReplacementJob {
   asgName: string | null;
   imageId: string;
   targetImageId: string | null;
-  strategy: JobStrategy;
   state: JobState;
   /** The step a running job performs next; saved before it is taken. */
   step: string | null;
@@ -42,7 +38,6 @@ export interface ReplacementJob {
   nextAttemptAt: string | null;
   stepStartedAt: string | null;
   reason: JobReason[];
-  data: Record<string, unknown>;
   newInstanceId: string | null;
   approvedBy: string | null;
   approvedAt: string | null;
@@ -55,6 +50,12 @@ export interface ReplacementJob {
   startedAt: string | null;
   finishedAt: string | null;
 }
+
+/** A job of one strategy, its data typed by that strategy's schema (`job-data.ts`). */
+export type JobOf<S extends StrategyName> = JobFields & Extract<StrategyData, { strategy: S }>;
+
+/** Discriminated by `strategy`: narrowing it types `data`. */
+export type ReplacementJob = JobOf<StrategyName>;
 
 export type NewJob = Pick<
   ReplacementJob,
@@ -134,7 +135,7 @@ export interface JobRepository {
   countStartedSince(at: string): number;
   /** Jobs per state (every state present, 0 when none): counts without loading rows. */
   countByState(): Record<JobState, number>;
-  countFinished(): { strategy: JobStrategy; outcome: 'succeeded' | 'failed' | 'cancelled'; count: number }[];
+  countFinished(): { strategy: JobStrategy; outcome: TerminalJobState; count: number }[];
 }
 
 export interface AuditLog {

@@ -2,14 +2,16 @@
 import { newestActiveInChannel } from '../../core/manifest-status.js';
 import { evaluateDriftStorm } from '../../core/remediation-breaker.js';
 import { decideQueuedStarts, decideReplacements } from '../../core/remediation-policy.js';
-import type {
-  Decision,
-  GroupHealth,
-  OpenJob,
-  PolicyInput,
-  PolicySettings,
-  RemediationCandidate,
-  ReplaceFinding,
+import {
+  OPEN_JOB_STATES,
+  isOpenJobState,
+  type Decision,
+  type GroupHealth,
+  type OpenJob,
+  type PolicyInput,
+  type PolicySettings,
+  type RemediationCandidate,
+  type ReplaceFinding,
 } from '../../core/remediation-types.js';
 import { errorMessage } from '../../domain/errors.js';
 import type { RuleSet } from '../../domain/types.js';
@@ -383,16 +385,20 @@ export class RemediationController {
         ...(cooling === undefined ? {} : { coolingUntil: cooling }),
       });
     }
-    const openJobs: OpenJob[] = deps.jobs
-      .list({ states: ['planned', 'awaiting-approval', 'queued', 'running'], limit: 10_000 })
-      .map((j) => ({
-        jobId: j.jobId,
-        instanceId: j.instanceId,
-        group: j.group,
-        state: j.state as OpenJob['state'],
-        approved: j.approvedAt !== null,
-        startedAt: j.startedAt,
-      }));
+    const openJobs: OpenJob[] = deps.jobs.list({ states: OPEN_JOB_STATES, limit: 10_000 }).flatMap((j) =>
+      isOpenJobState(j.state)
+        ? [
+            {
+              jobId: j.jobId,
+              instanceId: j.instanceId,
+              group: j.group,
+              state: j.state,
+              approved: j.approvedAt !== null,
+              startedAt: j.startedAt,
+            },
+          ]
+        : [],
+    );
     const running = new Set(openJobs.filter((j) => j.state === 'running').map((j) => j.instanceId));
     const groups = new Map<string, GroupHealth>();
     for (const instance of instances) {

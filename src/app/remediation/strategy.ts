@@ -1,8 +1,10 @@
 // The contract of a replacement strategy: named, idempotent steps that each check the world before acting.
 import type { Logger } from 'pino';
+import type { StrategyName } from '../../core/remediation-types.js';
 import type { Manifest } from '../../domain/types.js';
 import type { ReplacementActions } from './actions-port.js';
-import type { JobPatch, ReplacementJob } from './ports.js';
+import type { JobDataOf } from './job-data.js';
+import type { JobOf, JobPatch } from './ports.js';
 
 export interface StrategySettings {
   healthTimeoutMs: number;
@@ -12,8 +14,8 @@ export interface StrategySettings {
   webhook: { url: string; secret: string; timeoutMs: number } | null;
 }
 
-export interface StepContext {
-  job: ReplacementJob;
+export interface StepContext<S extends StrategyName = StrategyName> {
+  job: JobOf<S>;
   actions: ReplacementActions;
   now: Date;
   settings: StrategySettings;
@@ -23,7 +25,7 @@ export interface StepContext {
   /** Records a decision or a mutating call in the audit log before it is made. */
   audit: (action: string, detail?: Record<string, unknown>) => void;
   /** Saves intent (e.g. the capacity a surge aims for) before acting on it, so a crash can resume it. */
-  saveData: (patch: Record<string, unknown>) => void;
+  saveData: (patch: Partial<JobDataOf<S>>) => void;
   /** Sends the signed webhook; resolves to the HTTP status. */
   postWebhook: (body: unknown) => Promise<number>;
 }
@@ -37,16 +39,16 @@ export type StepOutcome =
   | { kind: 'cancel'; reason: string }
   | { kind: 'fail'; error: string };
 
-export interface Strategy {
-  readonly name: 'asg' | 'launch-then-terminate' | 'webhook';
+export interface Strategy<S extends StrategyName = StrategyName> {
+  readonly name: S;
   firstStep(settings: StrategySettings): string;
-  run(step: string, ctx: StepContext): Promise<StepOutcome>;
+  run(step: string, ctx: StepContext<S>): Promise<StepOutcome>;
   /** Undoes what this job launched or surged; never touches the instance being replaced. */
-  rollback(ctx: StepContext): Promise<void>;
+  rollback(ctx: StepContext<S>): Promise<void>;
 }
 
 /** A step that has waited longer than the health timeout fails instead of polling forever. */
-export function waitOrTimeOut(ctx: StepContext, what: string): StepOutcome {
+export function waitOrTimeOut<S extends StrategyName>(ctx: StepContext<S>, what: string): StepOutcome {
   const started = Date.parse(ctx.job.stepStartedAt ?? ctx.job.updatedAt);
   if (ctx.now.getTime() - started > ctx.settings.healthTimeoutMs) {
     return { kind: 'fail', error: `${what} after ${Math.round(ctx.settings.healthTimeoutMs / 1000)}s` };

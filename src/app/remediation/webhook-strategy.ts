@@ -6,9 +6,9 @@ import { waitOrTimeOut, type StepContext, type StepOutcome, type Strategy } from
 const NOTIFY = 'notify';
 const WAIT_GONE = 'wait-gone';
 
-async function notify(ctx: StepContext): Promise<StepOutcome> {
+async function notify(ctx: StepContext<'webhook'>): Promise<StepOutcome> {
   const { job } = ctx;
-  if (typeof job.data.notifiedAt === 'string') return { kind: 'next', step: WAIT_GONE };
+  if (job.data.notifiedAt !== undefined) return { kind: 'next', step: WAIT_GONE };
   ctx.audit('webhook.post', { url: ctx.settings.webhook?.url });
   const status = await ctx.postWebhook({
     jobId: job.jobId,
@@ -29,12 +29,12 @@ async function notify(ctx: StepContext): Promise<StepOutcome> {
   };
 }
 
-async function waitGone(ctx: StepContext): Promise<StepOutcome> {
+async function waitGone(ctx: StepContext<'webhook'>): Promise<StepOutcome> {
   if (isGone(await ctx.actions.ec2.describe(ctx.job.instanceId))) return { kind: 'done' };
   return waitOrTimeOut(ctx, `deployer has not replaced ${ctx.job.instanceId} yet`);
 }
 
-export const webhookStrategy: Strategy = {
+export const webhookStrategy: Strategy<'webhook'> = {
   name: 'webhook',
   firstStep: () => NOTIFY,
   async run(step, ctx) {

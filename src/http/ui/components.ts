@@ -10,7 +10,7 @@ const AGE_UNITS: readonly [string, number][] = [
   ['s', 1],
 ];
 
-/** Two units at most: `45s`, `5m 12s`, `3h`, `2d 3h`. */
+/** Two units at most: `45s`, `5m 12s`, `3h`, `2d 3h` (rounded to read at a glance; `formatDuration` is exact). */
 export function formatAge(ms: number): string {
   let rest = Math.max(0, Math.floor(ms / 1000));
   const amounts = AGE_UNITS.map(([unit, size]) => {

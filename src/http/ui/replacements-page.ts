@@ -1,5 +1,10 @@
 // The replacement queue and history with approve/cancel and pause/resume, and one job with its audit trail.
-import { OPEN_JOB_STATES, type AuditEntry, type ReplacementJob } from '../../app/remediation/ports.js';
+import {
+  OPEN_JOB_STATES,
+  isOpenJobState,
+  type AuditEntry,
+  type ReplacementJob,
+} from '../../app/remediation/ports.js';
 import type { StoredReason } from '../../app/remediation/reason-port.js';
 import {
   jobRules,
@@ -67,7 +72,7 @@ function actionButton(b: ActionButton): Html {
 function jobActions(job: ReplacementJob): Html {
   const canApprove = job.state === 'awaiting-approval';
   // A running job finishes or rolls back on its own (see cancelJob); a finished one is history.
-  const canCancel = OPEN_JOB_STATES.includes(job.state) && job.state !== 'running';
+  const canCancel = isOpenJobState(job.state) && job.state !== 'running';
   if (!canApprove && !canCancel) return html`<span class="muted">—</span>`;
   const api = `/api/v1/replacements/${encodeURIComponent(job.jobId)}`;
   const what = `replacement ${job.jobId} of ${job.instanceId}`;

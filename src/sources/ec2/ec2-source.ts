@@ -1,8 +1,8 @@
 // Collects one target's instances from EC2: paginated, mapped page by page, user data hashed on demand.
-import { createHash } from 'node:crypto';
 import { DescribeInstanceAttributeCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { CollectContext, CollectedTarget, InstanceSource } from '../../app/instance-source.js';
 import type { InstanceObservation, Target } from '../../domain/types.js';
+import { sha256OfBase64 } from '../../app/sha256.js';
 import { describeInstancePages } from './describe-instance-pages.js';
 import { toObservation } from './instance-mapper.js';
 
@@ -99,7 +99,7 @@ async function fetchUserDataSha256(
   );
   const encoded = out.UserData?.Value;
   if (!encoded) return null;
-  return createHash('sha256').update(Buffer.from(encoded, 'base64')).digest('hex');
+  return sha256OfBase64(encoded);
 }
 
 async function mapLimit<T>(

@@ -1,17 +1,19 @@
-// Which failures a replacement step retries: AWS hints, throttling, 5xx and network errors (also from fetch).
+// Which AWS and network failures a later attempt may fix: SDK hints, throttling, 5xx and network errors (also from fetch).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { isRetryable } from '../../src/app/remediation/job-runner.js';
-import { RetryableError, ValidationError } from '../../src/domain/errors.js';
+import { isRetryableAwsError as isRetryable } from '../../src/aws/aws-errors.js';
+import { ValidationError } from '../../src/domain/errors.js';
 
-describe('isRetryable', () => {
-  it('retries throttling, server faults, capacity shortages and our RetryableError', () => {
+describe('isRetryableAwsError', () => {
+  it('retries throttling, server faults and capacity shortages', () => {
     expect(isRetryable({ name: 'RequestLimitExceeded' })).toBe(true);
     expect(isRetryable({ name: 'InternalError', $fault: 'server' })).toBe(true);
     expect(isRetryable({ name: 'Whatever', $retryable: { throttling: false } })).toBe(true);
     expect(isRetryable({ name: 'InsufficientInstanceCapacity' })).toBe(true);
-    expect(isRetryable(new RetryableError('webhook answered HTTP 503'))).toBe(true);
+    expect(isRetryable({ name: 'SlowDown', $metadata: {} })).toBe(true);
+    expect(isRetryable({ name: 'Anything', $metadata: { httpStatusCode: 429 } })).toBe(true);
+    expect(isRetryable({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } })).toBe(true);
   });
 
   it('retries network failures, including fetch()’s TypeError that keeps the code in its cause', async () => {
