@@ -15,7 +15,8 @@ import { median } from './median.js';
 import { createRuntime } from '../src/main.js';
 import { parseManifestObject } from '../src/manifests/parse-manifest.js';
 import { packagePath } from '../src/package-root.js';
-import { manifestsForFleet, startSimulator } from '../src/simulator/index.js';
+import { startSimulator } from '@driftwarden/simulator';
+import { manifestsForImages } from '../src/demo/demo-manifests.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -52,7 +53,7 @@ async function benchSize(size: number): Promise<void> {
     config,
     logger: createLogger({ level: 'silent', destination: 2, pretty: false }),
   });
-  const manifests = manifestsForFleet(sim.fleet).flatMap((m) => parseManifestObject(m, 'bench'));
+  const manifests = manifestsForImages(sim.fleet.images).flatMap((m) => parseManifestObject(m, 'bench'));
   importManifests(runtime.store.manifests, manifests, new Date());
 
   const client = new EC2Client({ region: 'us-east-1', endpoint: sim.url });

@@ -10,9 +10,10 @@ import { errorMessage } from '../../domain/errors.js';
 import { createLogger } from '../../logging/logger.js';
 import { openStore } from '../../store/index.js';
 import { packagePath } from '../../package-root.js';
-import { manifestsForFleet, startSimulator } from '../../simulator/index.js';
+import { startSimulator } from '@driftwarden/simulator';
+import { manifestsForImages } from '../../demo/demo-manifests.js';
 import { parseIntOption } from '../options.js';
-import { createDriftInjector } from '../demo-drift.js';
+import { createDriftInjector } from '../../demo/demo-drift.js';
 import { trapSignals } from './serve.js';
 
 interface DemoOptions {
@@ -87,7 +88,7 @@ export function registerDemoCommand(program: Command): void {
       });
 
       // Manifests go in before the daemon's first scan, through the same parser as `manifest import`.
-      const manifests = manifestsForFleet(sim.fleet).flatMap((m) =>
+      const manifests = manifestsForImages(sim.fleet.images).flatMap((m) =>
         parseManifestObject(m, 'simulator manifests'),
       );
       const store = openStore(config.database.path, { now: () => new Date() });

@@ -1,6 +1,6 @@
 // `driftwarden simulate`: run the AWS simulator alone (point `aws.endpoint` at it).
 import type { Command } from 'commander';
-import { startSimulator } from '../../simulator/index.js';
+import { startSimulator } from '@driftwarden/simulator';
 import { parseIntOption, parseListOption } from '../options.js';
 
 interface SimulateOptions {
@@ -30,7 +30,7 @@ export function registerSimulateCommand(program: Command): void {
       process.stdout.write(
         `simulator listening on ${sim.url}\n` +
           `  ${sim.fleet.allInstances().length} instances in ${options.regions.join(', ')} (seed ${options.seed})\n` +
-          `  manifests: ${sim.url}/_sim/manifests   fleet: ${sim.url}/_sim/fleet\n` +
+          `  images: ${sim.url}/_sim/images   fleet: ${sim.url}/_sim/fleet\n` +
           `  point driftwarden at it: DRIFTWARDEN_AWS_ENDPOINT=${sim.url} AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim\n`,
       );
       await new Promise<void>((resolve) => {
