@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'packages/*/dist/**', 'node_modules/**', 'eslint.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -13,8 +13,8 @@ export default tseslint.config(
     },
   },
   {
-    // Plain scripts outside the TypeScript project (deploy helpers, the UI's browser module): linted without type information.
-    files: ['scripts/**/*.mjs', 'deploy/**/*.mjs', 'assets/**/*.js'],
+    // Plain scripts outside the TypeScript project (deploy helpers, test preloads, the UI's browser module): linted without type information.
+    files: ['scripts/**/*.mjs', 'deploy/**/*.mjs', 'test/support/*.mjs', 'assets/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
   {
