@@ -6,6 +6,7 @@ const ADAPTERS = [
   'agent',
   'aws',
   'config',
+  'demo', // what `demo` adds to the simulator: manifests for its images, the drift injector
   'host',
   'http',
   'logging',
@@ -88,8 +89,9 @@ const SIMULATOR_RULE =
 /** The only files that may load the simulator (dynamically) and name its types. */
 const SIMULATOR_USERS = [
   'src/cli/commands/simulate.ts',
+  'src/cli/commands/simulate-action.ts',
   'src/cli/commands/demo.ts',
-  'src/cli/demo-drift.ts',
+  'src/cli/commands/demo-action.ts',
   'src/demo/**',
 ];
 
@@ -205,7 +207,7 @@ function layerConfig(layer) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'packages/*/dist/**', 'node_modules/**', 'eslint.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -217,8 +219,8 @@ export default tseslint.config(
     },
   },
   {
-    // Plain scripts outside the TypeScript project (deploy helpers, the UI's browser module): linted without type information.
-    files: ['scripts/**/*.mjs', 'deploy/**/*.mjs', 'assets/**/*.js'],
+    // Plain scripts outside the TypeScript project (deploy helpers, test preloads, the UI's browser module): linted without type information.
+    files: ['scripts/**/*.mjs', 'deploy/**/*.mjs', 'test/support/*.mjs', 'assets/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
   ...Object.keys(LAYERS).map(layerConfig),

@@ -7,15 +7,11 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprintHost } from '../src/host/fingerprint.js';
 import { parseSelection } from '../src/host/selection.js';
+import { median } from './median.js';
 
 const FILES = Number(process.env.BENCH_BAKE_FILES ?? 4000);
 const BIG_FILES = Number(process.env.BENCH_BAKE_BIG_FILES ?? 8);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
 
 function timed(fn: () => unknown): number {
   const start = performance.now();

@@ -1,6 +1,7 @@
 // `npm run bench`: a full scan cycle (SDK → pair → diff → classify → SQLite) against a baseline
 // measured in the same run: bare SDK pagination of DescribeInstances over the same simulator.
-// Then bake's fingerprinting against sha256sum (bench/bake.ts). BENCH_SUITES=scan,bake picks.
+// Then bake's fingerprinting against sha256sum (bench/bake.ts), and the agent's start-up time and
+// peak RSS against node's own (bench/agent.ts). BENCH_SUITES=scan,bake,agent picks.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,11 +9,14 @@ import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { importManifests } from '../src/app/manifest-service.js';
 import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/logging/logger.js';
+import { benchAgent } from './agent.js';
 import { benchBake } from './bake.js';
+import { median } from './median.js';
 import { createRuntime } from '../src/main.js';
 import { parseManifestObject } from '../src/manifests/parse-manifest.js';
 import { packagePath } from '../src/package-root.js';
-import { manifestsForFleet, startSimulator } from '../src/simulator/index.js';
+import { startSimulator } from '@driftwarden/simulator';
+import { manifestsForImages } from '../src/demo/demo-manifests.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -20,11 +24,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.AWS_ACCESS_KEY_ID ??= 'bench';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
@@ -54,7 +53,7 @@ async function benchSize(size: number): Promise<void> {
     config,
     logger: createLogger({ level: 'silent', destination: 2, pretty: false }),
   });
-  const manifests = manifestsForFleet(sim.fleet).flatMap((m) => parseManifestObject(m, 'bench'));
+  const manifests = manifestsForImages(sim.fleet.images).flatMap((m) => parseManifestObject(m, 'bench'));
   importManifests(runtime.store.manifests, manifests, new Date());
 
   const client = new EC2Client({ region: 'us-east-1', endpoint: sim.url });
@@ -91,7 +90,7 @@ async function benchSize(size: number): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const SUITES = (process.env.BENCH_SUITES ?? 'scan,bake').split(',');
+const SUITES = (process.env.BENCH_SUITES ?? 'scan,bake,agent').split(',');
 if (SUITES.includes('scan')) {
   process.stdout.write(
     `driftwarden bench: median of ${RUNS} runs, simulator on loopback, request budget lifted\n`,
@@ -99,3 +98,4 @@ if (SUITES.includes('scan')) {
   for (const size of SIZES) await benchSize(size);
 }
 if (SUITES.includes('bake')) await benchBake();
+if (SUITES.includes('agent')) await benchAgent();

@@ -1,7 +1,8 @@
 // The compose demo's stand-in for people and agents (like `driftwarden demo`, but over HTTP): imports
-// the simulator's manifests into driftwarden, injects drift into the simulator now and then (undoing
+// the manifests of the simulator's images into driftwarden, injects drift into the simulator now and then (undoing
 // some, so findings also resolve), and pushes each instance's host fingerprint like an agent would.
-// Plain Node 20+, no dependencies: runs in the driftwarden image with this file mounted.
+// Plain Node 20+, no dependencies: runs in the driftwarden image with this file mounted, and takes the
+// manifest format from the image's own build (dist/src/demo/demo-manifests.js, as `driftwarden demo` does).
 //
 // Environment: SIMULATOR_URL (http://simulator:9751), DRIFTWARDEN_URL (http://driftwarden:9750),
 // DRIFTWARDEN_TOKEN (a token with scope admin, or manifests + ingest), DRIFT_EVERY (seconds, 15),
@@ -17,6 +18,9 @@ let step = Number(process.env.SEED ?? 1);
 const log = (msg, fields = {}) =>
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const { manifestsForImages } = await import(
+  process.env.DRIFTWARDEN_DEMO_MANIFESTS ?? '/app/dist/src/demo/demo-manifests.js'
+);
 
 async function call(base, method, path, body, headers = {}) {
   const response = await fetch(`${base}${path}`, {
@@ -43,7 +47,7 @@ async function waitFor(url) {
   }
 }
 
-// The same drifts as `driftwarden demo` (src/cli/demo-drift.ts).
+// The same drifts as `driftwarden demo` (src/demo/demo-drift.ts).
 const KINDS = [
   { name: 'instance type changed', change: () => ({ instanceType: 'm5.4xlarge' }) },
   { name: 'IMDSv1 re-enabled', change: () => ({ httpTokens: 'optional' }) },
@@ -109,7 +113,7 @@ async function pushFingerprints() {
 }
 
 async function importManifests() {
-  manifests = (await sim('GET', 'manifests')).json;
+  manifests = manifestsForImages((await sim('GET', 'images')).json);
   let created = 0;
   for (const manifest of manifests) {
     const reply = await api('POST', 'manifests', manifest);

@@ -19,3 +19,9 @@ export function parseListOption(value: string): string[] {
   if (items.length === 0) throw new InvalidArgumentError('expected a comma-separated list');
   return items;
 }
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}

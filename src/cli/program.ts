@@ -1,4 +1,6 @@
 // Builds the commander program and maps every failure to an exit code (0 ok, 1 error, 2 drift found).
+// Commands register only their names, options and help here; each loads its implementation when it runs,
+// so `agent` on a host loads neither the daemon (express, SQLite, the AWS SDK) nor the simulator.
 import { Command, CommanderError } from 'commander';
 import { registerAcceptCommand } from './commands/accept.js';
 import { registerAgentCommand } from './commands/agent.js';
@@ -11,7 +13,7 @@ import { registerRulesCommands } from './commands/rules.js';
 import { registerScanCommand } from './commands/scan.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSimulateCommand } from './commands/simulate.js';
-import { CliExit, describeError } from './context.js';
+import { CliExit, describeError } from './cli-exit.js';
 
 export function buildProgram(): Command {
   const program = new Command('driftwarden')

@@ -1,7 +1,8 @@
 // Installed packages under a root: dpkg's status file and rpm's SQLite database (name → version).
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { errorMessage } from '../domain/errors.js';
 import type { Skip } from './skips.js';
 
@@ -94,8 +95,17 @@ export function parseRpmHeader(blob: Buffer): { name: string; version: string } 
   return { name, version: evr };
 }
 
+/**
+ * better-sqlite3 is loaded only when an rpm database is there: the agent runs on every host from a
+ * timer, and dpkg hosts should not pay for (or need) the native module.
+ */
+function openReadOnly(path: string): BetterSqlite3.Database {
+  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+  return new Database(path, { readonly: true, fileMustExist: true });
+}
+
 function readRpmSqlite(path: string): Record<string, string> {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = openReadOnly(path);
   try {
     const packages: Record<string, string> = {};
     for (const row of db.prepare<[], { blob: Buffer }>('SELECT blob FROM Packages ORDER BY hnum').iterate()) {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RetryableError, TerminalError } from '../../src/domain/errors.js';
 import { assumeRoleCredentials, refreshMarginMs } from '../../src/aws/assume-role-credentials.js';
 import { AwsClients, roleForAccount } from '../../src/aws/aws-clients.js';
-import { SimulatorControl, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { SimulatorControl, startSimulator, type Simulator } from '@driftwarden/simulator';
 import { ManualClock, rejection } from '../simulator/sdk-client.js';
 
 const MEMBER = '210987654321';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Acceptance } from '../../src/app/ports.js';
-import type { SimInstance } from '../../src/simulator/index.js';
+import type { SimInstance } from '@driftwarden/simulator';
 import { openStore } from '../../src/store/index.js';
 import { startHarness, type Harness, type ScanJsonBody } from '../support/harness.js';
 import { REPO, runCli } from './run-cli.js';

@@ -1,6 +1,6 @@
 // `driftwarden scan --once` as a user runs it against the simulator: exit codes 0/2/1, the JSON contract, human output.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimInstance } from '../../src/simulator/index.js';
+import type { SimInstance } from '@driftwarden/simulator';
 import { startHarness, type Harness, type ScanJsonBody } from '../support/harness.js';
 import { runCli, type CliResult } from './run-cli.js';
 

@@ -21,6 +21,8 @@ export interface RunCliOptions {
   /** Run as this user (tests that need an unreadable file when the suite runs as root). */
   uid?: number;
   gid?: number;
+  /** Options for node itself, before the script (e.g. `--import` a preload). */
+  nodeArgs?: readonly string[];
 }
 
 export function runCli(args: readonly string[], options: RunCliOptions): Promise<CliResult> {
@@ -46,7 +48,7 @@ export function spawnCli(
   args: readonly string[],
   options: RunCliOptions,
 ): ChildProcessByStdio<null, Readable, Readable> {
-  return spawn(process.execPath, [CLI, ...args], {
+  return spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
     cwd: options.cwd ?? REPO,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -41,13 +41,12 @@ function sourceFiles(dir: string): string[] {
 
 /**
  * Every AWS action a source tree sends: `new XCommand(` and `paginateX` resolved through the file's
- * imports from `@aws-sdk/client-*`. Files under `exclude` (the simulator) are skipped.
+ * imports from `@aws-sdk/client-*`.
  */
-function findSdkCalls(root: string, dir: string, exclude: string[]): SdkCall[] {
+function findSdkCalls(root: string, dir: string): SdkCall[] {
   const calls: SdkCall[] = [];
   for (const path of sourceFiles(join(root, dir))) {
     const file = relative(root, path).split(sep).join('/');
-    if (exclude.some((prefix) => file.startsWith(prefix))) continue;
     const text = readFileSync(path, 'utf8');
     const imported = new Map<string, string>(); // local name → IAM action
     for (const m of text.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s*from\s*['"]@aws-sdk\/([\w-]+)['"]/g)) {
@@ -102,7 +101,7 @@ const unique = (xs: string[]): string[] => [...new Set(xs)].sort();
 const isMutating = (action: string): boolean =>
   !NON_MUTATING.has(action) && !READ_ONLY_VERB.test(action.split(':')[1] ?? '');
 
-const calls = findSdkCalls(ROOT, 'src', ['src/simulator/']);
+const calls = findSdkCalls(ROOT, 'src');
 const called = unique(calls.map((c) => c.action));
 const scanning = unique(calls.filter((c) => !REPLACEMENT_MODULES.includes(c.file)).map((c) => c.action));
 const implied = unique(called.flatMap((a) => IMPLIED_ACTIONS[a] ?? []));
@@ -148,10 +147,10 @@ describe('the source scan', () => {
       mkdirSync(dirname(join(root, file)), { recursive: true });
       writeFileSync(join(root, file), text);
     }
-    return findSdkCalls(root, 'src', ['src/simulator/']);
+    return findSdkCalls(root, 'src');
   }
 
-  it('sees a newly added command, aliased imports and paginators, and skips type-only imports and the simulator', () => {
+  it('sees a newly added command, aliased imports and paginators, and skips type-only imports', () => {
     const found = scanTree({
       'src/aws/new-thing.ts': [
         "import { RebootInstancesCommand, DescribeVpcsCommand as Vpcs, type EC2Client } from '@aws-sdk/client-ec2';",
@@ -159,7 +158,6 @@ describe('the source scan', () => {
         "import type { StopInstancesCommand } from '@aws-sdk/client-ec2';",
         'new RebootInstancesCommand({}); new Vpcs({});',
       ].join('\n'),
-      'src/simulator/x.ts': "import { StartInstancesCommand } from '@aws-sdk/client-ec2';",
     });
     expect(found.map((c) => c.action)).toEqual([
       'autoscaling:DescribeAutoScalingGroups',

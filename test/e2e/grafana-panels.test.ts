@@ -227,7 +227,7 @@ describe('Grafana dashboards', () => {
     const [typeChanged, tagRemoved] = seeded;
     const channel = h.sim.fleet.images.find((i) => i.region === REGION && i.state === 'available')!.channel;
     const toReplace = await launchOn(h.sim.fleet.newestImage(REGION, channel)!.imageId);
-    const old = await h.control.addImage({ region: REGION, channel, builtAt: '2026-01-01T00:00:00Z' });
+    const old = await h.addImage({ region: REGION, channel, builtAt: '2026-01-01T00:00:00Z' });
     expect((await h.post('/api/v1/manifests', old)).status).toBe(201);
     // Protected, so the revoked-image finding stays on the dashboard instead of being replaced away.
     await launchOn(old.image.id, { 'driftwarden:protect': 'yes' });

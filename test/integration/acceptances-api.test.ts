@@ -1,7 +1,7 @@
 // /api/v1/acceptances over real HTTP: add, list, revoke; scans then report the drift as accepted, and metrics drop it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Acceptance, StoredFinding, StoredInstance } from '../../src/app/ports.js';
-import type { SimInstance } from '../../src/simulator/index.js';
+import type { SimInstance } from '@driftwarden/simulator';
 import { INGEST_TOKEN, metricValue, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;

@@ -1,7 +1,7 @@
 // The AWS Config / SSM inventory source end to end: simulated Config over the real SDK, SQLite, the scan API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness, type ScanJsonBody } from '../support/harness.js';
-import type { RequestLogEntry, SimInstance } from '../../src/simulator/index.js';
+import type { RequestLogEntry, SimInstance } from '@driftwarden/simulator';
 
 const CONFIG_ON = { DRIFTWARDEN_SOURCES_AWS_CONFIG_ENABLED: 'true' };
 

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { importManifests } from '../../src/app/manifest-service.js';
 import { parseManifestObject } from '../../src/manifests/parse-manifest.js';
 import { packagePath } from '../../src/package-root.js';
-import { manifestsForFleet, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '@driftwarden/simulator';
+import { manifestsForImages } from '../../src/demo/demo-manifests.js';
 import { openStore } from '../../src/store/index.js';
 import { waitUntil } from '../support/remediation.js';
 
@@ -92,7 +93,7 @@ beforeAll(async () => {
   const store = openStore(join(dir, 'driftwarden.db'), { now: () => new Date() });
   importManifests(
     store.manifests,
-    manifestsForFleet(sim.fleet).flatMap((m) => parseManifestObject(m, 'sim')),
+    manifestsForImages(sim.fleet.images).flatMap((m) => parseManifestObject(m, 'sim')),
     new Date(),
   );
   store.close();

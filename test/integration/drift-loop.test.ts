@@ -8,7 +8,7 @@ import {
   type Harness,
   type ScanJsonBody,
 } from '../support/harness.js';
-import type { SimInstance } from '../../src/simulator/index.js';
+import type { SimInstance } from '@driftwarden/simulator';
 
 let h: Harness;
 
@@ -254,7 +254,7 @@ describe('each injected drift gives exactly one finding, and undoing it resolves
     const onImage = h.sim.fleet
       .allInstances()
       .filter((i) => i.imageId === old.imageId && i.state === 'running');
-    const newer = await h.control.addImage({ region: 'us-east-1', channel, builtAt: '2026-11-25T10:00:00Z' });
+    const newer = await h.addImage({ region: 'us-east-1', channel, builtAt: '2026-11-25T10:00:00Z' });
     expect((await h.post('/api/v1/manifests', newer)).status).toBe(201);
 
     const scan = await h.scan();

@@ -1,6 +1,6 @@
 // Two host sources for one instance (agent push and SSM inventory from AWS Config): they agree or the finding says so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimInstance } from '../../src/simulator/index.js';
+import type { SimInstance } from '@driftwarden/simulator';
 import { INGEST_TOKEN, startHarness, type Harness } from '../support/harness.js';
 
 interface Finding {

@@ -30,10 +30,10 @@ async function standalone(imageId: string, tags: Record<string, string> = {}) {
 describe('launch-then-terminate', () => {
   it('replaces an instance of a revoked image with the newest image of its channel, keeping its launch attributes', async () => {
     const channel = h.sim.fleet.images[0]!.channel;
-    const old = await h.control.addImage({ region: 'us-east-1', channel, builtAt: '2026-11-24T00:00:00Z' });
+    const old = await h.addImage({ region: 'us-east-1', channel, builtAt: '2026-11-24T00:00:00Z' });
     expect((await h.post('/api/v1/manifests', old)).status).toBe(201);
     const instance = await standalone(old.image.id);
-    const newest = await h.control.addImage({
+    const newest = await h.addImage({
       region: 'us-east-1',
       channel,
       builtAt: '2026-11-25T00:00:00Z',

@@ -50,7 +50,7 @@ describe('a revoked image in an Auto Scaling group', () => {
 
   it('replaces every member of a revoked image, one at a time, once the pipeline has baked a successor', async () => {
     const channel = h.sim.fleet.images.find((i) => i.region === 'us-east-1')!.channel;
-    const before = await h.control.addImage({
+    const before = await h.addImage({
       region: 'us-east-1',
       channel,
       builtAt: '2026-11-24T00:00:00Z',
@@ -66,7 +66,7 @@ describe('a revoked image in an Auto Scaling group', () => {
       })
     ).instanceIds;
     await h.scan();
-    const successor = await h.control.addImage({
+    const successor = await h.addImage({
       region: 'us-east-1',
       channel,
       builtAt: '2026-11-25T00:00:00Z',

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatorControl, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { SimulatorControl, startSimulator, type Simulator } from '@driftwarden/simulator';
 import { asgClient, ec2Client, ManualClock, rejection } from './sdk-client.js';
 
 let sim: Simulator;

@@ -5,7 +5,7 @@ import {
   type ResourceType,
 } from '@aws-sdk/client-config-service';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatorControl, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { SimulatorControl, startSimulator, type Simulator } from '@driftwarden/simulator';
 import { configClient, ManualClock, rejection } from './sdk-client.js';
 
 const INVENTORY = 'AWS::SSM::ManagedInstanceInventory' as ResourceType;

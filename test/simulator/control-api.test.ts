@@ -4,8 +4,12 @@ import {
   DescribeInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatorControl, startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { SimulatorControlError } from '../../src/simulator/control-client.js';
+import {
+  SimulatorControl,
+  SimulatorControlError,
+  startSimulator,
+  type Simulator,
+} from '@driftwarden/simulator';
 import { ec2Client, rejection } from './sdk-client.js';
 
 let sim: Simulator;
@@ -58,21 +62,21 @@ describe('control API', () => {
     expect(fleet.images.filter((i) => i.newest)).toHaveLength(8);
   });
 
-  it('serves the manifests of every image', async () => {
-    const manifests = await control.manifests();
-    expect(manifests).toHaveLength(16);
-    expect(
-      manifests.every((m) => m.schemaVersion === 1 && m.launch.metadataOptions.httpTokens === 'required'),
-    ).toBe(true);
+  it('serves every image with what it baked', async () => {
+    const images = await control.images();
+    expect(images).toHaveLength(16);
+    expect(images.every((i) => i.spec.httpTokens === 'required' && i.spec.instanceTypes.length > 0)).toBe(
+      true,
+    );
   });
 
-  it('shows the full instance with its host fingerprint, equal to its manifest', async () => {
+  it('shows the full instance with its host fingerprint, equal to what its image baked', async () => {
     const id = await someInstance();
     const detail = await control.instance(id);
-    const manifest = (await control.manifests()).find((m) => m.image.id === detail.imageId)!;
-    expect(detail.host).toEqual(manifest.host);
-    expect(detail.userDataSha256).toBe(manifest.launch.userDataSha256);
-    expect(detail.securityGroups.map((g) => g.groupId)).toEqual(manifest.launch.securityGroups);
+    const image = (await control.images()).find((i) => i.imageId === detail.imageId)!;
+    expect(detail.host).toEqual(image.spec.host);
+    expect(detail.userDataSha256).toBe(image.spec.userDataSha256);
+    expect(detail.securityGroups.map((g) => g.groupId)).toEqual(image.spec.securityGroupIds);
   });
 
   it('applies drift that the SDK then sees, and reset undoes it', async () => {
@@ -118,8 +122,8 @@ describe('control API', () => {
     expect(reset.securityGroups).toEqual(before.securityGroups);
     expect(reset.metadataOptions.httpTokens).toBe('required');
     expect(reset.tags.role).toBe('api');
-    const manifest = (await control.manifests()).find((m) => m.image.id === before.imageId)!;
-    expect(manifest.launch.instanceType).toContain((await viaSdk(id)).InstanceType);
+    const image = (await control.images()).find((i) => i.imageId === before.imageId)!;
+    expect(image.spec.instanceTypes).toContain((await viaSdk(id)).InstanceType);
   });
 
   it('drifts the image id to an ami nobody baked', async () => {
@@ -165,19 +169,19 @@ describe('control API', () => {
   });
 
   it('adds a newer image that becomes the newest of its channel', async () => {
-    const manifest = await control.addImage({
+    const image = await control.addImage({
       region: 'us-east-1',
       channel: 'web',
       host: { packages: { openssl: '3.0.17-1~deb12u1' } },
     });
-    expect(manifest.image.id).toMatch(/^ami-[0-9a-f]{17}$/);
-    expect(manifest.image.builtAt).toBe('2026-11-26T12:00:00Z');
-    expect(manifest.host.packages.openssl).toBe('3.0.17-1~deb12u1');
+    expect(image.imageId).toMatch(/^ami-[0-9a-f]{17}$/);
+    expect(image.builtAt).toBe('2026-11-26T12:00:00Z');
+    expect(image.spec.host.packages.openssl).toBe('3.0.17-1~deb12u1');
     const fleet = await control.fleet();
-    expect(fleet.images.find((i) => i.imageId === manifest.image.id)?.newest).toBe(true);
-    const images = await ec2Client(sim).send(new DescribeImagesCommand({ ImageIds: [manifest.image.id] }));
-    expect(images.Images?.[0]?.Name).toBe(manifest.image.name);
-    expect((await control.manifests()).map((m) => m.image.id)).toContain(manifest.image.id);
+    expect(fleet.images.find((i) => i.imageId === image.imageId)?.newest).toBe(true);
+    const images = await ec2Client(sim).send(new DescribeImagesCommand({ ImageIds: [image.imageId] }));
+    expect(images.Images?.[0]?.Name).toBe(image.name);
+    expect((await control.images()).map((i) => i.imageId)).toContain(image.imageId);
   });
 
   it('serves the request log since a sequence number and clears it', async () => {
@@ -238,13 +242,13 @@ describe('control API input errors', () => {
 });
 
 describe('determinism', () => {
-  it('serves an identical fleet and manifests from two simulators with the same seed', async () => {
+  it('serves an identical fleet and images from two simulators with the same seed', async () => {
     const a = await startSimulator({ instances: 30, seed: 42 });
     const b = await startSimulator({ instances: 30, seed: 42 });
     try {
       const [ca, cb] = [new SimulatorControl(a.url), new SimulatorControl(b.url)];
       expect(await ca.fleet()).toEqual(await cb.fleet());
-      expect(await ca.manifests()).toEqual(await cb.manifests());
+      expect(await ca.images()).toEqual(await cb.images());
       const id = (await ca.fleet()).instances[0]!.instanceId;
       expect(await ca.instance(id)).toEqual(await cb.instance(id));
     } finally {

@@ -1,6 +1,6 @@
 import { DescribeInstancesCommand, paginateDescribeInstances, type Instance } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '@driftwarden/simulator';
 import { ec2Client, rejection } from './sdk-client.js';
 
 let sim: Simulator;

@@ -10,7 +10,7 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '@driftwarden/simulator';
 import { ec2Client, rejection } from './sdk-client.js';
 
 let sim: Simulator;

@@ -6,7 +6,7 @@ import {
   type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatorControl, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { SimulatorControl, startSimulator, type Simulator } from '@driftwarden/simulator';
 import { ec2Client, ManualClock, rejection } from './sdk-client.js';
 
 let sim: Simulator;

@@ -1,6 +1,6 @@
 import { DescribeImagesCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatorControl, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { SimulatorControl, startSimulator, type Simulator } from '@driftwarden/simulator';
 import { ec2Client, rejection } from './sdk-client.js';
 
 let sim: Simulator;

@@ -5,8 +5,8 @@ import {
   listParam,
   parseQueryBody,
   structListParam,
-} from '../../src/simulator/query-protocol.js';
-import { escapeXml } from '../../src/simulator/xml.js';
+} from '../../packages/simulator/src/query-protocol.js';
+import { escapeXml } from '../../packages/simulator/src/xml.js';
 
 describe('credentialScope', () => {
   it('reads region and service from a SigV4 Authorization header', () => {

@@ -2,7 +2,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import type { Simulator } from '../../src/simulator/index.js';
+import type { Simulator } from '@driftwarden/simulator';
 
 export function ec2Client(
   sim: Simulator,

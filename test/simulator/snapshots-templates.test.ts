@@ -9,7 +9,7 @@ import {
   DescribeSnapshotsCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatorControl, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { SimulatorControl, startSimulator, type Simulator } from '@driftwarden/simulator';
 import { asgClient, ec2Client, ManualClock, rejection } from './sdk-client.js';
 
 let sim: Simulator;
@@ -167,7 +167,7 @@ describe('launch templates', () => {
         v.LaunchTemplateData?.ImageId,
       ]),
     ).toEqual([
-      [2, true, newer.image.id],
+      [2, true, newer.imageId],
       [1, false, expect.stringMatching(/^ami-/)],
     ]);
     const pinned = await ec2().send(
@@ -190,11 +190,11 @@ describe('launch templates', () => {
     const replacement = after.instances.find(
       (i) => !group.instances.some((g) => g.instanceId === i.instanceId),
     );
-    expect(replacement).toMatchObject({ imageId: newer.image.id, launchTemplateVersion: '2' });
+    expect(replacement).toMatchObject({ imageId: newer.imageId, launchTemplateVersion: '2' });
     expect(after.launchTemplate).toMatchObject({
       latestVersion: 2,
       defaultVersion: 2,
-      imageId: newer.image.id,
+      imageId: newer.imageId,
     });
   });
 

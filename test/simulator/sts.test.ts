@@ -3,8 +3,12 @@ import { DescribeAutoScalingGroupsCommand, AutoScalingClient } from '@aws-sdk/cl
 import { DescribeInstancesCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatorControl, startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { SimulatorControlError } from '../../src/simulator/control-client.js';
+import {
+  SimulatorControl,
+  SimulatorControlError,
+  startSimulator,
+  type Simulator,
+} from '@driftwarden/simulator';
 import { ManualClock, ec2Client, rejection } from './sdk-client.js';
 
 const MEMBER = '210987654321';

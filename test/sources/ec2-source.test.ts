@@ -6,7 +6,7 @@ import type { Target } from '../../src/domain/types.js';
 import { RequestBudget } from '../../src/aws/request-budget.js';
 import { instrumentClient, type AwsRequestOutcome } from '../../src/aws/aws-middleware.js';
 import { createEc2Source } from '../../src/sources/ec2/ec2-source.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '@driftwarden/simulator';
 
 let sim: Simulator;
 let client: EC2Client;

@@ -8,7 +8,9 @@ import { pino } from 'pino';
 import { createLogger } from '../../src/logging/logger.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
 import { packagePath } from '../../src/package-root.js';
-import { SimulatorControl, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { SimulatorControl, startSimulator, type AddImageSpec, type Simulator } from '@driftwarden/simulator';
+import { manifestForImage, manifestsForImages } from '../../src/demo/demo-manifests.js';
+import type { Manifest } from '../../src/domain/types.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const INGEST_TOKEN = 'test-ingest-token-0123456789abcdef';
@@ -44,6 +46,8 @@ export interface Harness {
     token?: string | null,
   ): Promise<{ status: number; body: T; headers: Headers }>;
   metrics(): Promise<string>;
+  /** Bakes a new image in the simulator and returns its manifest (not imported yet). */
+  addImage(spec: AddImageSpec): Promise<Manifest>;
   logs: Record<string, unknown>[];
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -139,6 +143,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async metrics() {
       return (await request<string>('GET', '/metrics')).body;
     },
+    async addImage(spec) {
+      return manifestForImage(await harness.control.addImage(spec));
+    },
     async restart() {
       await daemon.stop();
       daemon = await startDaemon({ config, logger, schedule: false });
@@ -151,7 +158,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
   if (options.importManifests !== false) {
-    const manifests = await harness.control.manifests();
+    const manifests = manifestsForImages(await harness.control.images());
     for (const manifest of manifests) {
       const { status } = await harness.post('/api/v1/manifests', manifest);
       if (status !== 201) throw new Error(`manifest import failed with ${status}`);

@@ -2,7 +2,7 @@
 // drifted, unknown image, and a region that stops answering: stale), launch, host and tag drift,
 // accepted drift, one replacement awaiting approval, an attacker-controlled tag; shared by the
 // HTTP and browser suites.
-import type { SimInstance } from '../../src/simulator/index.js';
+import type { SimInstance } from '@driftwarden/simulator';
 import { INGEST_TOKEN, startHarness, type Harness } from './harness.js';
 import { FAST_LIFECYCLE, jobs, remediationEnv, waitUntil, type JobView } from './remediation.js';
 

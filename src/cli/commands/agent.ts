@@ -1,28 +1,9 @@
-// `driftwarden agent`: fingerprint this instance (same module as `bake`) and push it to the daemon, once or every interval.
-import { readFileSync } from 'node:fs';
+// `driftwarden agent`: fingerprint this instance and push it to the daemon (registration; the implementation loads on use).
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { LevelWithSilent } from 'pino';
 import { DEFAULT_IMDS_ENDPOINT } from '../../agent/imds.js';
 import { parseDuration } from '../../core/duration.js';
-import { ValidationError } from '../../domain/errors.js';
-import { createLogger } from '../../logging/logger.js';
-import { CliExit } from '../context.js';
-import { loadSelection, positiveInt } from './bake.js';
-
-interface AgentCliOptions {
-  server: string;
-  token?: string;
-  tokenFile?: string;
-  interval: number;
-  root: string;
-  instanceId?: string;
-  imdsEndpoint: string;
-  select?: string;
-  jobs: number;
-  once?: boolean;
-  attempts: number;
-  logLevel: string;
-}
+import { positiveInt } from '../options.js';
+import type { AgentCliOptions } from './agent-action.js';
 
 function duration(value: string): number {
   const ms = parseDuration(value);
@@ -49,25 +30,6 @@ function instanceId(value: string): string {
   if (!/^i-[0-9a-f]{8,17}$/.test(value))
     throw new InvalidArgumentError('expected an EC2 instance id like i-0123456789abcdef0');
   return value;
-}
-
-/** --token, else --token-file, else $DRIFTWARDEN_AGENT_TOKEN (the last two keep it out of `ps`). */
-function resolveToken(options: AgentCliOptions): string {
-  if (options.token) return options.token;
-  if (options.tokenFile) {
-    try {
-      return readFileSync(options.tokenFile, 'utf8').trim();
-    } catch (error) {
-      throw new ValidationError(
-        `cannot read --token-file ${options.tokenFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      );
-    }
-  }
-  const env = process.env.DRIFTWARDEN_AGENT_TOKEN;
-  if (env) return env;
-  throw new ValidationError(
-    'agent needs a token with scope ingest: --token, --token-file or $DRIFTWARDEN_AGENT_TOKEN',
-  );
 }
 
 export function registerAgentCommand(program: Command): void {
@@ -105,36 +67,7 @@ Examples:
   $ driftwarden agent --server http://10.0.0.5:9750 --token-file /etc/driftwarden/agent.token --interval 5m`,
     )
     .action(async (options: AgentCliOptions) => {
-      const token = resolveToken(options);
-      const selection = loadSelection(options.select);
-      const logger = createLogger({ level: options.logLevel as LevelWithSilent, destination: 2 });
-      const controller = new AbortController();
-      const stop = (): void => controller.abort(new Error('stopped'));
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-      const { Agent } = await import('../../agent/agent.js');
-      const agent = new Agent({
-        server: options.server,
-        token,
-        root: options.root,
-        selection,
-        jobs: options.jobs,
-        instanceId: options.instanceId ?? null,
-        imdsEndpoint: options.imdsEndpoint,
-        retry: { attempts: options.attempts, baseMs: 1000, maxMs: 30_000, timeoutMs: 10_000 },
-        logger,
-        signal: controller.signal,
-      });
-      try {
-        if (!options.once) {
-          await agent.run(options.interval);
-          return;
-        }
-        if (!(await agent.pushAndLog())) throw new CliExit(1);
-      } finally {
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
-        logger.flush();
-      }
+      const { runAgent } = await import('./agent-action.js');
+      await runAgent(options);
     });
 }

@@ -1,31 +1,7 @@
-// `driftwarden demo`: simulator + daemon in one process, drift injected now and then, URLs printed.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+// `driftwarden demo`: simulator + daemon in one process, drift injected now and then (registration; the implementation loads on use).
 import type { Command } from 'commander';
-import { importManifests } from '../../app/manifest-service.js';
-import { loadConfig } from '../../config/index.js';
-import { parseManifestObject } from '../../manifests/parse-manifest.js';
-import { errorMessage } from '../../domain/errors.js';
-import { createLogger } from '../../logging/logger.js';
-import { openStore } from '../../store/index.js';
-import { packagePath } from '../../package-root.js';
 import { parseIntOption } from '../options.js';
-import { createDriftInjector } from '../demo-drift.js';
-import { trapSignals } from './serve.js';
-
-interface DemoOptions {
-  port: number;
-  host: string;
-  instances: number;
-  seed: number;
-  interval: number;
-  driftEvery: number;
-  data: string;
-  duration?: number;
-}
-
-const REGIONS = ['us-east-1', 'eu-west-1'];
+import type { DemoOptions } from './demo-action.js';
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -50,117 +26,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--data <dir>', 'directory for the demo database (wiped at start)', './data/demo')
     .option('--duration <seconds>', 'stop by itself after N seconds', parseIntOption('duration', 1, 86_400))
     .action(async (options: DemoOptions) => {
-      const logger = createLogger({ level: 'info', destination: 1 });
-      const stopOnSignal = trapSignals(logger);
-      const { startDaemon } = await import('../../main.js'); // loaded on use, see scan.ts
-      const { manifestsForFleet, startSimulator } = await import('../../simulator/index.js');
-      const dataDir = resolve(options.data);
-      rmSync(dataDir, { recursive: true, force: true });
-      mkdirSync(dataDir, { recursive: true });
-
-      const sim = await startSimulator({
-        instances: options.instances,
-        seed: options.seed,
-        regions: REGIONS,
-      });
-      // The simulator ignores signatures, but the SDK's credential chain must find something.
-      process.env.AWS_ACCESS_KEY_ID ??= 'demo';
-      process.env.AWS_SECRET_ACCESS_KEY ??= 'demo';
-      const token = `demo-${randomBytes(12).toString('hex')}`;
-      const config = loadConfig({
-        file: null,
-        cwd: dataDir,
-        env: {
-          DRIFTWARDEN_DATABASE_PATH: resolve(dataDir, 'driftwarden.db'),
-          DRIFTWARDEN_HTTP_HOST: options.host,
-          DRIFTWARDEN_HTTP_PORT: String(options.port),
-          DRIFTWARDEN_SCHEDULE: `*/${options.interval} * * * * *`,
-          DRIFTWARDEN_AWS_ENDPOINT: sim.url,
-          DRIFTWARDEN_TARGETS: JSON.stringify([
-            { regions: REGIONS, filters: { 'tag:managed-by': ['packer'] } },
-          ]),
-          DRIFTWARDEN_RULES_DIR: packagePath('rules'),
-          DRIFTWARDEN_SCAN_STALE_AFTER: `${options.interval * 3}s`,
-          DRIFTWARDEN_AUTH_TOKENS: JSON.stringify([{ name: 'demo', token, scopes: ['admin'] }]),
-          DRIFTWARDEN_DEMO_TOKEN: token,
-        },
-      });
-
-      // Manifests go in before the daemon's first scan, through the same parser as `manifest import`.
-      const manifests = manifestsForFleet(sim.fleet).flatMap((m) =>
-        parseManifestObject(m, 'simulator manifests'),
-      );
-      const store = openStore(config.database.path, { now: () => new Date() });
-      const results = importManifests(store.manifests, manifests, new Date());
-      // One drift someone has accepted for a week, so the UI shows what an acceptance looks like.
-      const tolerated = sim.fleet.allInstances().find((i) => i.state === 'running' && i.channel !== null);
-      if (tolerated) {
-        sim.fleet.drift(tolerated.instanceId, { tags: { role: null } });
-        store.acceptances.add(
-          {
-            instanceId: tolerated.instanceId,
-            rule: null,
-            reason: 'demo: the role tag moves to the team tag with the next bake',
-            until: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-            createdBy: 'demo',
-          },
-          new Date().toISOString(),
-        );
-      }
-      store.close();
-      logger.info({ manifests: results.length }, 'demo: imported the simulated fleet’s manifests');
-      const daemon = await startDaemon({ config, logger });
-
-      const injector = createDriftInjector({
-        sim,
-        apiUrl: daemon.url,
-        token,
-        logger,
-        seed: options.seed,
-        exclude: tolerated ? [tolerated.instanceId] : [],
-      });
-      await injector.pushFingerprints();
-      await injector.injectOne(); // drift before the first scan finishes, so the dashboards move at once
-      const timers = [
-        setInterval(
-          () =>
-            void injector
-              .injectOne()
-              .catch((e: unknown) => logger.warn({ err: errorMessage(e) }, 'demo drift failed')),
-          options.driftEvery * 1000,
-        ),
-        setInterval(
-          () =>
-            void injector
-              .pushFingerprints()
-              .catch((e: unknown) => logger.warn({ err: errorMessage(e) }, 'demo push failed')),
-          options.interval * 1000,
-        ),
-      ];
-
-      process.stdout.write(
-        `\ndriftwarden demo is running (${sim.fleet.allInstances().length} simulated instances in ${REGIONS.join(', ')})\n` +
-          `  web UI:     ${daemon.url}/ui\n` +
-          `  metrics:    ${daemon.url}/metrics\n` +
-          `  instances:  ${daemon.url}/api/v1/instances?status=drifted\n` +
-          `  findings:   ${daemon.url}/api/v1/findings\n` +
-          `  scans:      ${daemon.url}/api/v1/scans\n` +
-          `  replacements (dry-run plans): ${daemon.url}/api/v1/replacements\n` +
-          `  health:     ${daemon.url}/healthz  ${daemon.url}/readyz\n` +
-          `  simulator:  ${sim.url}/_sim/fleet\n` +
-          `  write token (scope admin): ${token}\n` +
-          `  e.g. curl -X POST -H 'Authorization: Bearer ${token}' '${daemon.url}/api/v1/scans?wait=true'\n` +
-          `Scans every ${options.interval}s, a new drift every ${options.driftEvery}s. Ctrl-C stops.\n\n`,
-      );
-
-      const stopAll = async (): Promise<void> => {
-        for (const t of timers) clearInterval(t);
-        await sim.close();
-      };
-      if (options.duration !== undefined) {
-        setTimeout(() => process.kill(process.pid, 'SIGTERM'), options.duration * 1000).unref();
-      }
-      await stopOnSignal(daemon);
-      await stopAll();
+      const { runDemo } = await import('./demo-action.js');
+      await runDemo(options);
     });
 }

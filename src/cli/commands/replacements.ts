@@ -1,14 +1,6 @@
-// `driftwarden replacements list|approve|cancel` and `remediation pause|resume|status`, on the database.
+// `driftwarden replacements list|approve|cancel` and `remediation pause|resume|status`, on the database (registration; the implementation loads on use).
 import { Option, type Command } from 'commander';
-import {
-  approveJob,
-  cancelJob,
-  pauseRemediation,
-  resumeRemediation,
-} from '../../app/remediation/job-commands.js';
 import { JOB_STATES, type JobState } from '../../app/remediation/ports.js';
-import { CLI_ACTOR, CliExit, printJson, withStore } from '../context.js';
-import { renderTable } from '../render.js';
 
 export function registerReplacementCommands(program: Command): void {
   const replacements = program.command('replacements').description('the replacement job queue and history');
@@ -18,35 +10,18 @@ export function registerReplacementCommands(program: Command): void {
     .description('list replacement jobs, newest first')
     .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES))
     .option('--json', 'print as JSON')
-    .action((options: { state?: JobState; json?: boolean }, command: Command) => {
-      const items = withStore(command, (store) =>
-        store.jobs.list({ states: options.state ? [options.state] : undefined }),
-      );
-      if (options.json) return printJson({ items });
-      process.stdout.write(
-        renderTable(
-          ['JOB', 'INSTANCE', 'STATE', 'STEP', 'STRATEGY', 'GROUP', 'RULES', 'CREATED'],
-          items.map((j) => [
-            j.jobId,
-            j.instanceId,
-            j.state,
-            j.step ?? '-',
-            j.strategy,
-            j.group ?? '-',
-            j.reason.map((r) => r.rule).join(','),
-            j.createdAt,
-          ]),
-        ),
-      );
+    .action(async (options: { state?: JobState; json?: boolean }, command: Command) => {
+      const { runReplacementsList } = await import('./replacements-action.js');
+      runReplacementsList(options, command);
     });
 
   replacements
     .command('approve')
     .description('approve a job awaiting approval (it starts when budgets allow)')
     .argument('<jobId>')
-    .action((jobId: string, _options: object, command: Command) => {
-      const job = withStore(command, (store) => approveJob(store.jobs, jobId, CLI_ACTOR, new Date()));
-      process.stdout.write(`approved ${job.jobId} (${job.instanceId}); state ${job.state}\n`);
+    .action(async (jobId: string, _options: object, command: Command) => {
+      const { runReplacementsApprove } = await import('./replacements-action.js');
+      runReplacementsApprove(jobId, _options, command);
     });
 
   replacements
@@ -54,11 +29,9 @@ export function registerReplacementCommands(program: Command): void {
     .description('cancel a job that has not started replacing yet')
     .argument('<jobId>')
     .option('--reason <text>', 'why (recorded in the audit log)', 'cancelled from the CLI')
-    .action((jobId: string, options: { reason: string }, command: Command) => {
-      const job = withStore(command, (store) =>
-        cancelJob(store.jobs, jobId, CLI_ACTOR, options.reason, new Date()),
-      );
-      process.stdout.write(`cancelled ${job.jobId} (${job.instanceId})\n`);
+    .action(async (jobId: string, options: { reason: string }, command: Command) => {
+      const { runReplacementsCancel } = await import('./replacements-action.js');
+      runReplacementsCancel(jobId, options, command);
     });
 
   const remediation = program
@@ -68,34 +41,23 @@ export function registerReplacementCommands(program: Command): void {
     .command('status')
     .description('mode, pause state and reason')
     .option('--json', 'print as JSON')
-    .action((options: { json?: boolean }, command: Command) => {
-      const state = withStore(command, (store, config) => ({
-        mode: config.remediation.mode,
-        ...store.remediation.get(),
-      }));
-      if (options.json) return printJson(state);
-      process.stdout.write(
-        `mode ${state.mode}; ${state.paused ? `paused (${state.reason}: ${state.detail ?? ''}) since ${state.pausedAt} by ${state.pausedBy}` : 'not paused'}\n`,
-      );
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { runRemediationStatus } = await import('./replacements-action.js');
+      runRemediationStatus(options, command);
     });
   remediation
     .command('pause')
     .description('stop starting replacements (running ones finish)')
     .requiredOption('--reason <text>', 'why (recorded)')
-    .action((options: { reason: string }, command: Command) => {
-      const changed = withStore(command, (store) =>
-        pauseRemediation(store.remediation, CLI_ACTOR, options.reason, new Date()),
-      );
-      process.stdout.write(changed ? 'remediation paused\n' : 'remediation was already paused\n');
+    .action(async (options: { reason: string }, command: Command) => {
+      const { runRemediationPause } = await import('./replacements-action.js');
+      runRemediationPause(options, command);
     });
   remediation
     .command('resume')
     .description('resume starting replacements (also after a drift storm)')
-    .action((_options: object, command: Command) => {
-      const changed = withStore(command, (store) =>
-        resumeRemediation(store.remediation, CLI_ACTOR, new Date()),
-      );
-      process.stdout.write(changed ? 'remediation resumed\n' : 'remediation was not paused\n');
-      if (!changed) throw new CliExit(0);
+    .action(async (_options: object, command: Command) => {
+      const { runRemediationResume } = await import('./replacements-action.js');
+      runRemediationResume(_options, command);
     });
 }

@@ -1,13 +1,6 @@
-// `driftwarden scan --once [--json]`: one scan, printed; exit 0 clean, 2 drift, 1 error.
+// `driftwarden scan --once [--json]`: one scan, printed (registration; the implementation loads on use).
 import type { Command } from 'commander';
-import { scanExitCode, toScanJson } from '../../app/scan-json.js';
-import { CliExit, cliLogger, loadCliConfig, printJson, type GlobalOptions } from '../context.js';
-import { renderScanSummary } from '../render.js';
-
-interface ScanOptions {
-  once?: boolean;
-  json?: boolean;
-}
+import type { ScanOptions } from './scan-action.js';
 
 export function registerScanCommand(program: Command): void {
   program
@@ -19,33 +12,7 @@ export function registerScanCommand(program: Command): void {
       if (!options.once) {
         command.error('scan needs --once (use `driftwarden serve` to scan on a schedule)', { exitCode: 1 });
       }
-      const config = loadCliConfig(command.optsWithGlobals<GlobalOptions>());
-      const logger = cliLogger(config);
-      // Loaded on use: the AWS SDK and express take most of a second, which every other command would pay.
-      const { createRuntime } = await import('../../main.js');
-      const tty = process.stderr.isTTY && !options.json;
-      const runtime = createRuntime({
-        config,
-        logger,
-        onTargetProgress: tty
-          ? (target, p) =>
-              process.stderr.write(`\r  ${target.region}: ${p.pages} pages, ${p.instances} instances   `)
-          : undefined,
-      });
-      const controller = new AbortController();
-      const onSignal = (): void => controller.abort(new Error('interrupted'));
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
-      try {
-        const report = await runtime.runScan(controller.signal);
-        if (tty) process.stderr.write('\n');
-        if (options.json) printJson(toScanJson(report));
-        else process.stdout.write(renderScanSummary(toScanJson(report)));
-        throw new CliExit(scanExitCode(report));
-      } finally {
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
-        runtime.close();
-      }
+      const { runScan } = await import('./scan-action.js');
+      await runScan(options, command);
     });
 }

@@ -1,54 +1,12 @@
-// `driftwarden serve`: the long-running daemon.
+// `driftwarden serve`: the long-running daemon (registration; the implementation loads on use).
 import type { Command } from 'commander';
-import { cliLogger, loadCliConfig, type GlobalOptions } from '../context.js';
 
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('run the daemon: scan on the schedule, serve the API and /metrics (SIGTERM drains)')
     .action(async (_options: object, command: Command) => {
-      const config = loadCliConfig(command.optsWithGlobals<GlobalOptions>());
-      const logger = cliLogger(config, 1);
-      const stopOnSignal = trapSignals(logger);
-      // Loaded on use: the AWS SDK and express take most of a second, which every other command would pay.
-      const { startDaemon } = await import('../../main.js');
-      const daemon = await startDaemon({ config, logger });
-      await stopOnSignal(daemon);
+      const { runServe } = await import('./serve-action.js');
+      await runServe(command);
     });
-}
-
-interface StoppableDaemon {
-  stop(): Promise<void>;
-  runtime: { reloadRules(): Error | null };
-}
-
-/**
- * Takes over SIGTERM/SIGINT (drain and stop) and SIGHUP (reload rules) at once, before the daemon
- * starts: it logs its URL before it returns, and a supervisor that stops it right then must still get
- * a clean shutdown rather than the default "killed by signal". The returned function stops the daemon
- * on the first signal — including one received while it was starting — and resolves once it stopped.
- */
-export function trapSignals(logger: {
-  info(obj: object, msg: string): void;
-}): (daemon: StoppableDaemon) => Promise<void> {
-  let daemon: StoppableDaemon | null = null;
-  let received: string | null = null;
-  let onStop: (() => void) | null = null;
-  const stop = (signal: string): void => {
-    logger.info({ signal }, 'signal received');
-    received ??= signal;
-    onStop?.();
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => {
-    daemon?.runtime.reloadRules();
-  });
-  return (started) => {
-    daemon = started;
-    return new Promise((resolve) => {
-      onStop = () => void started.stop().then(resolve);
-      if (received !== null) onStop();
-    });
-  };
 }

@@ -1,14 +1,7 @@
-// `driftwarden simulate`: run the AWS simulator alone (point `aws.endpoint` at it).
+// `driftwarden simulate`: run the AWS simulator alone (registration; the implementation and the simulator load on use).
 import type { Command } from 'commander';
 import { parseIntOption, parseListOption } from '../options.js';
-
-interface SimulateOptions {
-  host: string;
-  port: number;
-  instances: number;
-  seed: number;
-  regions: string[];
-}
+import type { SimulateOptions } from './simulate-action.js';
 
 export function registerSimulateCommand(program: Command): void {
   program
@@ -24,19 +17,12 @@ export function registerSimulateCommand(program: Command): void {
       1,
     )
     .option('--regions <list>', 'comma-separated regions', parseListOption, ['us-east-1', 'eu-west-1'])
+    .option(
+      '--write-manifests <dir>',
+      "write each image's driftwarden manifest to DIR (for `manifest import`)",
+    )
     .action(async (options: SimulateOptions) => {
-      const { startSimulator } = await import('../../simulator/index.js'); // only this command loads it
-      const sim = await startSimulator(options);
-      process.stdout.write(
-        `simulator listening on ${sim.url}\n` +
-          `  ${sim.fleet.allInstances().length} instances in ${options.regions.join(', ')} (seed ${options.seed})\n` +
-          `  manifests: ${sim.url}/_sim/manifests   fleet: ${sim.url}/_sim/fleet\n` +
-          `  point driftwarden at it: DRIFTWARDEN_AWS_ENDPOINT=${sim.url} AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim\n`,
-      );
-      await new Promise<void>((resolve) => {
-        const stop = (): void => void sim.close().then(resolve);
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-      });
+      const { runSimulate } = await import('./simulate-action.js');
+      await runSimulate(options);
     });
 }

@@ -1,0 +1,42 @@
+// `driftwarden scan --once`, run: one scan, printed; exit 0 clean, 2 drift, 1 error.
+import type { Command } from 'commander';
+import { scanExitCode, toScanJson } from '../../app/scan-json.js';
+import { CliExit, printJson, type GlobalOptions } from '../cli-exit.js';
+import { cliLogger, loadCliConfig } from '../context.js';
+import { renderScanSummary } from '../render.js';
+
+export interface ScanOptions {
+  once?: boolean;
+  json?: boolean;
+}
+
+export async function runScan(options: ScanOptions, command: Command): Promise<void> {
+  const config = loadCliConfig(command.optsWithGlobals<GlobalOptions>());
+  const logger = cliLogger(config);
+  // Loaded on use: the AWS SDK and express take most of a second, which every other command would pay.
+  const { createRuntime } = await import('../../main.js');
+  const tty = process.stderr.isTTY && !options.json;
+  const runtime = createRuntime({
+    config,
+    logger,
+    onTargetProgress: tty
+      ? (target, p) =>
+          process.stderr.write(`\r  ${target.region}: ${p.pages} pages, ${p.instances} instances   `)
+      : undefined,
+  });
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new Error('interrupted'));
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    const report = await runtime.runScan(controller.signal);
+    if (tty) process.stderr.write('\n');
+    if (options.json) printJson(toScanJson(report));
+    else process.stdout.write(renderScanSummary(toScanJson(report)));
+    throw new CliExit(scanExitCode(report));
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    runtime.close();
+  }
+}
