@@ -19,13 +19,22 @@ export const REASON_CODES = [
   'max-per-hour',
   'group-busy',
   'group-unavailable',
+  // For a new candidate the group's health comes from the same scan, so only a queued job whose instance left its group meanwhile gets this.
   'group-unknown',
   'no-target-image',
+  // Defensive: candidates are built from their findings, so a running daemon never has one with none.
   'nothing-to-replace',
+  // Defensive: only queued jobs are served, so a running daemon never asks about another state.
   'not-queued',
 ] as const;
 
 export type ReasonCode = (typeof REASON_CODES)[number];
+
+/**
+ * Codes of defensive branches a running daemon cannot reach (the policy still answers them, and the core
+ * tests check it). Every other code is driven end to end by an integration test (`test/integration/remediation-reason-coverage.test.ts`).
+ */
+export const DEFENSIVE_REASON_CODES: readonly ReasonCode[] = ['nothing-to-replace', 'not-queued'];
 
 export interface RemediationReason {
   code: ReasonCode;

@@ -10,7 +10,7 @@ import type {
   HostRepository,
   ManifestRepository,
 } from '../app/ports.js';
-import { currentReason, type ReasonRepository } from '../app/remediation/reason-port.js';
+import { currentReason, reasonView, type ReasonRepository } from '../app/remediation/reason-port.js';
 import type { ScanRunner } from '../app/scan-runner.js';
 import { HOST_SOURCES, INSTANCE_STATUSES, SEVERITIES, type HostObservation } from '../domain/types.js';
 import { MAX_SKIPPED } from '../host/skips.js';
@@ -18,7 +18,6 @@ import { hostSectionSchema } from '../manifests/manifest-schema.js';
 import { parseManifestObject } from '../manifests/parse-manifest.js';
 import type { Scope } from './auth.js';
 import { HttpProblem } from './problem.js';
-import { reasonView } from './remediation-routes.js';
 import { validateInput } from './validate-input.js';
 import type { RequestHandler } from 'express';
 

@@ -13,10 +13,8 @@ import {
   type JobRepository,
   type JobState,
   type RemediationStateRepository,
-  type ReplacementJob,
 } from '../app/remediation/ports.js';
-import type { ReasonRepository, StoredReason } from '../app/remediation/reason-port.js';
-import type { ReasonCode } from '../core/remediation-reasons.js';
+import { reasonView, withWaitReasons, type ReasonRepository } from '../app/remediation/reason-port.js';
 import { principalOf, type Scope } from './auth.js';
 import { HttpProblem } from './problem.js';
 import { validateInput } from './validate-input.js';
@@ -48,32 +46,6 @@ const waitingQuery = z.strictObject({
 });
 const reasonBody = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() }).default({});
 
-/** A stored reason as the API shows it; `jobId` when an open job of the instance carries it. */
-export interface ReasonView {
-  code: ReasonCode;
-  text: string;
-  since: string;
-  jobId?: string;
-}
-
-export function reasonView(reason: StoredReason): ReasonView {
-  return {
-    code: reason.code,
-    text: reason.text,
-    since: reason.since,
-    ...(reason.subject === 'job' ? { jobId: reason.id } : {}),
-  };
-}
-
-/** Jobs with their current wait reason (null when nothing holds them back). */
-function withReasons(reasons: ReasonRepository, jobs: readonly ReplacementJob[]) {
-  const byJob = reasons.forJobs(jobs.map((j) => j.jobId));
-  return jobs.map((job) => {
-    const reason = byJob.get(job.jobId);
-    return { ...job, waitReason: reason ? reasonView(reason) : null };
-  });
-}
-
 export function createRemediationRoutes(options: RemediationRoutesOptions): Router {
   const router = Router();
   const body = json({ limit: options.bodyLimit, strict: false });
@@ -83,14 +55,14 @@ export function createRemediationRoutes(options: RemediationRoutesOptions): Rout
     const q = validateInput(listQuery, req.query, 'query');
     const states: JobState[] | undefined = q.state ? [q.state] : undefined;
     res.json({
-      items: withReasons(reasons, jobs.list({ states, instanceId: q.instanceId, limit: q.limit })),
+      items: withWaitReasons(reasons, jobs.list({ states, instanceId: q.instanceId, limit: q.limit })),
     });
   });
 
   router.get('/replacements/:id', (req, res) => {
     const job = jobs.get(String(req.params.id));
     if (!job) throw new HttpProblem(404, 'Not found', `No replacement job ${String(req.params.id)}.`);
-    const [withReason] = withReasons(reasons, [job]);
+    const [withReason] = withWaitReasons(reasons, [job]);
     res.json({ ...withReason, audit: audit.list({ jobId: job.jobId }) });
   });
 

@@ -53,6 +53,31 @@ beforeAll(() => {
       action: 'job.started',
     },
   );
+  // What the daemon would have recorded: why the approval job waits, what the running one waits for,
+  // and a candidate instance held back by its protect tag.
+  store.reasons.setJobReasons(
+    [
+      {
+        id: 'job-approve',
+        instanceId: 'i-00000001',
+        code: 'awaiting-approval',
+        text: 'awaiting approval: rule instance-type requires an admin to approve',
+      },
+    ],
+    at,
+  );
+  store.jobs.save('job-running', { note: 'status checks of i-0000000a: initializing' }, at);
+  store.reasons.replaceInstanceReasons(
+    [
+      {
+        id: 'i-00000003',
+        instanceId: 'i-00000003',
+        code: 'protected',
+        text: 'protected by tag driftwarden:protect',
+      },
+    ],
+    at,
+  );
   store.close();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,17 +85,23 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cli = (...args: string[]) => runCli(args, { env, cwd: REPO });
 
 describe('remediation', () => {
-  it('pauses with a reason, shows it, and resumes', async () => {
+  it('pauses with a reason, shows it with how many wait and why, and resumes', async () => {
     const paused = await cli('remediation', 'pause', '--reason', 'change freeze');
     expect(paused).toMatchObject({ code: 0, stdout: 'remediation paused\n' });
     const status = await cli('remediation', 'status', '--json');
-    expect(JSON.parse(status.stdout)).toMatchObject({
+    const shown = JSON.parse(status.stdout) as { pausedAt: string };
+    expect(shown).toMatchObject({
       mode: 'dry-run',
       paused: true,
       reason: 'manual',
       detail: 'change freeze',
       pausedBy: 'cli:oncall',
+      blocked: { 'awaiting-approval': 1, protected: 1, 'max-concurrent': 0 },
     });
+    expect((await cli('remediation', 'status')).stdout).toBe(
+      'mode dry-run; paused (manual: change freeze) since ' +
+        `${shown.pausedAt} by cli:oncall\nwaiting: 2 (awaiting-approval 1, protected 1)\n`,
+    );
     expect((await cli('remediation', 'resume')).stdout).toBe('remediation resumed\n');
     expect((await cli('remediation', 'resume')).stdout).toBe('remediation was not paused\n');
   });
@@ -83,16 +114,28 @@ describe('remediation', () => {
 });
 
 describe('replacements', () => {
-  it('lists jobs, approves one awaiting approval, and refuses to cancel a running one', async () => {
+  it('lists jobs with what each waits for, approves one awaiting approval, and refuses to cancel a running one', async () => {
     const listed = JSON.parse((await cli('replacements', 'list', '--json')).stdout) as {
-      items: { jobId: string; state: string }[];
+      items: {
+        jobId: string;
+        state: string;
+        waitReason: { code: string; text: string } | null;
+        note: string | null;
+      }[];
     };
-    expect(listed.items.map((j) => [j.jobId, j.state]).sort()).toEqual([
-      ['job-approve', 'awaiting-approval'],
-      ['job-running', 'running'],
+    expect(listed.items.map((j) => [j.jobId, j.state, j.waitReason?.code ?? null, j.note]).sort()).toEqual([
+      ['job-approve', 'awaiting-approval', 'awaiting-approval', null],
+      ['job-running', 'running', null, 'status checks of i-0000000a: initializing'],
     ]);
     const table = await cli('replacements', 'list', '--state', 'running');
-    expect(table.stdout).toMatch(/job-running\s+i-00000002\s+running\s+wait-healthy/);
+    expect(table.stdout).toMatch(
+      /job-running\s+i-00000002\s+running\s+wait-healthy\s.*\sstatus checks of i-0000000a: initializing\n/,
+    );
+    const all = (await cli('replacements', 'list')).stdout;
+    expect(all.split('\n')[0]).toMatch(/\sWAITING FOR$/);
+    expect(all).toContain(
+      'awaiting-approval: awaiting approval: rule instance-type requires an admin to approve\n',
+    );
 
     expect(await cli('replacements', 'approve', 'job-approve')).toMatchObject({
       code: 0,

@@ -1,7 +1,15 @@
 // Dry-run (the default): drifted instances get planned jobs and log lines, and AWS sees no mutating call.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
-import { jobs, lastSeq, mutatingCalls, remediationEnv, tick, waitUntil } from '../support/remediation.js';
+import {
+  expectReasonShown,
+  jobs,
+  lastSeq,
+  mutatingCalls,
+  remediationEnv,
+  tick,
+  waitUntil,
+} from '../support/remediation.js';
 
 let h: Harness;
 
@@ -40,6 +48,11 @@ it('plans a replacement per drifted instance, logs it, and makes zero mutating A
   expect(planned.every((j) => j.reason.some((r) => r.rule === 'imds-downgrade'))).toBe(true);
   // Each planned job says it is only a plan.
   for (const j of planned) expect(j.waitReason).toMatchObject({ code: 'dry-run' });
+  // ...and so do its instance's API entry, its page and driftwarden_remediation_blocked{reason="dry-run"}.
+  for (const j of planned)
+    expect((await expectReasonShown(h, j.instanceId, 'dry-run')).text).toMatch(
+      /^dry-run: would replace with (asg|launch-then-terminate)\b.*; nothing is changed$/,
+    );
   // Protected instances never get a job, not even a planned one.
   expect(planned.some((j) => j.instanceId === protectedOne!.instanceId)).toBe(false);
 

@@ -174,3 +174,127 @@ describe('reasons in mode off', () => {
     expect(metricValue(await h.metrics(), 'driftwarden_remediation_blocked', { reason: 'mode-off' })).toBe(0);
   });
 });
+
+describe('reasons about groups, failed replacements and images', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      // One generated instance each of web, api and worker (all in Auto Scaling groups): the standalone
+      // instances below are alone in their channel's group.
+      instances: 3,
+      seed: 63,
+      regions: ['us-east-1'],
+      lifecycle: FAST_LIFECYCLE,
+      env: remediationEnv({
+        DRIFTWARDEN_REMEDIATION_MAX_CONCURRENT: '10',
+        DRIFTWARDEN_REMEDIATION_HEALTH_TIMEOUT: '10m',
+        DRIFTWARDEN_REMEDIATION_BREAKER_MAX_DRIFTED_PERCENT: '100',
+      }),
+    });
+  });
+  afterAll(async () => h.close());
+
+  /** Standalone instances of the newest us-east-1 build of `channel`: their group is the channel. */
+  async function standalone(channel: string, count: number): Promise<string[]> {
+    const imageId = h.sim.fleet.newestImage('us-east-1', channel)!.imageId;
+    const ids: string[] = [];
+    for (let n = 0; n < count; n++)
+      ids.push(
+        (await h.control.launch({ region: 'us-east-1', imageId, tags: { 'managed-by': 'packer' } }))
+          .instanceId,
+      );
+    return ids;
+  }
+
+  it('shows a busy group, an unavailable group, a cool-down after a failure and a missing target image', async () => {
+    // The replacement that starts in group web never becomes healthy, so the group stays busy.
+    await h.control.failure({ kind: 'neverHealthy' });
+    const [webA, webB] = (await standalone('web', 2)) as [string, string];
+    const [apiUp, apiStopped] = (await standalone('api', 2)) as [string, string];
+    const [failing] = (await standalone('worker', 1)) as [string];
+    // A channel of its own whose only build gets revoked: nothing active to replace it with.
+    const edge = await h.addImage({ region: 'us-east-1', channel: 'edge' });
+    expect((await h.post('/api/v1/manifests', edge)).status).toBe(201);
+    const edgeId = (
+      await h.control.launch({
+        region: 'us-east-1',
+        imageId: edge.image.id,
+        tags: { 'managed-by': 'packer' },
+      })
+    ).instanceId;
+    await h.scan();
+
+    for (const id of [webA, webB, apiUp]) await h.control.drift(id, { httpTokens: 'optional' });
+    await h.control.drift(apiStopped, { state: 'stopped' });
+    // User data that differs from the baked one makes the replacement fail before it launches anything.
+    await h.control.drift(failing, { httpTokens: 'optional', userData: '#!/bin/sh\necho hand-edited' });
+    expect(
+      (await h.post(`/api/v1/manifests/${edge.image.id}/revoke`, { reason: 'CVE-2026-0001' })).status,
+    ).toBe(200);
+    await h.scan();
+
+    const running = (await jobs(h)).find((j) => [webA, webB].includes(j.instanceId))!;
+    const busyId = running.instanceId === webA ? webB : webA;
+    expect((await expectReasonShown(h, busyId, 'group-busy')).text).toBe(
+      'group web: waiting for the previous replacement to finish',
+    );
+    expect((await expectReasonShown(h, apiUp, 'group-unavailable')).text).toBe(
+      'group api: 1 of 1 allowed unavailable (maxUnavailablePercent 10)',
+    );
+    expect((await expectReasonShown(h, edgeId, 'no-target-image')).text).toBe(
+      `no active baked image to replace ${edge.image.id} with; reporting only`,
+    );
+    expect((await jobs(h)).some((j) => [apiUp, edgeId].includes(j.instanceId))).toBe(false);
+
+    // The failing replacement ends; the next scan keeps its instance out of replacement for the cool-down.
+    const failed = await waitUntil('the replacement of the hand-edited instance to fail', async () => {
+      await tick(h);
+      return (await jobs(h)).find((j) => j.instanceId === failing && j.state === 'failed');
+    });
+    await h.scan();
+    expect((await expectReasonShown(h, failing, 'cooling-down')).text).toMatch(
+      /^the last replacement failed; cooling down until \S+ \((5h59m\d+s|6h) left\)$/,
+    );
+    expect((await jobs(h)).filter((j) => j.instanceId === failing)).toEqual([failed]);
+
+    expect(await blocked(h)).toMatchObject({
+      'group-busy': 1,
+      'group-unavailable': 1,
+      'cooling-down': 1,
+      'no-target-image': 1,
+    });
+    const page = (await h.get<string>('/ui/replacements')).body;
+    const waitingTable = page.slice(page.indexOf('id="waiting-candidates"'));
+    for (const [id, code] of [
+      [busyId, 'group-busy'],
+      [apiUp, 'group-unavailable'],
+      [failing, 'cooling-down'],
+      [edgeId, 'no-target-image'],
+    ])
+      expect(waitingTable).toContain(`data-instance="${id}" data-reason-code="${code}"`);
+  });
+
+  it('shows an approved job whose group has no health data any more as waiting for it', async () => {
+    // No generated batch instance (3 instances: web, api, worker): this one is alone in group batch.
+    const [moved] = (await standalone('batch', 1)) as [string];
+    await h.scan();
+    await h.control.drift(moved, { instanceType: 'm5.24xlarge' });
+    await h.scan();
+    const held = (await jobs(h)).find((j) => j.instanceId === moved)!;
+    expect(held).toMatchObject({ state: 'awaiting-approval', group: 'batch' });
+    // Attached to an Auto Scaling group meanwhile: nothing is left in group batch to judge its health by.
+    await h.control.drift(moved, { tags: { 'aws:autoscaling:groupName': 'adopted-asg' } });
+    await h.scan();
+
+    expect((await h.post(`/api/v1/replacements/${held.jobId}/approve`, undefined, ADMIN_TOKEN)).status).toBe(
+      200,
+    );
+    await tick(h);
+    expect((await job(h, held.jobId)).waitReason).toMatchObject({ code: 'group-unknown' });
+    expect(await expectReasonShown(h, moved, 'group-unknown')).toMatchObject({
+      jobId: held.jobId,
+      text: 'group batch: no health data',
+    });
+    expect((await job(h, held.jobId)).state).toBe('queued');
+  });
+});

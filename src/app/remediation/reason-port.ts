@@ -1,5 +1,6 @@
 // Persistence port for why remediation waits: the current reason per candidate instance and per open job.
 import type { ReasonCode, RemediationReason } from '../../core/remediation-reasons.js';
+import type { ReplacementJob } from './ports.js';
 
 export type ReasonSubject = 'instance' | 'job';
 
@@ -41,4 +42,33 @@ export interface ReasonRepository {
 export function currentReason(reasons: ReasonRepository, instanceId: string): StoredReason | null {
   const all = reasons.forInstance(instanceId);
   return all.find((r) => r.subject === 'instance') ?? all.find((r) => r.subject === 'job') ?? null;
+}
+
+/** A stored reason as the API and the CLI show it; `jobId` when an open job of the instance carries it. */
+export interface ReasonView {
+  code: ReasonCode;
+  text: string;
+  since: string;
+  jobId?: string;
+}
+
+export function reasonView(reason: StoredReason): ReasonView {
+  return {
+    code: reason.code,
+    text: reason.text,
+    since: reason.since,
+    ...(reason.subject === 'job' ? { jobId: reason.id } : {}),
+  };
+}
+
+/** Jobs with their current wait reason (null when nothing holds them back), read in one query. */
+export function withWaitReasons(
+  reasons: ReasonRepository,
+  jobs: readonly ReplacementJob[],
+): (ReplacementJob & { waitReason: ReasonView | null })[] {
+  const byJob = reasons.forJobs(jobs.map((j) => j.jobId));
+  return jobs.map((job) => {
+    const reason = byJob.get(job.jobId);
+    return { ...job, waitReason: reason ? reasonView(reason) : null };
+  });
 }

@@ -7,18 +7,21 @@ import {
   resumeRemediation,
 } from '../../app/remediation/job-commands.js';
 import type { JobState } from '../../app/remediation/ports.js';
+import { withWaitReasons } from '../../app/remediation/reason-port.js';
+import { compareStrings } from '../../core/compare-strings.js';
+import type { ReasonCode } from '../../core/remediation-reasons.js';
 import { CLI_ACTOR, CliExit, printJson } from '../cli-exit.js';
 import { withStore } from '../context.js';
 import { renderTable } from '../render.js';
 
 export function runReplacementsList(options: { state?: JobState; json?: boolean }, command: Command): void {
   const items = withStore(command, (store) =>
-    store.jobs.list({ states: options.state ? [options.state] : undefined }),
+    withWaitReasons(store.reasons, store.jobs.list({ states: options.state ? [options.state] : undefined })),
   );
   if (options.json) return printJson({ items });
   process.stdout.write(
     renderTable(
-      ['JOB', 'INSTANCE', 'STATE', 'STEP', 'STRATEGY', 'GROUP', 'RULES', 'CREATED'],
+      ['JOB', 'INSTANCE', 'STATE', 'STEP', 'STRATEGY', 'GROUP', 'RULES', 'CREATED', 'WAITING FOR'],
       items.map((j) => [
         j.jobId,
         j.instanceId,
@@ -28,6 +31,8 @@ export function runReplacementsList(options: { state?: JobState; json?: boolean 
         j.group ?? '-',
         j.reason.map((r) => r.rule).join(','),
         j.createdAt,
+        // A job not yet started says why it waits; a running one, what its step waits for.
+        j.waitReason ? `${j.waitReason.code}: ${j.waitReason.text}` : (j.note ?? '-'),
       ]),
     ),
   );
@@ -49,11 +54,23 @@ export function runRemediationStatus(options: { json?: boolean }, command: Comma
   const state = withStore(command, (store, config) => ({
     mode: config.remediation.mode,
     ...store.remediation.get(),
+    blocked: store.reasons.countByCode(),
   }));
   if (options.json) return printJson(state);
   process.stdout.write(
-    `mode ${state.mode}; ${state.paused ? `paused (${state.reason}: ${state.detail ?? ''}) since ${state.pausedAt} by ${state.pausedBy}` : 'not paused'}\n`,
+    `mode ${state.mode}; ${state.paused ? `paused (${state.reason}: ${state.detail ?? ''}) since ${state.pausedAt} by ${state.pausedBy}` : 'not paused'}\n` +
+      `${renderWaiting(state.blocked)}\n`,
   );
+}
+
+/** "waiting: 3 (max-concurrent 2, protected 1)", codes in name order; "waiting: none" when nothing waits. */
+function renderWaiting(blocked: Record<ReasonCode, number>): string {
+  const waiting = Object.entries(blocked)
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => compareStrings(a, b));
+  if (waiting.length === 0) return 'waiting: none';
+  const total = waiting.reduce((sum, [, n]) => sum + n, 0);
+  return `waiting: ${total} (${waiting.map(([code, n]) => `${code} ${n}`).join(', ')})`;
 }
 
 export function runRemediationPause(options: { reason: string }, command: Command): void {

@@ -39,7 +39,7 @@ export function registerReplacementCommands(program: Command): void {
     .description('pause or resume replacing drifted instances');
   remediation
     .command('status')
-    .description('mode, pause state and reason')
+    .description('mode, pause state and reason, and how many candidates and jobs wait, by reason')
     .option('--json', 'print as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const { runRemediationStatus } = await import('./replacements-action.js');
