@@ -1,4 +1,5 @@
 // Collects one target's instances from EC2: paginated, mapped page by page, user data hashed on demand.
+import pLimit from 'p-limit';
 import { DescribeInstanceAttributeCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { CollectContext, CollectedTarget, InstanceSource } from '../../app/instance-source.js';
 import type { InstanceObservation, Target } from '../../domain/types.js';
@@ -74,15 +75,20 @@ export function createEc2Source(options: Ec2SourceOptions): InstanceSource {
         } else toFetch.push(observation);
       }
       const fetchNow = toFetch.slice(0, options.userDataFetchesPerScan ?? 200);
-      await mapLimit(fetchNow, options.userDataConcurrency ?? 4, async (observation) => {
-        const sha256 = await fetchUserDataSha256(client, observation.instanceId, context.signal);
-        observation.userDataSha256 = sha256;
-        userDataCache.set(observation.instanceId, {
-          sha256,
-          fetchedAt: now,
-          launchTime: observation.launchTime,
-        });
-      });
+      const limit = pLimit(options.userDataConcurrency ?? 4);
+      await Promise.all(
+        fetchNow.map((observation) =>
+          limit(async () => {
+            const sha256 = await fetchUserDataSha256(client, observation.instanceId, context.signal);
+            observation.userDataSha256 = sha256;
+            userDataCache.set(observation.instanceId, {
+              sha256,
+              fetchedAt: now,
+              launchTime: observation.launchTime,
+            });
+          }),
+        ),
+      );
       return { account: target.account, instances };
     },
   };
@@ -100,19 +106,4 @@ async function fetchUserDataSha256(
   const encoded = out.UserData?.Value;
   if (!encoded) return null;
   return sha256OfBase64(encoded);
-}
-
-async function mapLimit<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  });
-  await Promise.all(workers);
 }
