@@ -4,7 +4,8 @@ import type { HostObservation, HostSection, HostSource } from '../domain/types.j
 import type { Database } from './database.js';
 import { toIsoUtc } from './timestamps.js';
 
-interface HostRow {
+/** A stored row of host_observations. */
+export interface HostRow {
   instance_id: string;
   source: HostSource;
   observed_at: string;
@@ -13,7 +14,7 @@ interface HostRow {
   skipped: string;
 }
 
-function toObservation(row: HostRow): HostObservation {
+export function toObservation(row: HostRow): HostObservation {
   const digests = JSON.parse(row.digests) as HostObservation['digests'];
   const skipped = JSON.parse(row.skipped) as HostObservation['skipped'];
   return {
@@ -153,7 +154,7 @@ export function createHostRepository(db: Database): HostRepository {
     },
 
     latestOf(sources: readonly HostSource[]): HostLookup {
-      return lazyLookup(selectOfSources.iterate(JSON.stringify(sources)));
+      return lazyLookup(selectOfSources.all(JSON.stringify(sources)));
     },
   };
 }
