@@ -232,8 +232,13 @@ export interface HostRepository {
   latest(instanceId: string): HostObservation | null;
   /** The newest observation of one source (the agent push merges unchanged sections from it). */
   get(instanceId: string, source: HostSource): HostObservation | null;
-  /** Newest observation of every source, per instance. */
-  latestAll(): Map<string, HostObservation[]>;
+  /** Like `save` for many observations, in one transaction: all are saved or none. */
+  saveMany(observations: readonly HostObservation[], receivedAt: string): void;
+  /**
+   * The newest observation of each of these sources, per instance, newest first. Other sources'
+   * rows are never read; observations are parsed when an instance is first looked up.
+   */
+  latestOf(sources: readonly HostSource[]): HostLookup;
   /**
    * Marks these instances' observations from `source` as still current at `observedAt` (host data
    * unchanged), e.g. inventory a sync found unchanged; never moves an observation back in time.
@@ -241,6 +246,15 @@ export interface HostRepository {
   confirm(instanceIds: readonly string[], source: HostSource, observedAt: string): void;
   /** Drops an instance's observation from one source (e.g. its inventory item was deleted). */
   forget(instanceId: string, source: HostSource): void;
+  /** Like `forget` for many instances, in one transaction. */
+  forgetMany(instanceIds: readonly string[], source: HostSource): void;
+}
+
+/** Host observations per instance, read once per scan and parsed on first lookup. */
+export interface HostLookup {
+  get(instanceId: string): readonly HostObservation[] | undefined;
+  /** Every instance with an observation of the looked-up sources, sorted. */
+  instanceIds(): string[];
 }
 
 /** An expiring exception for drift ("accept this drift"): findings it matches are reported as accepted. */

@@ -6,16 +6,17 @@ import { classifyDifferences } from '../core/classify.js';
 import { diffPair } from '../core/diff.js';
 import { pairInstances } from '../core/pair.js';
 import { namedErrorMessage } from '../domain/errors.js';
-import type {
-  HostSource,
-  InstanceObservation,
-  InstanceStatus,
-  Pair,
-  ResolvedManifest,
-  RuleSet,
-  ScanOutcome,
-  Target,
-  TargetResult,
+import {
+  HOST_SOURCES,
+  type HostSource,
+  type InstanceObservation,
+  type InstanceStatus,
+  type Pair,
+  type ResolvedManifest,
+  type RuleSet,
+  type ScanOutcome,
+  type Target,
+  type TargetResult,
 } from '../domain/types.js';
 import type { CollectProgress, InstanceSource } from './instance-source.js';
 import type { InventorySource } from './inventory-source.js';
@@ -95,7 +96,9 @@ export async function runScanCycle(deps: ScanCycleDeps, options: ScanCycleOption
 
   const targets = collections.map((c) => c.result);
   const observed = collections.flatMap((c) => c.instances);
-  const pairs = pairInstances(observed, manifests, deps.hosts.latestAll(), {
+  // A disabled source has no freshness limit: its rows are not even read.
+  const enabledHostSources = HOST_SOURCES.filter((s) => deps.hostMaxAgeMs[s] !== undefined);
+  const pairs = pairInstances(observed, manifests, deps.hosts.latestOf(enabledHostSources), {
     now: deps.clock().getTime(),
     hostMaxAgeMs: deps.hostMaxAgeMs,
   });

@@ -16,6 +16,11 @@ export interface PairInstancesOptions {
   hostMaxAgeMs: Partial<Record<HostSource, number>>;
 }
 
+/** Observations per instance; a Map will do, the scan passes one that parses on first lookup. */
+export interface HostObservationsByInstance {
+  get(instanceId: string): readonly HostObservation[] | undefined;
+}
+
 function manifestKey(region: string, imageId: string): string {
   return `${region}\u0000${imageId}`;
 }
@@ -39,10 +44,13 @@ function isFresh(host: HostObservation, maxAgeMs: number, now: number): boolean 
  */
 function pairHosts(
   manifest: ResolvedManifest | null,
-  observations: readonly HostObservation[],
+  instanceId: string,
+  hosts: HostObservationsByInstance,
   options: PairInstancesOptions,
 ): { hosts: HostObservation[]; hostStatus: HostStatus } {
   if (manifest?.manifest.host === undefined) return { hosts: [], hostStatus: 'not-declared' };
+  // Looked up only here: an instance whose manifest declares no host state never has its host data parsed.
+  const observations = hosts.get(instanceId) ?? [];
   const enabled = observations.filter((o) => options.hostMaxAgeMs[o.source] !== undefined);
   if (enabled.length === 0) return { hosts: [], hostStatus: 'missing' };
   const fresh = enabled
@@ -54,7 +62,7 @@ function pairHosts(
 export function pairInstances(
   instances: readonly InstanceObservation[],
   manifests: readonly ResolvedManifest[],
-  hosts: ReadonlyMap<string, readonly HostObservation[]>,
+  hosts: HostObservationsByInstance,
   options: PairInstancesOptions,
 ): Pair[] {
   const byImage = new Map<string, ResolvedManifest>();
@@ -62,7 +70,7 @@ export function pairInstances(
   return instances
     .map((instance): Pair => {
       const manifest = byImage.get(manifestKey(instance.region, instance.imageId)) ?? null;
-      return { instance, manifest, ...pairHosts(manifest, hosts.get(instance.instanceId) ?? [], options) };
+      return { instance, manifest, ...pairHosts(manifest, instance.instanceId, hosts, options) };
     })
     .sort((a, b) => compareStrings(a.instance.instanceId, b.instance.instanceId));
 }

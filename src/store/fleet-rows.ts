@@ -25,8 +25,18 @@ export interface InstanceRow {
   last_scan_id: string;
 }
 
+/**
+ * The target's last successful scan, for an instance of table alias `t`: a present instance was
+ * seen by it (see migrations/0007_target_scans.sql), so the scan writer need not touch the row.
+ */
+function targetScan(column: 'seen_at' | 'scan_id', t: string): string {
+  return `(SELECT ts.${column} FROM target_scans ts WHERE ts.region = ${t}.region AND ts.account = coalesce(${t}.account, ''))`;
+}
+
 export const INSTANCE_COLUMNS =
-  'instance_id, account, region, image_id, grp, status, present, observation, first_seen, last_seen, last_scan_id';
+  'instance_id, account, region, image_id, grp, status, present, observation, first_seen, ' +
+  `CASE WHEN present = 1 THEN coalesce(${targetScan('seen_at', 'instances')}, last_seen) ELSE last_seen END AS last_seen, ` +
+  `CASE WHEN present = 1 THEN coalesce(${targetScan('scan_id', 'instances')}, last_scan_id) ELSE last_scan_id END AS last_scan_id`;
 
 export function toStoredInstance(row: InstanceRow): StoredInstance {
   return {
@@ -73,7 +83,10 @@ export interface FindingRow {
 
 export const FINDING_COLUMNS =
   'f.id, f.instance_id, f.image_id, f.path, f.change, f.rule, f.severity, f.action, f.for_ms, f.expected, ' +
-  'f.actual, f.sources, f.first_seen, f.last_seen, f.resolved_at, f.accepted, f.acceptance_id, ' +
+  'f.actual, f.sources, f.first_seen, ' +
+  // An open finding of a present instance was seen when its instance was last seen.
+  `CASE WHEN f.resolved_at IS NULL AND i.present = 1 THEN coalesce(${targetScan('seen_at', 'i')}, f.last_seen) ` +
+  'ELSE f.last_seen END AS last_seen, f.resolved_at, f.accepted, f.acceptance_id, ' +
   'a.reason AS acceptance_reason, a.until AS acceptance_until, a.created_by AS acceptance_created_by, ' +
   'i.account, i.region, i.grp';
 

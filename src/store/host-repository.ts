@@ -1,10 +1,11 @@
 // SQLite-backed HostRepository: the newest host fingerprint per instance and source.
-import type { HostRepository } from '../app/ports.js';
+import type { HostLookup, HostRepository } from '../app/ports.js';
 import type { HostObservation, HostSection, HostSource } from '../domain/types.js';
 import type { Database } from './database.js';
 import { toIsoUtc } from './timestamps.js';
 
-interface HostRow {
+/** A stored row of host_observations. */
+export interface HostRow {
   instance_id: string;
   source: HostSource;
   observed_at: string;
@@ -13,7 +14,7 @@ interface HostRow {
   skipped: string;
 }
 
-function toObservation(row: HostRow): HostObservation {
+export function toObservation(row: HostRow): HostObservation {
   const digests = JSON.parse(row.digests) as HostObservation['digests'];
   const skipped = JSON.parse(row.skipped) as HostObservation['skipped'];
   return {
@@ -26,21 +27,61 @@ function toObservation(row: HostRow): HostObservation {
   };
 }
 
+type UpsertParams = {
+  instanceId: string;
+  source: string;
+  observedAt: string;
+  receivedAt: string;
+  host: string;
+  digests: string;
+  skipped: string;
+};
+
+function toUpsertParams(observation: HostObservation, receivedAt: string): UpsertParams {
+  return {
+    instanceId: observation.instanceId,
+    source: observation.source,
+    // Normalised so the string comparison in the upsert orders times correctly across time zones.
+    observedAt: toIsoUtc(observation.observedAt, 'observedAt'),
+    receivedAt: toIsoUtc(receivedAt, 'receivedAt'),
+    host: JSON.stringify(observation.host),
+    digests: JSON.stringify(observation.digests ?? {}),
+    skipped: JSON.stringify(observation.skipped ?? []),
+  };
+}
+
+/**
+ * The rows of the enabled sources, kept as stored text and parsed the first time an instance is
+ * asked for: a scan only asks for instances it listed whose manifest declares host state, so an
+ * instance that left the fleet, or one without a host section, costs no JSON.parse.
+ */
+function lazyLookup(rows: Iterable<HostRow>): HostLookup {
+  const raw = new Map<string, HostRow[]>();
+  for (const row of rows) {
+    const list = raw.get(row.instance_id);
+    if (list) list.push(row);
+    else raw.set(row.instance_id, [row]);
+  }
+  const parsed = new Map<string, HostObservation[]>();
+  return {
+    get(instanceId: string): HostObservation[] | undefined {
+      const done = parsed.get(instanceId);
+      if (done) return done;
+      const list = raw.get(instanceId);
+      if (!list) return undefined;
+      const observations = list.map(toObservation);
+      parsed.set(instanceId, observations);
+      return observations;
+    },
+    instanceIds(): string[] {
+      return [...raw.keys()];
+    },
+  };
+}
+
 export function createHostRepository(db: Database): HostRepository {
   // Pushes can arrive out of order (agent retries, buffered inventory): the WHERE keeps the newest.
-  const upsert = db.prepare<
-    [
-      {
-        instanceId: string;
-        source: string;
-        observedAt: string;
-        receivedAt: string;
-        host: string;
-        digests: string;
-        skipped: string;
-      },
-    ]
-  >(
+  const upsert = db.prepare<[UpsertParams]>(
     `INSERT INTO host_observations (instance_id, source, observed_at, received_at, host, digests, skipped)
      VALUES (@instanceId, @source, @observedAt, @receivedAt, @host, @digests, @skipped)
      ON CONFLICT (instance_id, source) DO UPDATE SET
@@ -55,6 +96,10 @@ export function createHostRepository(db: Database): HostRepository {
   const touchAll = db.transaction((instanceIds: readonly string[], source: string, observedAt: string) => {
     for (const instanceId of instanceIds) touch.run({ instanceId, source, observedAt });
   });
+  // One transaction per batch: one commit (one fsync) instead of one per instance, and all or nothing.
+  const upsertAll = db.transaction((params: readonly UpsertParams[]) => {
+    for (const p of params) upsert.run(p);
+  });
   const selectLatest = db.prepare<[string], HostRow>(
     `SELECT instance_id, source, observed_at, host, digests, skipped FROM host_observations
      WHERE instance_id = ? ORDER BY observed_at DESC, source LIMIT 1`,
@@ -66,23 +111,24 @@ export function createHostRepository(db: Database): HostRepository {
   const deleteOne = db.prepare<[string, string]>(
     'DELETE FROM host_observations WHERE instance_id = ? AND source = ?',
   );
-  const selectAll = db.prepare<[], HostRow>(
+  const deleteAll = db.transaction((instanceIds: readonly string[], source: string) => {
+    for (const instanceId of instanceIds) deleteOne.run(instanceId, source);
+  });
+  // The source filter is in SQL so a disabled source's rows are never read, let alone parsed.
+  const selectOfSources = db.prepare<[string], HostRow>(
     `SELECT instance_id, source, observed_at, host, digests, skipped FROM host_observations
+     WHERE source IN (SELECT value FROM json_each(?))
      ORDER BY instance_id, observed_at DESC, source`,
   );
 
   return {
     save(observation: HostObservation, receivedAt: string): void {
-      upsert.run({
-        instanceId: observation.instanceId,
-        source: observation.source,
-        // Normalised so the string comparison above orders times correctly across time zones.
-        observedAt: toIsoUtc(observation.observedAt, 'observedAt'),
-        receivedAt: toIsoUtc(receivedAt, 'receivedAt'),
-        host: JSON.stringify(observation.host),
-        digests: JSON.stringify(observation.digests ?? {}),
-        skipped: JSON.stringify(observation.skipped ?? []),
-      });
+      upsert.run(toUpsertParams(observation, receivedAt));
+    },
+
+    saveMany(observations: readonly HostObservation[], receivedAt: string): void {
+      // Every row is validated before the transaction starts, so a bad one leaves nothing written.
+      upsertAll(observations.map((o) => toUpsertParams(o, receivedAt)));
     },
 
     latest(instanceId: string): HostObservation | null {
@@ -99,18 +145,16 @@ export function createHostRepository(db: Database): HostRepository {
       deleteOne.run(instanceId, source);
     },
 
+    forgetMany(instanceIds: readonly string[], source: HostSource): void {
+      deleteAll(instanceIds, source);
+    },
+
     confirm(instanceIds: readonly string[], source: HostSource, observedAt: string): void {
       touchAll(instanceIds, source, toIsoUtc(observedAt, 'observedAt'));
     },
 
-    latestAll(): Map<string, HostObservation[]> {
-      const latest = new Map<string, HostObservation[]>();
-      for (const row of selectAll.all()) {
-        const list = latest.get(row.instance_id);
-        if (list) list.push(toObservation(row));
-        else latest.set(row.instance_id, [toObservation(row)]);
-      }
-      return latest;
+    latestOf(sources: readonly HostSource[]): HostLookup {
+      return lazyLookup(selectOfSources.all(JSON.stringify(sources)));
     },
   };
 }

@@ -1,4 +1,4 @@
-// Persists one scan in a single transaction: instances, open/resolved findings, gone and stale instances.
+// Persists one scan in a single transaction, writing only what changed: instances, findings, gone and stale instances.
 import type { PersistScanInput, ScanRecord, ScannedInstance } from '../app/ports.js';
 import { findAcceptance, type AcceptanceScope } from '../core/acceptance.js';
 import type { Finding, InstanceStatus } from '../domain/types.js';
@@ -12,7 +12,8 @@ interface TargetKey {
 }
 
 interface TargetScope extends TargetKey {
-  scanId: string;
+  /** JSON array of the instance ids this scan listed. */
+  seen: string;
 }
 
 function uniqueTargets(targets: readonly TargetKey[]): TargetKey[] {
@@ -37,9 +38,63 @@ function byPathThenChange(a: Finding, b: Finding): number {
   return a.change < b.change ? -1 : a.change > b.change ? 1 : 0;
 }
 
-// Instances of a target that this scan did not touch: `last_scan_id` is set on every scanned instance.
+// Instances of a target that this scan did not list. Unchanged instances are not rewritten, so the
+// scan's own list says which were seen (a JSON array parameter avoids the bound-variable limit).
 const UNTOUCHED_IN_TARGET =
-  'present = 1 AND region = @region AND account IS @account AND last_scan_id <> @scanId';
+  'present = 1 AND region = @region AND account IS @account AND instance_id NOT IN (SELECT value FROM json_each(@seen))';
+
+// The target's previous successful scan: when a present instance or open finding was last seen.
+const TARGET_SEEN_AT =
+  "(SELECT seen_at FROM target_scans WHERE account = coalesce(@account, '') AND region = @region)";
+const TARGET_SCAN_ID =
+  "(SELECT scan_id FROM target_scans WHERE account = coalesce(@account, '') AND region = @region)";
+
+interface FindingParams {
+  imageId: string;
+  rule: string;
+  severity: string;
+  action: string;
+  forMs: number | null;
+  expected: string;
+  actual: string;
+  sources: string | null;
+  accepted: 0 | 1;
+  acceptanceId: number | null;
+  seenAt: string;
+}
+
+interface InstanceState {
+  account: string | null;
+  region: string;
+  image_id: string;
+  grp: string | null;
+  status: InstanceStatus;
+  present: number;
+  observation: string;
+}
+
+interface OpenFindingRow {
+  id: number;
+  instance_id: string;
+  path: string;
+  change: string;
+  image_id: string;
+  rule: string;
+  severity: string;
+  action: string;
+  for_ms: number | null;
+  expected: string;
+  actual: string;
+  sources: string | null;
+  accepted: 0 | 1;
+  acceptance_id: number | null;
+}
+
+/** The observation without its collection time: a re-listing of an unchanged instance compares equal. */
+function observationContent(o: ScannedInstance['observation']): string {
+  const { observedAt: _observedAt, ...content } = o;
+  return JSON.stringify(content);
+}
 
 export function createScanWriter(db: Database): (input: PersistScanInput) => ScanRecord {
   const upsertInstance = db.prepare<
@@ -66,26 +121,17 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
        last_seen = excluded.last_seen, last_scan_id = excluded.last_scan_id`,
   );
   // One query for all scanned instances (a JSON array parameter avoids the bound-variable limit).
-  const selectOpenFindings = db.prepare<
-    [string],
-    { id: number; instance_id: string; path: string; change: string }
-  >(
-    `SELECT id, instance_id, path, change FROM findings
-     WHERE resolved_at IS NULL AND instance_id IN (SELECT value FROM json_each(?))`,
+  // The stored observation is compared without its observedAt, which changes at every listing.
+  const selectInstances = db.prepare<[string], InstanceState & { instance_id: string }>(
+    `SELECT instance_id, account, region, image_id, grp, status, present,
+            json_remove(observation, '$.observedAt') AS observation
+     FROM instances WHERE instance_id IN (SELECT value FROM json_each(?))`,
   );
-  type FindingParams = {
-    imageId: string;
-    rule: string;
-    severity: string;
-    action: string;
-    forMs: number | null;
-    expected: string;
-    actual: string;
-    sources: string | null;
-    accepted: 0 | 1;
-    acceptanceId: number | null;
-    seenAt: string;
-  };
+  const selectOpenFindings = db.prepare<[string], OpenFindingRow>(
+    `SELECT id, instance_id, path, change, image_id, rule, severity, action, for_ms, expected, actual, sources,
+            accepted, acceptance_id
+     FROM findings WHERE resolved_at IS NULL AND instance_id IN (SELECT value FROM json_each(?))`,
+  );
   // Acceptance is re-decided by every scan: a new, revoked or expired acceptance shows at the next one.
   const updateFinding = db.prepare<[FindingParams & { id: number }]>(
     `UPDATE findings SET image_id = @imageId, rule = @rule, severity = @severity, action = @action,
@@ -99,15 +145,27 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
      VALUES (@instanceId, @imageId, @path, @change, @rule, @severity, @action, @forMs, @expected, @actual,
              @sources, @accepted, @acceptanceId, @seenAt, @seenAt)`,
   );
-  const resolveFinding = db.prepare<[string, number]>('UPDATE findings SET resolved_at = ? WHERE id = ?');
+  // Last seen by the target's previous scan (read before this scan records itself there).
+  const resolveFinding = db.prepare<[TargetKey & { at: string; id: number }]>(
+    `UPDATE findings SET resolved_at = @at, last_seen = coalesce(${TARGET_SEEN_AT}, last_seen) WHERE id = @id`,
+  );
   const resolveGoneFindings = db.prepare<[TargetScope & { at: string }]>(
-    `UPDATE findings SET resolved_at = @at
+    `UPDATE findings SET resolved_at = @at, last_seen = coalesce(${TARGET_SEEN_AT}, last_seen)
      WHERE resolved_at IS NULL
        AND instance_id IN (SELECT instance_id FROM instances WHERE ${UNTOUCHED_IN_TARGET})`,
   );
-  const markGone = db.prepare<[TargetScope]>(`UPDATE instances SET present = 0 WHERE ${UNTOUCHED_IN_TARGET}`);
+  // A gone instance keeps the time its target last saw it, since target_scans moves on without it.
+  const markGone = db.prepare<[TargetScope]>(
+    `UPDATE instances SET present = 0, last_seen = coalesce(${TARGET_SEEN_AT}, last_seen),
+       last_scan_id = coalesce(${TARGET_SCAN_ID}, last_scan_id)
+     WHERE ${UNTOUCHED_IN_TARGET}`,
+  );
   const markStale = db.prepare<[TargetScope]>(
-    `UPDATE instances SET status = 'stale' WHERE ${UNTOUCHED_IN_TARGET}`,
+    `UPDATE instances SET status = 'stale' WHERE status <> 'stale' AND ${UNTOUCHED_IN_TARGET}`,
+  );
+  const recordTargetScan = db.prepare<[TargetKey & { scanId: string; seenAt: string }]>(
+    `INSERT INTO target_scans (account, region, scan_id, seen_at) VALUES (coalesce(@account, ''), @region, @scanId, @seenAt)
+     ON CONFLICT (account, region) DO UPDATE SET scan_id = excluded.scan_id, seen_at = excluded.seen_at`,
   );
   const selectUntouchedOpenFindings = db.prepare<
     [TargetScope],
@@ -146,25 +204,31 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
   );
 
   function writeInstances(scanned: ScannedInstance[], scanId: string, seenAt: string): void {
-    const open = new Map<string, number>();
     const ids = JSON.stringify(scanned.map((s) => s.observation.instanceId));
+    const stored = new Map<string, InstanceState>();
+    for (const row of selectInstances.all(ids)) stored.set(row.instance_id, row);
+    const open = new Map<string, OpenFindingRow>();
     for (const row of selectOpenFindings.all(ids))
-      open.set(findingKey(row.instance_id, row.path, row.change), row.id);
+      open.set(findingKey(row.instance_id, row.path, row.change), row);
     const stillOpen = new Set<number>();
 
     for (const item of scanned) {
       const o = item.observation;
-      upsertInstance.run({
-        instanceId: o.instanceId,
-        account: o.account,
-        region: o.region,
-        imageId: o.imageId,
-        group: item.group,
-        status: item.status,
-        observation: JSON.stringify(o),
-        seenAt,
-        scanId,
-      });
+      const before = stored.get(o.instanceId);
+      // An unchanged instance is not rewritten: its last_seen comes from target_scans.
+      if (!before || !sameInstance(before, item)) {
+        upsertInstance.run({
+          instanceId: o.instanceId,
+          account: o.account,
+          region: o.region,
+          imageId: o.imageId,
+          group: item.group,
+          status: item.status,
+          observation: JSON.stringify(o),
+          seenAt,
+          scanId,
+        });
+      }
       for (const f of [...item.findings].sort(byPathThenChange)) {
         const params: FindingParams = {
           imageId: f.imageId,
@@ -181,10 +245,10 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
         };
         // Findings are keyed on the instance being scanned, whatever instanceId the finding carries.
         const key = findingKey(o.instanceId, f.path, f.change);
-        const id = open.get(key);
-        if (id !== undefined) {
-          updateFinding.run({ ...params, id });
-          stillOpen.add(id);
+        const existing = open.get(key);
+        if (existing !== undefined) {
+          if (!sameFinding(existing, params)) updateFinding.run({ ...params, id: existing.id });
+          stillOpen.add(existing.id);
         } else {
           const inserted = insertFinding.run({
             ...params,
@@ -193,13 +257,25 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
             change: f.change,
           });
           const newId = Number(inserted.lastInsertRowid);
-          open.set(key, newId);
+          open.set(
+            key,
+            toOpenFindingRow(params, { id: newId, instanceId: o.instanceId, path: f.path, change: f.change }),
+          );
           stillOpen.add(newId);
         }
       }
     }
     // A difference the scan no longer reports has been fixed (or the instance replaced in place).
-    for (const id of open.values()) if (!stillOpen.has(id)) resolveFinding.run(seenAt, id);
+    for (const row of open.values()) {
+      if (stillOpen.has(row.id)) continue;
+      const instance = stored.get(row.instance_id);
+      resolveFinding.run({
+        account: instance?.account ?? null,
+        region: instance?.region ?? '',
+        at: seenAt,
+        id: row.id,
+      });
+    }
   }
 
   /**
@@ -241,14 +317,17 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
 
     // A target that answered without an instance it used to have: that instance left the fleet.
     const answered = uniqueTargets(input.targets.filter((t) => t.status === 'ok'));
+    const seen = JSON.stringify(input.scanned.map((s) => s.observation.instanceId));
     for (const target of answered) {
-      resolveGoneFindings.run({ ...target, scanId, at: finishedAt });
-      markGone.run({ ...target, scanId });
+      resolveGoneFindings.run({ ...target, seen, at: finishedAt });
+      markGone.run({ ...target, seen });
+      // Last: the statements above read the target's previous scan.
+      recordTargetScan.run({ ...target, scanId, seenAt: finishedAt });
     }
     // A failed target proves nothing: keep its instances and findings, only say they are stale.
     for (const target of uniqueTargets(input.staleTargets)) {
-      markStale.run({ ...target, scanId });
-      reapplyAcceptances(selectUntouchedOpenFindings.all({ ...target, scanId }), input.acceptances);
+      markStale.run({ ...target, seen: '[]' });
+      reapplyAcceptances(selectUntouchedOpenFindings.all({ ...target, seen: '[]' }), input.acceptances);
     }
 
     const counts = countInTargets(uniqueTargets([...input.targets, ...input.staleTargets]));
@@ -276,4 +355,55 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
   // IMMEDIATE: take the write lock up front so a concurrent writer waits (busy_timeout) instead of
   // failing mid-transaction when a deferred read lock cannot be upgraded.
   return (input) => persist.immediate(input);
+}
+
+function sameInstance(before: InstanceState, item: ScannedInstance): boolean {
+  const o = item.observation;
+  return (
+    before.present === 1 &&
+    before.account === o.account &&
+    before.region === o.region &&
+    before.image_id === o.imageId &&
+    before.grp === item.group &&
+    before.status === item.status &&
+    before.observation === observationContent(o)
+  );
+}
+
+/** Equal in every stored column but last_seen: nothing to write. */
+function sameFinding(row: OpenFindingRow, p: FindingParams): boolean {
+  return (
+    row.image_id === p.imageId &&
+    row.rule === p.rule &&
+    row.severity === p.severity &&
+    row.action === p.action &&
+    row.for_ms === p.forMs &&
+    row.expected === p.expected &&
+    row.actual === p.actual &&
+    row.sources === p.sources &&
+    row.accepted === p.accepted &&
+    row.acceptance_id === p.acceptanceId
+  );
+}
+
+function toOpenFindingRow(
+  p: FindingParams,
+  key: { id: number; instanceId: string; path: string; change: string },
+): OpenFindingRow {
+  return {
+    id: key.id,
+    instance_id: key.instanceId,
+    path: key.path,
+    change: key.change,
+    image_id: p.imageId,
+    rule: p.rule,
+    severity: p.severity,
+    action: p.action,
+    for_ms: p.forMs,
+    expected: p.expected,
+    actual: p.actual,
+    sources: p.sources,
+    accepted: p.accepted,
+    acceptance_id: p.acceptanceId,
+  };
 }

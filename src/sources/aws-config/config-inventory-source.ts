@@ -8,7 +8,7 @@ import type {
   InventorySyncResult,
 } from '../../app/inventory-source.js';
 import type { HostRepository } from '../../app/ports.js';
-import type { InstanceObservation, Target } from '../../domain/types.js';
+import type { HostObservation, InstanceObservation, Target } from '../../domain/types.js';
 import { batchGetInventory } from './batch-get-inventory.js';
 import { toHostSection } from './inventory-mapper.js';
 import { selectInventoryPages, type InventoryItemRef } from './select-inventory-pages.js';
@@ -81,10 +81,9 @@ export function createConfigInventorySource(options: ConfigInventorySourceOption
       );
 
       const now = context.now().toISOString();
-      let fetched = 0;
       const items = await batchGetInventory(client, toFetch, context.signal);
       const captured = new Map<string, string>();
-      const saved = new Set<string>();
+      const toSave: HostObservation[] = [];
       for (const item of items) {
         const instanceId = item.resourceId;
         if (instanceId === undefined || !listed.has(instanceId)) continue;
@@ -96,10 +95,12 @@ export function createConfigInventorySource(options: ConfigInventorySourceOption
         const host = toHostSection(item.configuration);
         if (host === null) continue;
         // Observed now, not at capture time: the item is what Config holds as current right now.
-        options.hosts.save({ instanceId, source: 'aws-config', observedAt: now, host }, now);
-        saved.add(instanceId);
-        fetched++;
+        toSave.push({ instanceId, source: 'aws-config', observedAt: now, host });
       }
+      // One transaction for the whole sync's inventory, not one commit per instance.
+      options.hosts.saveMany(toSave, now);
+      const saved = new Set(toSave.map((o) => o.instanceId));
+      const fetched = saved.size;
       // Every changed item gets its capture time recorded, so the next sync does not fetch it again.
       // One that is deleted, unreadable or missing from the answer no longer says what the host
       // runs: its old inventory is forgotten rather than confirmed as current on every later sync.
@@ -111,18 +112,18 @@ export function createConfigInventorySource(options: ConfigInventorySourceOption
           fetched: true,
         })),
       );
-      for (const instanceId of toFetch)
-        if (!saved.has(instanceId)) options.hosts.forget(instanceId, 'aws-config');
+      const forgotten = toFetch.filter((instanceId) => !saved.has(instanceId));
 
       // A full listing that no longer has an item: Config holds no inventory for it any more.
       if (full) {
         for (const id of known.keys()) {
           if (!present.has(id)) {
-            options.hosts.forget(id, 'aws-config');
+            forgotten.push(id);
             known.delete(id);
           }
         }
       }
+      options.hosts.forgetMany(forgotten, 'aws-config');
       // Unchanged items are still what Config holds: a successful sync confirms them current.
       const unchanged = [...known]
         .filter(([id, item]) => item.fetched && listed.has(id) && !changed.has(id))
