@@ -29,7 +29,8 @@ export function findingSection(path: string): string {
     return path.length;
   };
   const first = end(0);
-  if (path.slice(0, first) !== 'host' || first >= path.length || path[first] !== '.') return path.slice(0, first);
+  if (path.slice(0, first) !== 'host' || first >= path.length || path[first] !== '.')
+    return path.slice(0, first);
   return path.slice(0, end(first + 1));
 }
 

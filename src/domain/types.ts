@@ -10,13 +10,7 @@ export type Action = 'report' | 'replace';
  * stands for a section's findings beyond `scan.maxFindingsPerSection` (path = the section).
  */
 export type Change =
-  | 'added'
-  | 'removed'
-  | 'changed'
-  | 'unknown-image'
-  | 'revoked-image'
-  | 'superseded-image'
-  | 'truncated';
+  'added' | 'removed' | 'changed' | 'unknown-image' | 'revoked-image' | 'superseded-image' | 'truncated';
 export const CHANGES: readonly Change[] = [
   'added',
   'removed',

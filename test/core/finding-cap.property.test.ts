@@ -104,7 +104,9 @@ describe('capFindings (properties)', () => {
   it('gives the same answer whatever the input order', () => {
     fc.assert(
       fc.property(
-        findings.chain((list) => fc.tuple(fc.constant(list), fc.shuffledSubarray(list, { minLength: list.length }))),
+        findings.chain((list) =>
+          fc.tuple(fc.constant(list), fc.shuffledSubarray(list, { minLength: list.length })),
+        ),
         max,
         ([input, shuffled], n) => {
           expect(capFindings(shuffled, n, ruleSet, context)).toEqual(capFindings(input, n, ruleSet, context));
@@ -122,9 +124,9 @@ describe('capFindings (properties)', () => {
             .filter((f) => findingSection(f.path) === summary.path)
             .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.change < b.change ? -1 : 1));
           const omitted = all.slice(n);
-          expect(out.filter((f) => f.change !== 'truncated' && findingSection(f.path) === summary.path)).toEqual(
-            all.slice(0, n),
-          );
+          expect(
+            out.filter((f) => f.change !== 'truncated' && findingSection(f.path) === summary.path),
+          ).toEqual(all.slice(0, n));
           const worst = SEVERITIES[Math.max(...omitted.map((f) => SEVERITIES.indexOf(f.severity)))];
           expect(summary.severity).toBe(worst);
         }

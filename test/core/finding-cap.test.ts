@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { boundJobReason, describeOmitted, findingSection, type ReasonEntry } from '../../src/core/finding-cap.js';
+import {
+  boundJobReason,
+  describeOmitted,
+  findingSection,
+  type ReasonEntry,
+} from '../../src/core/finding-cap.js';
 
 function reason(path: string, severity: ReasonEntry['severity'] = 'warning'): ReasonEntry {
   return { rule: 'files', severity, path, change: 'added' };
@@ -30,7 +35,9 @@ describe('a job reason', () => {
   });
 
   it('keeps the first entries per section by path and counts the rest in one truncated entry', () => {
-    const files = Array.from({ length: 5000 }, (_, i) => reason(`host.files["/tmp/f${String(i).padStart(5, '0')}"]`));
+    const files = Array.from({ length: 5000 }, (_, i) =>
+      reason(`host.files["/tmp/f${String(i).padStart(5, '0')}"]`),
+    );
     files[4999] = reason(files[4999]!.path, 'critical');
     const bounded = boundJobReason([...files].reverse().concat(reason('host.packages.openssl')), 3);
     expect(bounded).toEqual([
