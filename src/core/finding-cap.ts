@@ -134,20 +134,28 @@ export interface ReasonEntry {
 
 /**
  * A job's reason, bounded like findings: `max` entries per section, then one `truncated` entry with the
- * count. A reason within the bound keeps its order (the policy's worst first); a capped one is in path order.
+ * count. Reasons come from capped findings, so this only bites on rows stored before the cap (an
+ * upgraded database) or a cap lowered since; a `truncated` finding already in the reason (a rule
+ * that replaces on it) is a summary itself and passes through uncounted. A reason within the bound
+ * keeps its order (the policy's worst first); a capped one is in path order.
  */
 export function boundJobReason<T extends ReasonEntry>(reason: readonly T[], max: number): ReasonEntry[] {
+  const entries = reason.filter((entry) => entry.change !== 'truncated');
   const perSection = new Map<string, number>();
-  for (const entry of reason) {
+  for (const entry of entries) {
     const section = findingSection(entry.path);
     perSection.set(section, (perSection.get(section) ?? 0) + 1);
   }
   if ([...perSection.values()].every((count) => count <= max)) return [...reason];
-  return capBySection<ReasonEntry>(reason, max, (section, omitted, worst) => ({
-    rule: 'truncated',
-    severity: worst,
-    path: section,
-    change: 'truncated',
-    omitted,
-  }));
+  const summaries: ReasonEntry[] = reason.filter((entry) => entry.change === 'truncated');
+  return [
+    ...summaries,
+    ...capBySection<ReasonEntry>(entries, max, (section, omitted, worst) => ({
+      rule: 'truncated',
+      severity: worst,
+      path: section,
+      change: 'truncated',
+      omitted,
+    })),
+  ].sort(byPathThenChange);
 }

@@ -49,4 +49,20 @@ describe('a job reason', () => {
     ]);
     expect(JSON.stringify(bounded).length).toBeLessThan(1000);
   });
+
+  it('passes a truncated finding through without counting it against the bound', () => {
+    const summary: ReasonEntry = {
+      rule: 'truncated',
+      severity: 'warning',
+      path: 'host.files',
+      change: 'truncated',
+    };
+    const files = [reason('host.files["/a"]'), reason('host.files["/b"]')];
+    expect(boundJobReason([...files, summary], 2)).toEqual([...files, summary]);
+    expect(boundJobReason([...files, summary], 1)).toEqual([
+      summary,
+      { rule: 'truncated', severity: 'warning', path: 'host.files', change: 'truncated', omitted: 1 },
+      reason('host.files["/a"]'),
+    ]);
+  });
 });
