@@ -1,7 +1,8 @@
 // `npm run bench`: a full scan cycle (SDK → pair → diff → classify → SQLite) against a baseline
 // measured in the same run: bare SDK pagination of DescribeInstances over the same simulator.
 // Then bake's fingerprinting against sha256sum (bench/bake.ts), and the agent's start-up time and
-// peak RSS against node's own (bench/agent.ts). BENCH_SUITES=scan,bake,agent picks.
+// peak RSS against node's own (bench/agent.ts), and the findings cap against no cap (bench/finding-cap.ts).
+// BENCH_SUITES=scan,bake,agent,cap picks.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/logging/logger.js';
 import { benchAgent } from './agent.js';
 import { benchBake } from './bake.js';
+import { benchFindingCap } from './finding-cap.js';
 import { median } from './median.js';
 import { createRuntime } from '../src/main.js';
 import { parseManifestObject } from '../src/manifests/parse-manifest.js';
@@ -90,7 +92,7 @@ async function benchSize(size: number): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const SUITES = (process.env.BENCH_SUITES ?? 'scan,bake,agent').split(',');
+const SUITES = (process.env.BENCH_SUITES ?? 'scan,bake,agent,cap').split(',');
 if (SUITES.includes('scan')) {
   process.stdout.write(
     `driftwarden bench: median of ${RUNS} runs, simulator on loopback, request budget lifted\n`,
@@ -99,3 +101,4 @@ if (SUITES.includes('scan')) {
 }
 if (SUITES.includes('bake')) await benchBake();
 if (SUITES.includes('agent')) await benchAgent();
+if (SUITES.includes('cap')) await benchFindingCap();
