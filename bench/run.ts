@@ -1,8 +1,9 @@
 // `npm run bench`: a full scan cycle (SDK → pair → diff → classify → SQLite) against a baseline
 // measured in the same run: bare SDK pagination of DescribeInstances over the same simulator.
 // Then bake's fingerprinting against sha256sum (bench/bake.ts), and the agent's start-up time and
-// peak RSS against node's own (bench/agent.ts), and rows written by a steady-state scan and host-observation
-// reads (bench/steady-state.ts, BENCH_STEADY_SIZE). BENCH_SUITES=scan,steady,bake,agent picks.
+// peak RSS against node's own (bench/agent.ts), rows written by a steady-state scan and host-observation
+// reads (bench/steady-state.ts, BENCH_STEADY_SIZE), and the findings cap against no cap (bench/finding-cap.ts).
+// BENCH_SUITES=scan,steady,bake,agent,cap picks.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/logging/logger.js';
 import { benchAgent } from './agent.js';
 import { benchBake } from './bake.js';
+import { benchFindingCap } from './finding-cap.js';
 import { benchSteadyState } from './steady-state.js';
 import { median } from './median.js';
 import { createRuntime } from '../src/main.js';
@@ -92,7 +94,7 @@ async function benchSize(size: number): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const SUITES = (process.env.BENCH_SUITES ?? 'scan,steady,bake,agent').split(',');
+const SUITES = (process.env.BENCH_SUITES ?? 'scan,steady,bake,agent,cap').split(',');
 if (SUITES.includes('scan')) {
   process.stdout.write(
     `driftwarden bench: median of ${RUNS} runs, simulator on loopback, request budget lifted\n`,
@@ -102,3 +104,4 @@ if (SUITES.includes('scan')) {
 if (SUITES.includes('steady')) await benchSteadyState();
 if (SUITES.includes('bake')) await benchBake();
 if (SUITES.includes('agent')) await benchAgent();
+if (SUITES.includes('cap')) await benchFindingCap();

@@ -1,5 +1,6 @@
 // Interfaces the application layer depends on; adapters (store, sources) implement them.
 import type {
+  Change,
   Finding,
   HostObservation,
   HostSource,
@@ -132,8 +133,25 @@ export interface FindingQuery {
   includeResolved?: boolean;
   /** Resolved findings only, newest resolved first (an instance's history). */
   resolvedOnly?: boolean;
+  /** Open findings of one section (`host.files`: the section's findings and its `truncated` summary). */
+  section?: string;
+  /** Open findings after this one in path, change order (keyset paging); needs `instanceId`. */
+  after?: FindingKey;
   limit?: number;
   offset?: number;
+}
+
+/** Where a page of one instance's open findings ends: (path, change) is unique among them. */
+export interface FindingKey {
+  path: string;
+  change: Change;
+}
+
+/** How many open findings one section of an instance holds, and how many of them are accepted. */
+export interface SectionCount {
+  section: string;
+  open: number;
+  accepted: number;
 }
 
 export interface FleetSnapshot {
@@ -153,6 +171,8 @@ export interface FleetRepository {
   listInstances(query?: InstanceQuery): StoredInstance[];
   getInstance(instanceId: string): StoredInstance | null;
   listFindings(query?: FindingQuery): StoredFinding[];
+  /** Open findings per section of one instance (`sections` in order; an index range count each). */
+  countOpenFindings(instanceId: string, sections: readonly string[]): SectionCount[];
   listScans(limit?: number): ScanRecord[];
   getScan(scanId: string): ScanRecord | null;
   snapshot(driftedLimit: number): FleetSnapshot;

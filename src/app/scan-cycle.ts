@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { findAcceptance, type AcceptanceScope } from '../core/acceptance.js';
 import { classifyDifferences } from '../core/classify.js';
 import { diffPair } from '../core/diff.js';
+import { capFindings, DEFAULT_MAX_FINDINGS_PER_SECTION } from '../core/finding-cap.js';
 import { pairInstances } from '../core/pair.js';
 import { namedErrorMessage } from '../domain/errors.js';
 import {
@@ -43,6 +44,8 @@ export interface ScanCycleDeps {
   newScanId: () => string;
   /** Freshness limit per enabled host source (see pairInstances). */
   hostMaxAgeMs: Partial<Record<HostSource, number>>;
+  /** Findings kept per instance and section; the rest become one `truncated` finding. Default 200. */
+  maxFindingsPerSection?: number;
   /** Host inventory (AWS Config / SSM), synced per target after its EC2 listing; absent = disabled. */
   inventory?: InventorySource;
   logger: Logger;
@@ -103,7 +106,8 @@ export async function runScanCycle(deps: ScanCycleDeps, options: ScanCycleOption
     hostMaxAgeMs: deps.hostMaxAgeMs,
   });
   const ruleSet = deps.ruleSet();
-  const scanned = pairs.map((pair) => assessPair(pair, manifests, ruleSet, acceptances));
+  const maxPerSection = deps.maxFindingsPerSection ?? DEFAULT_MAX_FINDINGS_PER_SECTION;
+  const scanned = pairs.map((pair) => assessPair(pair, manifests, ruleSet, acceptances, maxPerSection));
 
   const record = deps.fleet.persistScan({
     scanId,
@@ -191,16 +195,20 @@ function assessPair(
   manifests: readonly ResolvedManifest[],
   ruleSet: RuleSet,
   acceptances: readonly AcceptanceScope[],
+  maxPerSection: number,
 ): ScannedInstance {
   const { instance } = pair;
   const group = instance.asgName ?? pair.manifest?.manifest.image.channel ?? null;
-  const findings = classifyDifferences(diffPair(pair, manifests), ruleSet, {
+  const context = {
     instanceId: instance.instanceId,
     account: instance.account,
     region: instance.region,
     group,
     tags: instance.tags,
-  }).map((f): ScannedFinding => ({
+  };
+  // Capped before anything is stored: one hostile host's 100,000 files cost 200 rows, not 100,000.
+  const classified = classifyDifferences(diffPair(pair, manifests), ruleSet, context);
+  const findings = capFindings(classified, maxPerSection, ruleSet, context).map((f): ScannedFinding => ({
     ...f,
     acceptanceId: findAcceptance({ instanceId: instance.instanceId, rule: f.rule }, acceptances)?.id ?? null,
   }));

@@ -1,6 +1,7 @@
 // zod schema of driftwarden.yaml: every key, its default and its limits (the file's shape, before normalising).
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
+import { DEFAULT_MAX_FINDINGS_PER_SECTION } from '../core/finding-cap.js';
 import {
   ACCOUNT_ID_PATTERN,
   EXTERNAL_ID_PATTERN,
@@ -152,7 +153,13 @@ export const configFileSchema = z.strictObject({
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .default('*/1 * * * *'),
-  scan: z.strictObject({ timeout: duration('5m'), staleAfter: duration('3m') }).prefault({}),
+  scan: z
+    .strictObject({
+      timeout: duration('5m'),
+      staleAfter: duration('3m'),
+      maxFindingsPerSection: integer(1, 100_000, DEFAULT_MAX_FINDINGS_PER_SECTION),
+    })
+    .prefault({}),
   aws: z
     .strictObject({
       endpoint: z

@@ -75,6 +75,11 @@ export interface Config {
     /** /readyz reports not ready when the last successful scan is older. Default `3m`. */
     readonly staleAfter: string;
     readonly staleAfterMs: number;
+    /**
+     * Findings kept per instance and section (image, launch, host.packages, host.files,
+     * host.services); the rest become one `truncated` finding. Also bounds a job's stored reason. Default 200.
+     */
+    readonly maxFindingsPerSection: number;
   };
   readonly aws: {
     /** Endpoint URL for every AWS client; null in the file falls back to env `AWS_ENDPOINT_URL`, else null. */

@@ -68,6 +68,7 @@ export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions
       timeoutMs: ms(raw.scan.timeout),
       staleAfter: raw.scan.staleAfter,
       staleAfterMs: ms(raw.scan.staleAfter),
+      maxFindingsPerSection: raw.scan.maxFindingsPerSection,
     },
     aws: { ...raw.aws, endpoint },
     targets: raw.targets.map((t) => ({

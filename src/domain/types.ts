@@ -5,8 +5,12 @@ export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 
 export type Action = 'report' | 'replace';
 
-/** Path-level changes plus image-level changes (path `image.id`). */
-export type Change = 'added' | 'removed' | 'changed' | 'unknown-image' | 'revoked-image' | 'superseded-image';
+/**
+ * Path-level changes plus image-level changes (path `image.id`), and `truncated`: the one finding that
+ * stands for a section's findings beyond `scan.maxFindingsPerSection` (path = the section).
+ */
+export type Change =
+  'added' | 'removed' | 'changed' | 'unknown-image' | 'revoked-image' | 'superseded-image' | 'truncated';
 export const CHANGES: readonly Change[] = [
   'added',
   'removed',
@@ -14,6 +18,7 @@ export const CHANGES: readonly Change[] = [
   'unknown-image',
   'revoked-image',
   'superseded-image',
+  'truncated',
 ];
 
 /** EC2 states driftwarden scans; terminated/shutting-down instances are not part of the fleet. */

@@ -2,10 +2,12 @@
 import { Router, json, type Request } from 'express';
 import { z } from 'zod';
 import { createFingerprintIngest, type FingerprintRejection } from '../app/fingerprint-ingest.js';
+import { boundHostObservation, findingsPage, instanceSectionViews } from '../app/instance-findings.js';
 import { importManifests } from '../app/manifest-service.js';
 import { toScanJson } from '../app/scan-json.js';
 import type {
   AcceptanceRepository,
+  FindingKey,
   FleetRepository,
   HostRepository,
   ManifestRepository,
@@ -17,6 +19,7 @@ import { MAX_SKIPPED } from '../host/skips.js';
 import { hostSectionSchema } from '../manifests/manifest-schema.js';
 import { parseManifestObject } from '../manifests/parse-manifest.js';
 import type { Scope } from './auth.js';
+import { encodeFindingCursor, sectionFindingsQuery } from './finding-cursor.js';
 import { HttpProblem } from './problem.js';
 import { validateInput } from './validate-input.js';
 import type { RequestHandler } from 'express';
@@ -108,6 +111,15 @@ function newestOf(observations: readonly HostObservation[]): HostObservation | n
   );
 }
 
+/** Resolved findings `GET /api/v1/instances/{id}` returns, newest resolved first. */
+const INSTANCE_HISTORY_LIMIT = 100;
+
+function sectionFindingsHref(instanceId: string, section: string, after: FindingKey, limit?: number): string {
+  const query = new URLSearchParams({ section, cursor: encodeFindingCursor(after) });
+  if (limit !== undefined) query.set('limit', String(limit));
+  return `/api/v1/instances/${encodeURIComponent(instanceId)}/findings?${query.toString()}`;
+}
+
 function param(req: Request, name: string): string {
   return String(req.params[name]);
 }
@@ -127,16 +139,48 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
     const instance = fleet.getInstance(param(req, 'id'));
     if (!instance)
       throw new HttpProblem(404, 'Not found', `No instance ${param(req, 'id')} has been seen by a scan.`);
-    const all = fleet.listFindings({ instanceId: instance.instanceId, includeResolved: true, limit: 1000 });
-    const observations = HOST_SOURCES.flatMap((source) => hosts.get(instance.instanceId, source) ?? []);
+    // Bounded whatever the instance holds: the first page of each section, the newest history.
+    const sections = instanceSectionViews(fleet, instance.instanceId);
+    const history = fleet.listFindings({
+      instanceId: instance.instanceId,
+      resolvedOnly: true,
+      limit: INSTANCE_HISTORY_LIMIT,
+    });
+    const observations = HOST_SOURCES.flatMap((source) => hosts.get(instance.instanceId, source) ?? []).map(
+      (o) => boundHostObservation(o),
+    );
     const reason = currentReason(options.reasons, instance.instanceId);
     res.json({
       instance,
-      findings: all.filter((f) => f.resolvedAt === null),
-      history: all.filter((f) => f.resolvedAt !== null),
+      findings: sections.flatMap((s) => s.items),
+      findingSections: sections.map(({ section, total, accepted, items, next }) => ({
+        section,
+        total,
+        accepted,
+        shown: items.length,
+        next: next === null ? null : sectionFindingsHref(instance.instanceId, section, next),
+      })),
+      history,
       host: newestOf(observations),
       hosts: observations,
       remediation: { reason: reason ? reasonView(reason) : null },
+    });
+  });
+
+  router.get('/instances/:id/findings', (req, res) => {
+    const instance = fleet.getInstance(param(req, 'id'));
+    if (!instance)
+      throw new HttpProblem(404, 'Not found', `No instance ${param(req, 'id')} has been seen by a scan.`);
+    const q = validateInput(sectionFindingsQuery, req.query, 'query');
+    const page = findingsPage(fleet, instance.instanceId, q.section, q.limit, q.cursor);
+    const [count] = fleet.countOpenFindings(instance.instanceId, [q.section]);
+    res.json({
+      section: q.section,
+      total: count?.open ?? 0,
+      items: page.items,
+      cursor: page.next === null ? null : encodeFindingCursor(page.next),
+      next:
+        page.next === null ? null : sectionFindingsHref(instance.instanceId, q.section, page.next, q.limit),
     });
   });
 

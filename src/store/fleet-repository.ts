@@ -4,6 +4,7 @@ import type {
   FleetRepository,
   InstanceQuery,
   ScanRecord,
+  SectionCount,
   StoredFinding,
   StoredInstance,
 } from '../app/ports.js';
@@ -34,6 +35,17 @@ function page(query: { limit?: number; offset?: number }): Page {
   return { limit: query.limit ?? -1, offset: query.offset ?? 0 };
 }
 
+/**
+ * A section's paths are the section itself (its `truncated` summary) and those continuing with "." or
+ * "[": all sort between the section and the section followed by U+007F, so a section is one range
+ * of the (instance_id, path, change) index of open findings.
+ */
+const SECTION_RANGE = 'f.path >= @sectionLow AND f.path < @sectionHigh';
+
+function sectionBounds(section: string): { sectionLow: string; sectionHigh: string } {
+  return { sectionLow: section, sectionHigh: `${section}\u007f` };
+}
+
 export function createFleetRepository(db: Database): FleetRepository {
   const prepared = createStatementCache(db);
   const persistScan = createScanWriter(db);
@@ -45,6 +57,13 @@ export function createFleetRepository(db: Database): FleetRepository {
     `SELECT ${SCAN_COLUMNS} FROM scans ORDER BY finished_at DESC, started_at DESC, scan_id DESC LIMIT ?`,
   );
   const selectScan = db.prepare<[string], ScanRow>(`SELECT ${SCAN_COLUMNS} FROM scans WHERE scan_id = ?`);
+  const countSection = db.prepare<
+    { instanceId: string; sectionLow: string; sectionHigh: string },
+    { open: number; accepted: number }
+  >(
+    `SELECT count(*) AS open, coalesce(sum(f.accepted), 0) AS accepted FROM findings f
+     WHERE f.instance_id = @instanceId AND f.resolved_at IS NULL AND ${SECTION_RANGE}`,
+  );
 
   return {
     persistScan,
@@ -91,6 +110,16 @@ export function createFleetRepository(db: Database): FleetRepository {
         where.push('f.severity = @severity');
         params.severity = query.severity;
       }
+      if (query.section !== undefined) {
+        where.push(SECTION_RANGE);
+        Object.assign(params, sectionBounds(query.section));
+      }
+      if (query.after !== undefined) {
+        // Keyset paging over the open-findings index: a page costs its rows, however deep it is.
+        where.push('(f.path, f.change) > (@afterPath, @afterChange)');
+        params.afterPath = query.after.path;
+        params.afterChange = query.after.change;
+      }
       const statement = prepared<Record<string, unknown>, FindingRow>(
         `SELECT ${FINDING_COLUMNS} FROM ${FINDING_TABLES}
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -98,6 +127,13 @@ export function createFleetRepository(db: Database): FleetRepository {
          LIMIT @limit OFFSET @offset`,
       );
       return statement.all(params).map(toStoredFinding);
+    },
+
+    countOpenFindings(instanceId: string, sections: readonly string[]): SectionCount[] {
+      return sections.map((section) => {
+        const row = countSection.get({ instanceId, ...sectionBounds(section) });
+        return { section, open: row?.open ?? 0, accepted: row?.accepted ?? 0 };
+      });
     },
 
     listScans(limit?: number): ScanRecord[] {

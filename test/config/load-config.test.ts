@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       timeoutMs: 300_000,
       staleAfter: '3m',
       staleAfterMs: 180_000,
+      maxFindingsPerSection: 200,
     });
     expect(config.aws).toEqual({ endpoint: null, maxRequestsPerSecond: 10, maxAttempts: 3, pageSize: 1000 });
     expect(config.targets).toEqual([

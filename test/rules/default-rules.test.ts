@@ -66,6 +66,9 @@ describe('shipped rules', () => {
     ['host.files["/etc/nginx/nginx.conf"].mode', 'changed', 'files', 'warning', 'replace', 900_000],
     ['host.files["/root/.ssh/authorized_keys"]', 'added', 'files', 'warning', 'replace', 900_000],
     ['host.services.telnet', 'added', 'services', 'warning', 'replace', 900_000],
+    ['host.files', 'truncated', 'truncated', 'warning', 'report', null],
+    ['host.packages', 'truncated', 'truncated', 'warning', 'report', null],
+    ['launch', 'truncated', 'truncated', 'warning', 'report', null],
   ])('classify %s (%s) as %s', (path, change, rule, severity, action, forMs) => {
     expect(classify(path, change)).toEqual([
       expect.objectContaining({ path, change, rule, severity, action, forMs }),

@@ -19,6 +19,8 @@ export interface JobReason {
   severity: Severity;
   path: string;
   change: Change;
+  /** Only on a `truncated` entry (change and rule `truncated`, path = the section): the due findings it stands for. */
+  omitted?: number;
 }
 
 /** Everything a job row holds except its strategy and that strategy's data. */

@@ -1,4 +1,5 @@
 // Turns persisted drift into replacement jobs under the safety policy, and drives running jobs one step at a time.
+import { boundJobReason, DEFAULT_MAX_FINDINGS_PER_SECTION } from '../../core/finding-cap.js';
 import { newestActiveInChannel } from '../../core/manifest-status.js';
 import { evaluateDriftStorm } from '../../core/remediation-breaker.js';
 import { decideQueuedStarts, decideReplacements } from '../../core/remediation-policy.js';
@@ -24,6 +25,8 @@ export interface RemediationSettings extends Omit<PolicySettings, 'maintenanceWi
   maintenanceWindows: PolicySettings['maintenanceWindows'];
   breaker: { maxDriftedPercent: number; minDrifted: number };
   failureCooldownMs: number;
+  /** A job's stored reason keeps this many findings per section (`scan.maxFindingsPerSection`); default 200. */
+  maxReasonsPerSection?: number;
 }
 
 export interface RemediationControllerDeps extends JobRunnerDeps {
@@ -222,12 +225,10 @@ export class RemediationController {
     const state =
       decision.kind === 'start' ? 'running' : decision.kind === 'plan' ? 'planned' : 'awaiting-approval';
     const step = state === 'running' ? STRATEGIES[decision.strategy].firstStep(deps.settings) : null;
-    const reason = decision.findings.map(({ rule, severity, path, change }) => ({
-      rule,
-      severity,
-      path,
-      change,
-    }));
+    const reason = boundJobReason(
+      decision.findings.map(({ rule, severity, path, change }) => ({ rule, severity, path, change })),
+      deps.settings.maxReasonsPerSection ?? DEFAULT_MAX_FINDINGS_PER_SECTION,
+    );
     const job = deps.jobs.create(
       {
         jobId: deps.newJobId(),

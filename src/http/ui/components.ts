@@ -80,6 +80,7 @@ export const CHANGE_MARKERS: Record<Change, { symbol: string; label: string }> =
   'unknown-image': { symbol: '?', label: 'unknown image' },
   'revoked-image': { symbol: '✕', label: 'revoked image' },
   'superseded-image': { symbol: '↑', label: 'superseded image' },
+  truncated: { symbol: '…', label: 'truncated' },
 };
 
 export function changeBadge(change: Change): Html {

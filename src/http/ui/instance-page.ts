@@ -1,5 +1,7 @@
 // One instance: identity, sources and their freshness, open drift as expected-vs-actual by section, history.
+import type { SectionView } from '../../app/instance-findings.js';
 import type { StoredFinding, StoredInstance } from '../../app/ports.js';
+import { describeOmitted, type TruncatedSummary } from '../../core/finding-cap.js';
 import { compareStrings } from '../../core/compare-strings.js';
 import type { ReplacementJob } from '../../app/remediation/ports.js';
 import type { StoredReason } from '../../app/remediation/reason-port.js';
@@ -26,7 +28,10 @@ export interface InstanceModel {
   now: Date;
   instance: StoredInstance;
   manifest: ResolvedManifest | null;
+  /** Open findings: at most the view limit per section (`findingSections` has the counts). */
   findings: StoredFinding[];
+  /** Per finding section: how many open findings it holds, and where its paged list continues. */
+  findingSections: SectionView[];
   /** Resolved findings, newest first. */
   history: StoredFinding[];
   hosts: HostObservation[];
@@ -49,12 +54,17 @@ const SECTIONS: { key: string; title: string; describe: string }[] = [
   { key: 'host', title: 'Host', describe: 'inside the instance: packages, files, services' },
 ];
 
+export function instanceFindingsHref(instanceId: string, section: string): string {
+  return `/ui/instances/${encodeURIComponent(instanceId)}/findings?${new URLSearchParams({ section }).toString()}`;
+}
+
 function sectionOf(path: string): string {
   const head = path.split('.')[0] ?? '';
   return SECTIONS.some((s) => s.key === head) ? head : 'image';
 }
 
 function actualCell(f: StoredFinding): Html {
+  if (f.change === 'truncated') return truncatedCell(f);
   if (!f.sources || f.sources.length < 2) return renderValue(f.actual);
   return html`${renderValue(f.actual)}
     <ul class="plain sources">
@@ -62,7 +72,35 @@ function actualCell(f: StoredFinding): Html {
     </ul>`;
 }
 
-function findingsTable(id: string, caption: string, findings: readonly StoredFinding[], now: Date): Html {
+/** A summary finding stands for findings the scan did not store: say how many, in words. */
+function truncatedCell(f: StoredFinding): Html {
+  const omitted = (f.actual as Partial<TruncatedSummary> | null)?.omitted ?? 0;
+  return html`<span data-field="omitted" data-omitted="${String(omitted)}">${describeOmitted(omitted)}</span>
+    <span class="muted">(over scan.maxFindingsPerSection; counted, not stored)</span>`;
+}
+
+/** Where a section's list goes on when the page shows only its first findings. */
+function moreFindings(instanceId: string, views: readonly SectionView[]): Html | null {
+  const cut = views.filter((v) => v.next !== null);
+  if (cut.length === 0) return null;
+  return html`<ul class="plain more-findings">
+    ${cut.map(
+      (v) =>
+        html`<li data-section="${v.section}">
+          Showing the first ${v.items.length} of ${v.total.toLocaleString('en-US')} open ${v.section} findings
+          —
+          <a href="${instanceFindingsHref(instanceId, v.section)}">all ${v.section} findings, page by page</a>
+        </li>`,
+    )}
+  </ul>`;
+}
+
+export function findingsTable(
+  id: string,
+  caption: string,
+  findings: readonly StoredFinding[],
+  now: Date,
+): Html {
   return html`<table id="${id}" class="diff">
     <caption>
       ${caption}
@@ -92,7 +130,12 @@ function findingsTable(id: string, caption: string, findings: readonly StoredFin
 
 function openDrift(model: InstanceModel): Html {
   const open = model.findings.filter((f) => !f.accepted);
-  if (open.length === 0) {
+  const views = (key: string): SectionView[] =>
+    model.findingSections.filter((v) => sectionOf(v.section) === key);
+  const unaccepted = (list: readonly SectionView[]): number =>
+    list.reduce((n, v) => n + v.total - v.accepted, 0);
+  // Counted, not loaded: the first page of a section may hold only accepted findings.
+  if (unaccepted(model.findingSections) === 0) {
     return html`<section aria-labelledby="drift-heading">
       <h2 id="drift-heading">Open drift</h2>
       <p class="notice ok">
@@ -102,13 +145,19 @@ function openDrift(model: InstanceModel): Html {
     </section>`;
   }
   return html`<section aria-labelledby="drift-heading">
-    <h2 id="drift-heading">Open drift (${open.length})</h2>
+    <h2 id="drift-heading">Open drift (${unaccepted(model.findingSections)})</h2>
     ${SECTIONS.map((section) => {
       const items = open.filter((f) => sectionOf(f.path) === section.key);
-      if (items.length === 0) return null;
+      if (unaccepted(views(section.key)) === 0) return null;
+      const total = unaccepted(views(section.key));
+      const caption =
+        total > items.length
+          ? `${section.title} drift: ${total} findings, the first ${items.length} shown`
+          : `${section.title} drift: ${items.length} finding${items.length === 1 ? '' : 's'}`;
       return html`<section aria-labelledby="drift-${section.key}">
         <h3 id="drift-${section.key}">${section.title} <span class="muted">— ${section.describe}</span></h3>
-        ${findingsTable(`findings-${section.key}`, `${section.title} drift: ${items.length} finding${items.length === 1 ? '' : 's'}`, items, model.now)}
+        ${findingsTable(`findings-${section.key}`, caption, items, model.now)}
+        ${moreFindings(model.instance.instanceId, views(section.key))}
       </section>`;
     })}
   </section>`;

@@ -1,4 +1,5 @@
 // The replacement queue and history with approve/cancel and pause/resume, and one job with its audit trail.
+import { describeOmitted } from '../../core/finding-cap.js';
 import {
   OPEN_JOB_STATES,
   isOpenJobState,
@@ -344,7 +345,10 @@ export function renderJobPage(model: JobModel): string {
                     <td>${r.rule}</td>
                     <td>${severityBadge(r.severity)}</td>
                     <td>${changeBadge(r.change)}</td>
-                    <td><code class="path">${r.path}</code></td>
+                    <td>
+                      <code class="path">${r.path}</code
+                      >${r.omitted === undefined ? null : html` ${describeOmitted(r.omitted)}`}
+                    </td>
                   </tr>`,
               )}
             </tbody>

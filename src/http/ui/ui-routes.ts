@@ -16,13 +16,16 @@ import {
   type JobRepository,
   type RemediationStateRepository,
 } from '../../app/remediation/ports.js';
+import { findingsPage, instanceSectionViews } from '../../app/instance-findings.js';
 import { currentReason, type ReasonRepository } from '../../app/remediation/reason-port.js';
 import type { ScanRunner } from '../../app/scan-runner.js';
 import { HOST_SOURCES, SEVERITIES, type HostSource } from '../../domain/types.js';
 import { packagePath } from '../../package-root.js';
+import { sectionFindingsQuery } from '../finding-cursor.js';
 import { HttpProblem, toProblem } from '../problem.js';
 import { validateInput } from '../validate-input.js';
 import { html } from './html.js';
+import { renderInstanceFindingsPage } from './instance-findings-page.js';
 import { renderInstancePage } from './instance-page.js';
 import { renderPage } from './layout.js';
 import { renderManifestPage, renderManifestsPage } from './manifests-page.js';
@@ -179,8 +182,8 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     const id = String(req.params.id);
     const instance = fleet.getInstance(id);
     if (!instance) throw new HttpProblem(404, 'Not found', `No instance ${id} has been seen by a scan.`);
-    // Open findings all, whatever the history holds; the history newest first, bounded.
-    const open = fleet.listFindings({ instanceId: id });
+    // Bounded whatever the instance holds: each section's first findings, the history newest first.
+    const sections = instanceSectionViews(fleet, id);
     const history = fleet.listFindings({ instanceId: id, resolvedOnly: true, limit: 200 });
     send(
       res,
@@ -188,7 +191,8 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
         now: clock(),
         instance,
         manifest: manifests.get(instance.imageId),
-        findings: open,
+        findings: sections.flatMap((s) => s.items),
+        findingSections: sections,
         history,
         // Present instances are re-observed by every scan whose target answers.
         ec2Current: instance.lastScanId === fleet.listScans(1)[0]?.scanId,
@@ -196,6 +200,25 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
         hostMaxAgeMs: options.hostMaxAgeMs,
         jobs: jobs.list({ instanceId: id, limit: 50 }),
         waitReason: currentReason(options.reasons, id),
+      }),
+    );
+  });
+
+  router.get('/instances/:id/findings', (req, res) => {
+    const id = String(req.params.id);
+    const instance = fleet.getInstance(id);
+    if (!instance) throw new HttpProblem(404, 'Not found', `No instance ${id} has been seen by a scan.`);
+    const q = validateInput(sectionFindingsQuery, req.query, 'query');
+    const [count] = fleet.countOpenFindings(id, [q.section]);
+    send(
+      res,
+      renderInstanceFindingsPage({
+        now: clock(),
+        instance,
+        section: q.section,
+        total: count?.open ?? 0,
+        page: findingsPage(fleet, id, q.section, q.limit, q.cursor),
+        continued: q.cursor !== undefined,
       }),
     );
   });
