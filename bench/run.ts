@@ -2,12 +2,13 @@
 // measured in the same run: bare SDK pagination of DescribeInstances over the same simulator.
 // Then bake's fingerprinting against sha256sum (bench/bake.ts), and the agent's start-up time and
 // peak RSS against node's own (bench/agent.ts), rows written by a steady-state scan and host-observation
-// reads (bench/steady-state.ts, BENCH_STEADY_SIZE), and the findings cap against no cap (bench/finding-cap.ts).
-// BENCH_SUITES=scan,steady,bake,agent,cap picks.
+// reads (bench/steady-state.ts, BENCH_STEADY_SIZE), the findings cap against no cap (bench/finding-cap.ts),
+// and the daemon serving HTTP while it scans (bench/serve-under-load.ts).
+// BENCH_SUITES=scan,steady,bake,agent,cap,serve picks.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { importManifests } from '../src/app/manifest-service.js';
 import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/logging/logger.js';
@@ -16,6 +17,8 @@ import { benchBake } from './bake.js';
 import { benchFindingCap } from './finding-cap.js';
 import { benchSteadyState } from './steady-state.js';
 import { median } from './median.js';
+import { listInstanceIds } from './sdk-floor.js';
+import { benchServeUnderLoad } from './serve-under-load.js';
 import { createRuntime } from '../src/main.js';
 import { parseManifestObject } from '../src/manifests/parse-manifest.js';
 import { packagePath } from '../src/package-root.js';
@@ -61,16 +64,7 @@ async function benchSize(size: number): Promise<void> {
   importManifests(runtime.store.manifests, manifests, new Date());
 
   const client = new EC2Client({ region: 'us-east-1', endpoint: sim.url });
-  const listAll = async (): Promise<number> => {
-    let count = 0;
-    let token: string | undefined;
-    do {
-      const page = await client.send(new DescribeInstancesCommand({ MaxResults: 1000, NextToken: token }));
-      for (const r of page.Reservations ?? []) count += r.Instances?.length ?? 0;
-      token = page.NextToken;
-    } while (token);
-    return count;
-  };
+  const listAll = () => listInstanceIds(client);
 
   // Warm up both paths once (JIT, connections, first-scan inserts and user-data cache).
   await listAll();
@@ -94,7 +88,7 @@ async function benchSize(size: number): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const SUITES = (process.env.BENCH_SUITES ?? 'scan,steady,bake,agent,cap').split(',');
+const SUITES = (process.env.BENCH_SUITES ?? 'scan,steady,bake,agent,cap,serve').split(',');
 if (SUITES.includes('scan')) {
   process.stdout.write(
     `driftwarden bench: median of ${RUNS} runs, simulator on loopback, request budget lifted\n`,
@@ -105,3 +99,4 @@ if (SUITES.includes('steady')) await benchSteadyState();
 if (SUITES.includes('bake')) await benchBake();
 if (SUITES.includes('agent')) await benchAgent();
 if (SUITES.includes('cap')) await benchFindingCap();
+if (SUITES.includes('serve')) await benchServeUnderLoad();

@@ -164,7 +164,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     reasons: runtime.store.reasons,
   });
   const daemonMetrics = metrics;
-  const remediation = createRemediationController(runtime, logger);
+  // /metrics serves a snapshot: taken now, after each scan (fleet and state) and after each
+  // remediation tick or API write (state only), so a scrape never walks the fleet's tables.
+  const refreshMetrics = (part: 'all' | 'state'): void => {
+    try {
+      if (part === 'all') daemonMetrics.refresh();
+      else daemonMetrics.refreshState();
+    } catch (error) {
+      logger.error({ err: errorMessage(error) }, 'refreshing metrics failed; serving the previous values');
+    }
+  };
+  refreshMetrics('all');
+  const remediation = createRemediationController(runtime, logger, () => refreshMetrics('state'));
   const scans = new ScanRunner(async (signal) => {
     const started = performance.now();
     let report: ScanReport;
@@ -181,6 +192,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     } catch (error) {
       logger.error({ err: errorMessage(error) }, 'planning replacements failed');
     }
+    refreshMetrics('all');
     return report;
   });
   // Also in mode off: jobs already running (from before a mode change) finish instead of freezing.
@@ -227,6 +239,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     bodyLimit: config.http.bodyLimit,
     clock: runtime.clock,
     metrics,
+    onStateWrite: () => refreshMetrics('state'),
     readiness,
     logger,
     remediation: {
@@ -305,7 +318,11 @@ function listen(app: ReturnType<typeof createHttpApp>, host: string, port: numbe
   });
 }
 
-export function createRemediationController(runtime: Runtime, logger: Logger): RemediationController {
+export function createRemediationController(
+  runtime: Runtime,
+  logger: Logger,
+  afterTick?: () => void,
+): RemediationController {
   const { config, store, clients } = runtime;
   const settings = config.remediation;
   // A job acts through the role its instance was scanned with.
@@ -324,6 +341,7 @@ export function createRemediationController(runtime: Runtime, logger: Logger): R
     ruleSet: runtime.ruleSet,
     clock: runtime.clock,
     newJobId: () => randomUUID(),
+    ...(afterTick ? { afterTick } : {}),
     logger,
     manifest: (imageId) => store.manifests.get(imageId)?.manifest ?? null,
     actionsFor: (job) => ({

@@ -22,9 +22,15 @@ export interface HttpAppOptions extends Omit<ApiRoutesOptions, 'requireScope' | 
   hostMaxAgeMs: UiRoutesOptions['hostMaxAgeMs'];
   tokens: readonly ApiToken[];
   metrics: Metrics;
+  /** Called after a successful API write to what the metrics' state part shows (manifests, remediation, jobs). */
+  onStateWrite?: () => void;
   readiness(): ReadinessCheck[];
   logger: Logger;
 }
+
+// API writes that change a metric without a scan: manifest import or revocation, pause and resume,
+// approving or cancelling a job. Fleet numbers (findings, instances) change only with a scan.
+const STATE_WRITE_PATHS = /^\/(manifests|remediation|replacements)(\/|$)/;
 
 export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
@@ -46,6 +52,17 @@ export function createHttpApp(options: HttpAppOptions): Express {
     res.type(options.metrics.contentType).send(await options.metrics.render());
   });
 
+  app.use('/api/v1', (req, res, next) => {
+    const onStateWrite = options.onStateWrite;
+    if (onStateWrite && req.method !== 'GET' && STATE_WRITE_PATHS.test(req.path)) {
+      // After the answer is written and before the next request is read, so a client that scrapes
+      // right after its write sees it.
+      res.once('finish', () => {
+        if (res.statusCode < 400) onStateWrite();
+      });
+    }
+    next();
+  });
   app.use('/api/v1', createApiRoutes({ ...options, reasons: options.remediation.reasons, requireScope }));
   app.use('/api/v1', createAcceptanceRoutes({ ...options, requireScope }));
   app.use(

@@ -1,6 +1,6 @@
-// driftwarden's Prometheus metrics: own Registry; fleet gauges are recomputed from SQLite on each scrape.
+// driftwarden's Prometheus metrics: own Registry; fleet gauges come from a snapshot refreshed per scan, not per scrape.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { FleetRepository, ManifestRepository } from '../app/ports.js';
+import type { FleetRepository, FleetSnapshot, ManifestRepository } from '../app/ports.js';
 import type { JobRepository, RemediationStateRepository } from '../app/remediation/ports.js';
 import type { ReasonRepository } from '../app/remediation/reason-port.js';
 import { REASON_CODES } from '../core/remediation-reasons.js';
@@ -37,6 +37,8 @@ export class Metrics {
   private readonly remediationPaused: Gauge<'reason'>;
   private readonly remediationBlocked: Gauge<'reason'>;
   private readonly replacementsCounted = new Map<string, number>();
+  /** Oldest open finding per severity as of the last fleet refresh; its age is taken at each scrape. */
+  private oldestOpen: FleetSnapshot['oldestOpenBySeverity'] = {};
 
   constructor(private readonly options: MetricsOptions) {
     const registers = [this.registry];
@@ -128,10 +130,18 @@ export class Metrics {
     this.scanDuration.observe(seconds);
   }
 
-  /** Recomputes every fleet gauge from the database, so a restarted daemon exports the same numbers. */
+  /**
+   * Recomputes every gauge from the database, so a restarted daemon exports the same numbers. The
+   * daemon calls it at start and after each scan; scrapes only read what it left.
+   */
   refresh(): void {
+    this.refreshFleet();
+    this.refreshState();
+  }
+
+  /** The fleet part (instances, findings, scans): walks the big tables, so only a scan should call it. */
+  refreshFleet(): void {
     const snapshot = this.options.fleet.snapshot(this.options.instanceDriftLimit);
-    const now = this.options.clock().getTime();
     for (const state of INSTANCE_STATUSES) this.instances.set({ state }, snapshot.instancesByStatus[state]);
 
     this.findings.reset();
@@ -145,14 +155,7 @@ export class Metrics {
         1,
       );
     }
-
-    for (const severity of SEVERITIES) {
-      const oldest = snapshot.oldestOpenBySeverity[severity];
-      this.driftOldest.set(
-        { severity },
-        oldest === undefined ? 0 : Math.max(0, (now - Date.parse(oldest)) / 1000),
-      );
-    }
+    this.oldestOpen = snapshot.oldestOpenBySeverity;
 
     // Counters only go up: add what the database has recorded since we last looked.
     for (const outcome of OUTCOMES) {
@@ -164,7 +167,13 @@ export class Metrics {
 
     if (snapshot.lastSuccessfulScanAt !== null)
       this.lastSuccess.set(Date.parse(snapshot.lastSuccessfulScanAt) / 1000);
+  }
 
+  /**
+   * The small tables (replacement jobs, pause switch, wait reasons, manifests): after a scan, a
+   * remediation tick, or an API write to them, so a pause or a finished job shows without a scan.
+   */
+  refreshState(): void {
     for (const { strategy, outcome, count } of this.options.jobs.countFinished()) {
       const key = `${strategy}/${outcome}`;
       const delta = count - (this.replacementsCounted.get(key) ?? 0);
@@ -184,8 +193,16 @@ export class Metrics {
     for (const [status, count] of Object.entries(byStatus)) this.manifestsGauge.set({ status }, count);
   }
 
+  /** One scrape: no database access; only the drift ages move with the clock. */
   async render(): Promise<string> {
-    this.refresh();
+    const now = this.options.clock().getTime();
+    for (const severity of SEVERITIES) {
+      const oldest = this.oldestOpen[severity];
+      this.driftOldest.set(
+        { severity },
+        oldest === undefined ? 0 : Math.max(0, (now - Date.parse(oldest)) / 1000),
+      );
+    }
     return this.registry.metrics();
   }
 

@@ -37,6 +37,8 @@ export interface RemediationControllerDeps extends JobRunnerDeps {
   reasons: ReasonRepository;
   ruleSet: () => RuleSet;
   newJobId: () => string;
+  /** Called after every tick, failed or not: jobs and their reasons may have moved (the metrics refresh). */
+  afterTick?: () => void;
 }
 
 const HOUR_MS = 3_600_000;
@@ -116,6 +118,7 @@ export class RemediationController {
   tick(): Promise<void> {
     this.ticking ??= this.runTick().finally(() => {
       this.ticking = null;
+      this.deps.afterTick?.();
     });
     return this.ticking;
   }
