@@ -38,7 +38,11 @@ function worstSeverity(a: Severity, b: Severity): Severity {
   return SEVERITIES.indexOf(a) >= SEVERITIES.indexOf(b) ? a : b;
 }
 
-function byPathThenChange(a: { path: string; change: Change }, b: { path: string; change: Change }): number {
+/** The contract's finding order within an instance: by path, then change. */
+export function byPathThenChange(
+  a: { path: string; change: Change },
+  b: { path: string; change: Change },
+): number {
   return compareStrings(a.path, b.path) || compareStrings(a.change, b.change);
 }
 

@@ -14,6 +14,7 @@ import type {
 } from '../app/ports.js';
 import { currentReason, reasonView, type ReasonRepository } from '../app/remediation/reason-port.js';
 import type { ScanRunner } from '../app/scan-runner.js';
+import { byPathThenChange } from '../core/finding-cap.js';
 import { HOST_SOURCES, INSTANCE_STATUSES, SEVERITIES, type HostObservation } from '../domain/types.js';
 import { MAX_SKIPPED } from '../host/skips.js';
 import { hostSectionSchema } from '../manifests/manifest-schema.js';
@@ -152,7 +153,8 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
     const reason = currentReason(options.reasons, instance.instanceId);
     res.json({
       instance,
-      findings: sections.flatMap((s) => s.items),
+      // Sections are read one by one; the answer keeps the contract's order (by path).
+      findings: sections.flatMap((s) => s.items).sort(byPathThenChange),
       findingSections: sections.map(({ section, total, accepted, items, next }) => ({
         section,
         total,
