@@ -5,24 +5,18 @@
 // reads (bench/steady-state.ts, BENCH_STEADY_SIZE), the findings cap against no cap (bench/finding-cap.ts),
 // and the daemon serving HTTP while it scans (bench/serve-under-load.ts).
 // BENCH_SUITES=scan,steady,bake,agent,cap,serve picks.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { importManifests } from '../src/app/manifest-service.js';
-import { loadConfig } from '../src/config/index.js';
-import { createLogger } from '../src/logging/logger.js';
 import { benchAgent } from './agent.js';
 import { benchBake } from './bake.js';
 import { benchFindingCap } from './finding-cap.js';
 import { benchSteadyState } from './steady-state.js';
+import { startBenchFleet } from './bench-fleet.js';
 import { median } from './median.js';
 import { listInstanceIds } from './sdk-floor.js';
 import { benchServeUnderLoad } from './serve-under-load.js';
-import { createRuntime } from '../src/main.js';
 import { parseManifestObject } from '../src/manifests/parse-manifest.js';
-import { packagePath } from '../src/package-root.js';
-import { startSimulator } from '@driftwarden/simulator';
 import { manifestsForImages } from '../src/demo/demo-manifests.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
@@ -39,27 +33,7 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 }
 
 async function benchSize(size: number): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'dw-bench-'));
-  const sim = await startSimulator({ instances: size, seed: 42, regions: ['us-east-1'] });
-  // A few drifted instances so findings are written and updated on every scan.
-  for (const instance of sim.fleet.allInstances().slice(0, Math.ceil(size / 100))) {
-    sim.fleet.drift(instance.instanceId, { httpTokens: 'optional' });
-  }
-  const config = loadConfig({
-    file: null,
-    cwd: dir,
-    env: {
-      DRIFTWARDEN_DATABASE_PATH: join(dir, 'bench.db'),
-      DRIFTWARDEN_AWS_ENDPOINT: sim.url,
-      DRIFTWARDEN_AWS_MAX_REQUESTS_PER_SECOND: '10000',
-      DRIFTWARDEN_TARGETS: '[{regions: [us-east-1]}]',
-      DRIFTWARDEN_RULES_DIR: packagePath('rules'),
-    },
-  });
-  const runtime = createRuntime({
-    config,
-    logger: createLogger({ level: 'silent', destination: 2, pretty: false }),
-  });
+  const { dir, sim, runtime } = await startBenchFleet(size, 'dw-bench-');
   const manifests = manifestsForImages(sim.fleet.images).flatMap((m) => parseManifestObject(m, 'bench'));
   importManifests(runtime.store.manifests, manifests, new Date());
 

@@ -1,19 +1,13 @@
 // `BENCH_SUITES=steady`: rows written by a first and a steady-state scan of an unchanged fleet, and
 // the time to read stored host observations per scan, against the previous read path in the same run.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startSimulator } from '@driftwarden/simulator';
+import { rmSync } from 'node:fs';
 import { importManifests } from '../src/app/manifest-service.js';
-import { loadConfig } from '../src/config/index.js';
 import { manifestsForImages } from '../src/demo/demo-manifests.js';
 import type { HostObservation } from '../src/domain/types.js';
-import { createLogger } from '../src/logging/logger.js';
-import { createRuntime } from '../src/main.js';
 import { parseManifestObject } from '../src/manifests/parse-manifest.js';
-import { packagePath } from '../src/package-root.js';
 import type { Database } from '../src/store/database.js';
 import { toObservation, type HostRow } from '../src/store/host-repository.js';
+import { startBenchFleet } from './bench-fleet.js';
 import { median } from './median.js';
 
 const SIZE = Number(process.env.BENCH_STEADY_SIZE ?? 10_000);
@@ -58,25 +52,7 @@ function timed(fn: () => unknown): number {
 }
 
 export async function benchSteadyState(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'dw-bench-steady-'));
-  const sim = await startSimulator({ instances: SIZE, seed: 42, regions: ['us-east-1'] });
-  for (const instance of sim.fleet.allInstances().slice(0, Math.ceil(SIZE / 100)))
-    sim.fleet.drift(instance.instanceId, { httpTokens: 'optional' });
-  const config = loadConfig({
-    file: null,
-    cwd: dir,
-    env: {
-      DRIFTWARDEN_DATABASE_PATH: join(dir, 'bench.db'),
-      DRIFTWARDEN_AWS_ENDPOINT: sim.url,
-      DRIFTWARDEN_AWS_MAX_REQUESTS_PER_SECOND: '10000',
-      DRIFTWARDEN_TARGETS: '[{regions: [us-east-1]}]',
-      DRIFTWARDEN_RULES_DIR: packagePath('rules'),
-    },
-  });
-  const runtime = createRuntime({
-    config,
-    logger: createLogger({ level: 'silent', destination: 2, pretty: false }),
-  });
+  const { dir, sim, runtime } = await startBenchFleet(SIZE, 'dw-bench-steady-');
   // Without user data in the manifests: the EC2 source fetches at most 200 instances' user data per
   // scan, so with it the fleet's observations would keep changing for SIZE / 200 scans.
   const manifests = manifestsForImages(sim.fleet.images)

@@ -3,7 +3,7 @@ import type { PersistScanInput, ScanRecord, ScannedInstance } from '../app/ports
 import { findAcceptance, type AcceptanceScope } from '../core/acceptance.js';
 import type { Finding, InstanceStatus } from '../domain/types.js';
 import type { Database } from './database.js';
-import { toJsonColumn } from './fleet-rows.js';
+import { toJsonColumn, type InstanceRow } from './fleet-rows.js';
 import { toIsoUtc } from './timestamps.js';
 
 interface TargetKey {
@@ -63,15 +63,10 @@ interface FindingParams {
   seenAt: string;
 }
 
-interface InstanceState {
-  account: string | null;
-  region: string;
-  image_id: string;
-  grp: string | null;
-  status: InstanceStatus;
-  present: number;
-  observation: string;
-}
+type InstanceState = Pick<
+  InstanceRow,
+  'account' | 'region' | 'image_id' | 'grp' | 'status' | 'present' | 'observation'
+>;
 
 interface OpenFindingRow {
   id: number;
