@@ -65,6 +65,20 @@ function startDaemon(): Promise<{ proc: ChildProcess; url: string }> {
   });
 }
 
+function countJobs(where: string): number {
+  const db = new Database(join(dir, 'driftwarden.db'), { readonly: true });
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM replacement_jobs WHERE ${where}`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+const runningJobs = (): number => countJobs("state = 'running'");
+/** Every drifted instance has a finished job: nothing is left to run. */
+const waveDone = (): boolean =>
+  countJobs("state = 'succeeded'") >= drifted.standalone.length + drifted.members.length;
+
 function exited(proc: ChildProcess): Promise<void> {
   return proc.exitCode !== null || proc.signalCode !== null
     ? Promise.resolve()
@@ -129,15 +143,15 @@ it(`survives ${KILLS} SIGKILLs during replacement without a double launch, doubl
   let killedMidJob = 0;
   for (let kill = 0; kill < KILLS; kill++) {
     const { proc } = await startDaemon();
-    await new Promise((r) => setTimeout(r, 100 + Math.floor(random() * 1100)));
+    // Aim inside a replacement: wait (bounded) until a job runs, so a slow start-up or first scan on a
+    // loaded machine does not turn the kills into start-up kills; then kill at a random point.
+    await waitUntil('a replacement to run', () => runningJobs() > 0 || waveDone(), 10_000, 20).catch(
+      () => undefined,
+    );
+    await new Promise((r) => setTimeout(r, 50 + Math.floor(random() * 700)));
     proc.kill('SIGKILL');
     await exited(proc);
-    const db = new Database(join(dir, 'driftwarden.db'), { readonly: true });
-    const running = db
-      .prepare("SELECT count(*) AS n FROM replacement_jobs WHERE state = 'running'")
-      .get() as { n: number };
-    db.close();
-    if (running.n > 0) killedMidJob++;
+    if (runningJobs() > 0) killedMidJob++;
   }
   // The kills must land inside replacements, not only at start-up or idle.
   expect(killedMidJob).toBeGreaterThanOrEqual(10);
