@@ -216,7 +216,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ok: pending.length === 0,
       detail: pending.length ? `pending: ${pending.join(', ')}` : 'applied',
     });
-    const last = runtime.store.fleet.snapshot(0).lastSuccessfulScanAt;
+    const last = runtime.store.fleet.lastSuccessfulScanAt();
     const now = runtime.clock().getTime();
     const fresh = last !== null && now - Date.parse(last) <= config.scan.staleAfterMs;
     checks.push({

@@ -176,6 +176,8 @@ export interface FleetRepository {
   listScans(limit?: number): ScanRecord[];
   getScan(scanId: string): ScanRecord | null;
   snapshot(driftedLimit: number): FleetSnapshot;
+  /** Finish time of the newest successful scan: one indexed read, for probes that run every few seconds. */
+  lastSuccessfulScanAt(): string | null;
 }
 
 /** Sort keys of the drifted-instance table; `age` is `firstSeen` in the other direction. */

@@ -21,7 +21,7 @@ import {
   type InstanceRow,
   type ScanRow,
 } from './fleet-rows.js';
-import { createSnapshotReader } from './fleet-snapshot.js';
+import { createLastSuccessReader, createSnapshotReader } from './fleet-snapshot.js';
 import { createScanWriter } from './scan-writer.js';
 import { createStatementCache } from './statement-cache.js';
 
@@ -68,6 +68,7 @@ export function createFleetRepository(db: Database): FleetRepository {
   return {
     persistScan,
     snapshot,
+    lastSuccessfulScanAt: createLastSuccessReader(db),
 
     listInstances(query: InstanceQuery = {}): StoredInstance[] {
       // Gone instances left the fleet; they stay reachable through getInstance for history.

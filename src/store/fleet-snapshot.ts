@@ -11,7 +11,15 @@ export const SEVERITY_RANK_SQL =
   "CASE f.severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 WHEN 'info' THEN 1 END";
 export const SEVERITY_BY_RANK: Record<number, Severity> = { 1: 'info', 2: 'warning', 3: 'critical' };
 
+export function createLastSuccessReader(db: Database): () => string | null {
+  const lastSuccess = db.prepare<[], { at: string | null }>(
+    "SELECT max(finished_at) AS at FROM scans WHERE outcome = 'success'",
+  );
+  return () => lastSuccess.get()?.at ?? null;
+}
+
 export function createSnapshotReader(db: Database): (driftedLimit: number) => FleetSnapshot {
+  const lastSuccessfulScanAt = createLastSuccessReader(db);
   const byStatus = db.prepare<[], { status: InstanceStatus; n: number }>(
     'SELECT status, count(*) AS n FROM instances WHERE present = 1 GROUP BY status',
   );
@@ -30,9 +38,6 @@ export function createSnapshotReader(db: Database): (driftedLimit: number) => Fl
   );
   const oldest = db.prepare<[], { severity: Severity; first_seen: string }>(
     `SELECT f.severity, min(f.first_seen) AS first_seen ${OPEN_UNACCEPTED} GROUP BY f.severity`,
-  );
-  const lastSuccess = db.prepare<[], { at: string | null }>(
-    "SELECT max(finished_at) AS at FROM scans WHERE outcome = 'success'",
   );
   const scansByOutcome = db.prepare<[], { outcome: ScanOutcome; n: number }>(
     'SELECT outcome, count(*) AS n FROM scans GROUP BY outcome',
@@ -63,7 +68,7 @@ export function createSnapshotReader(db: Database): (driftedLimit: number) => Fl
         severity: SEVERITY_BY_RANK[r.rank] ?? 'warning',
       })),
       oldestOpenBySeverity,
-      lastSuccessfulScanAt: lastSuccess.get()?.at ?? null,
+      lastSuccessfulScanAt: lastSuccessfulScanAt(),
       scansByOutcome: scans,
     };
   });
