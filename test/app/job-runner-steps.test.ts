@@ -21,7 +21,7 @@ import type {
   NewJob,
   ReplacementJob,
 } from '../../src/app/remediation/ports.js';
-import type { StrategyName } from '../../src/core/remediation-types.js';
+import { JOB_STATES, type StrategyName } from '../../src/core/remediation-types.js';
 import { ConflictError, NotFoundError } from '../../src/domain/errors.js';
 import { createLogger } from '../../src/logging/logger.js';
 
@@ -106,15 +106,7 @@ class FakeJobStore implements JobRepository {
   }
 
   countByState(): Record<JobState, number> {
-    const counts: Record<JobState, number> = {
-      planned: 0,
-      'awaiting-approval': 0,
-      queued: 0,
-      running: 0,
-      succeeded: 0,
-      failed: 0,
-      cancelled: 0,
-    };
+    const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
     for (const j of this.jobs.values()) counts[j.state] += 1;
     return counts;
   }
