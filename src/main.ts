@@ -337,6 +337,7 @@ export function createRemediationController(
     fleet: store.fleet,
     manifests: store.manifests,
     remediation: store.remediation,
+    inputs: store.remediationInputs,
     reasons: store.reasons,
     ruleSet: runtime.ruleSet,
     clock: runtime.clock,

@@ -7,7 +7,12 @@ import type {
   ManifestRepository,
 } from '../app/ports.js';
 import type { InventorySyncRepository } from '../app/inventory-source.js';
-import type { AuditLog, JobRepository, RemediationStateRepository } from '../app/remediation/ports.js';
+import type {
+  AuditLog,
+  JobRepository,
+  RemediationInputs,
+  RemediationStateRepository,
+} from '../app/remediation/ports.js';
 import type { ReasonRepository } from '../app/remediation/reason-port.js';
 import { createAcceptanceRepository } from './acceptance-repository.js';
 import { createAuditLog, createJobRepository, createRemediationStateRepository } from './job-repository.js';
@@ -19,6 +24,7 @@ import { createInventorySyncRepository } from './inventory-sync-repository.js';
 import { createManifestRepository } from './manifest-repository.js';
 import { migrate } from './migrations.js';
 import { createReasonRepository } from './reason-repository.js';
+import { createRemediationInputs } from './remediation-inputs.js';
 
 export { openDatabase, type Database, type OpenDatabaseOptions } from './database.js';
 export {
@@ -49,6 +55,8 @@ export interface Store {
   jobs: JobRepository;
   audit: AuditLog;
   remediation: RemediationStateRepository;
+  /** What the replacement policy reads, each an indexed query. */
+  remediationInputs: RemediationInputs;
   /** Why each candidate instance and open job waits. */
   reasons: ReasonRepository;
   /** Cursor and item capture times of the AWS Config inventory sync, per target. */
@@ -76,6 +84,7 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
     jobs: createJobRepository(db, audit),
     audit,
     remediation: createRemediationStateRepository(db, audit),
+    remediationInputs: createRemediationInputs(db),
     reasons: createReasonRepository(db),
     manifests: createManifestRepository(db),
     fleet: createFleetRepository(db),

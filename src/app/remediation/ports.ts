@@ -1,5 +1,13 @@
 // Persistence ports for replacement: durable jobs, the append-only audit log, and the pause switch.
-import type { JobState, StrategyName, TerminalJobState } from '../../core/remediation-types.js';
+import type {
+  GroupHealth,
+  JobState,
+  OpenJob,
+  RemediationCandidate,
+  ReplaceFinding,
+  StrategyName,
+  TerminalJobState,
+} from '../../core/remediation-types.js';
 import type { Change, Severity } from '../../domain/types.js';
 import type { StrategyData } from './job-data.js';
 
@@ -166,4 +174,41 @@ export interface RemediationStateRepository {
   pause(reason: string, detail: string, by: string, at: string): boolean;
   /** Returns false when not paused. Audited. */
   resume(by: string, at: string): boolean;
+}
+
+/** A candidate's `replace` finding as stored: the rule's `approval` flag is the current rule set's, added by the caller. */
+export type StoredReplaceFinding = Omit<ReplaceFinding, 'approvalRequired'>;
+
+/** A candidate instance as stored; its cool-down is the caller's to work out from `failedSince`. */
+export interface StoredCandidate extends Omit<RemediationCandidate, 'findings' | 'coolingUntil'> {
+  findings: StoredReplaceFinding[];
+}
+
+/** Whether an instance has open `replace` drift, unaccepted and accepted. */
+export interface ReplaceDrift {
+  drifting: boolean;
+  accepted: boolean;
+}
+
+/**
+ * What the replacement policy reads, each one indexed query whose rows are what the policy needs
+ * (candidates, recent failures, open jobs, the groups involved), never a whole table.
+ */
+export interface RemediationInputs {
+  /**
+   * Present, non-stale instances with open, unaccepted `replace` findings (those findings only),
+   * leaving out instances already replaced (a `succeeded` job). With `instanceIds`, only those.
+   */
+  candidates(instanceIds?: readonly string[]): StoredCandidate[];
+  /** Per instance, the newest finish time of its `failed` jobs that finished after `since`. */
+  failedSince(since: string): Map<string, string>;
+  /** Every open job (`OPEN_JOB_STATES`), newest created first. */
+  openJobs(): OpenJob[];
+  /** Open `replace` drift of these instances; an instance without any is absent. */
+  replaceDrift(instanceIds: readonly string[]): Map<string, ReplaceDrift>;
+  /**
+   * Size and unhealthy count (last observed state not `running`, not being replaced by a running
+   * job) of these groups' present instances; a group without any is absent.
+   */
+  groupHealth(groups: readonly string[]): GroupHealth[];
 }

@@ -3,22 +3,23 @@ import { boundJobReason, DEFAULT_MAX_FINDINGS_PER_SECTION } from '../../core/fin
 import { newestActiveInChannel } from '../../core/manifest-status.js';
 import { evaluateDriftStorm } from '../../core/remediation-breaker.js';
 import { decideQueuedStarts, decideReplacements } from '../../core/remediation-policy.js';
-import {
-  OPEN_JOB_STATES,
-  isOpenJobState,
-  type Decision,
-  type GroupHealth,
-  type OpenJob,
-  type PolicyInput,
-  type PolicySettings,
-  type RemediationCandidate,
-  type ReplaceFinding,
+import type {
+  Decision,
+  OpenJob,
+  PolicyInput,
+  PolicySettings,
+  RemediationCandidate,
 } from '../../core/remediation-types.js';
 import { errorMessage } from '../../domain/errors.js';
 import type { RuleSet } from '../../domain/types.js';
 import type { FleetRepository, ManifestRepository, ScanRecord, StoredInstance } from '../ports.js';
 import { SYSTEM_ACTOR, STRATEGIES, advanceJob, type JobRunnerDeps } from './job-runner.js';
-import type { RemediationStateRepository, ReplacementJob } from './ports.js';
+import type {
+  RemediationInputs,
+  RemediationStateRepository,
+  RemediationSwitch,
+  ReplacementJob,
+} from './ports.js';
 import type { ReasonRepository, StoredReason, SubjectReason } from './reason-port.js';
 
 export interface RemediationSettings extends Omit<PolicySettings, 'maintenanceWindows'> {
@@ -34,6 +35,8 @@ export interface RemediationControllerDeps extends JobRunnerDeps {
   fleet: FleetRepository;
   manifests: ManifestRepository;
   remediation: RemediationStateRepository;
+  /** The policy's inputs, each an indexed query: nothing here loads the whole fleet. */
+  inputs: RemediationInputs;
   reasons: ReasonRepository;
   ruleSet: () => RuleSet;
   newJobId: () => string;
@@ -57,13 +60,18 @@ export class RemediationController {
    */
   afterScan(record: ScanRecord): Decision[] {
     const { deps } = this;
-    const at = deps.clock().toISOString();
+    const now = deps.clock();
+    const at = now.toISOString();
+    // Read once: neither the breaker nor closing obsolete jobs changes who is a candidate.
+    const candidates = this.candidates(now);
     // Mode off plans nothing, but still says so for every due candidate.
     if (deps.settings.mode !== 'off') {
-      this.checkDriftStorm(record, at);
+      this.checkDriftStorm(record, candidates, at);
       this.closeObsoleteJobs(at);
     }
-    const decisions = decideReplacements(this.policyInput());
+    const decisions = decideReplacements(
+      this.policyInput(now, candidates, deps.inputs.openJobs(), deps.remediation.get()),
+    );
     const changed = deps.reasons.transaction(() => {
       const instances: SubjectReason[] = [];
       const jobs: SubjectReason[] = [];
@@ -77,14 +85,14 @@ export class RemediationController {
     return decisions;
   }
 
-  private checkDriftStorm(record: ScanRecord, at: string): void {
+  private checkDriftStorm(record: ScanRecord, candidates: readonly RemediationCandidate[], at: string): void {
     const { deps } = this;
     // A storm is drift remediation would act on: report-only drift (a new build superseding a whole
     // channel, say) must not pause anything.
     const storm = evaluateDriftStorm({
       scanned: record.instances.total - record.instances.stale,
       // Instances cooling down after a failed replacement are not acted on now.
-      drifted: this.policyInput().candidates.filter((c) => c.coolingUntil === undefined).length,
+      drifted: candidates.filter((c) => c.coolingUntil === undefined).length,
       maxDriftedPercent: deps.settings.breaker.maxDriftedPercent,
       minDrifted: deps.settings.breaker.minDrifted,
     });
@@ -138,48 +146,72 @@ export class RemediationController {
 
   private async runTick(): Promise<void> {
     const { deps } = this;
+    // Open jobs are few (maxConcurrent running, plus those waiting for approval or a budget): all are read.
+    const openJobs = deps.inputs.openJobs();
+    const queued = openJobs.filter((j) => j.state === 'queued');
     // Queued jobs are re-evaluated in every mode: outside enforce they wait, and say why.
-    if (deps.jobs.countByState().queued > 0) {
-      const input = this.policyInput();
-      const queued = input.openJobs.filter((j) => j.state === 'queued');
-      const { start, wait } = decideQueuedStarts(input, queued);
-      const byId = new Map(queued.map((j) => [j.jobId, j]));
-      const at = deps.clock().toISOString();
-      this.logChanged(
-        deps.reasons.setJobReasons(
-          wait.map((w) => ({
-            id: w.jobId,
-            instanceId: byId.get(w.jobId)?.instanceId ?? '',
-            code: w.code,
-            text: w.reason,
-          })),
-          at,
-        ),
-      );
-      if (deps.settings.mode === 'enforce') for (const jobId of start) this.startJob(jobId);
-    }
+    const started = queued.length > 0 ? this.serveQueued(openJobs, queued) : [];
     // In-flight jobs always continue (also while paused): stopping half way would leave a group surged.
-    const running = deps.jobs.list({ states: ['running'], limit: 10_000 });
-    for (const job of running.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? ''))) {
+    // Jobs started just now come last: they started after every other running job.
+    const running = [
+      ...openJobs
+        .filter((j) => j.state === 'running')
+        .sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? ''))
+        .map((j) => j.jobId),
+      ...started,
+    ];
+    for (const jobId of running) {
       try {
-        await advanceJob(job.jobId, deps);
+        await advanceJob(jobId, deps);
       } catch (error) {
-        deps.logger.error(
-          { jobId: job.jobId, err: errorMessage(error) },
-          'advancing a replacement job failed',
-        );
+        deps.logger.error({ jobId, err: errorMessage(error) }, 'advancing a replacement job failed');
       }
     }
   }
 
-  private startJob(jobId: string): void {
+  /** Starts the queued jobs the policy allows and records why the others wait; returns the ids started. */
+  private serveQueued(openJobs: OpenJob[], queued: readonly OpenJob[]): string[] {
+    const { deps } = this;
+    const now = deps.clock();
+    const paused = deps.remediation.get();
+    const enforce = deps.settings.mode === 'enforce';
+    // A queued job's candidate row only gives its tags (the protect tag): read for the queued
+    // instances alone, never the fleet's other candidates, and not at all while nothing can start
+    // (another mode, or paused: the job then waits for that, protected or not).
+    const candidates = this.canStart(paused)
+      ? this.candidates(
+          now,
+          queued.map((j) => j.instanceId),
+        )
+      : [];
+    const input = this.policyInput(now, candidates, openJobs, paused);
+    const { start, wait } = decideQueuedStarts(input, queued);
+    const byId = new Map(queued.map((j) => [j.jobId, j]));
+    this.logChanged(
+      deps.reasons.setJobReasons(
+        wait.map((w) => ({
+          id: w.jobId,
+          instanceId: byId.get(w.jobId)?.instanceId ?? '',
+          code: w.code,
+          text: w.reason,
+        })),
+        now.toISOString(),
+      ),
+    );
+    return enforce ? start.filter((jobId) => this.startJob(jobId)) : [];
+  }
+
+  /** True when the job is now running. */
+  private startJob(jobId: string): boolean {
     const job = this.deps.jobs.get(jobId);
-    if (!job) return;
+    if (!job) return false;
     try {
       this.saveStart(job);
+      return true;
     } catch (error) {
       // An operator cancelled it a moment ago (another process); their decision stands.
       this.deps.logger.info({ jobId, err: errorMessage(error) }, 'queued job not started');
+      return false;
     }
   }
 
@@ -292,17 +324,14 @@ export class RemediationController {
 
   /** Jobs not yet running lose their reason when the drift resolves or is accepted (or their mode no longer applies). */
   private closeObsoleteJobs(at: string): void {
+    const pending = this.deps.inputs.openJobs().filter((j) => j.state !== 'running');
     // Drift that a replacement would act on, including on instances that are only stale right now
     // (their findings stay open): a scanner outage must not cancel approved work.
-    const replaceFindings = this.deps.fleet.listFindings({}).filter((f) => f.action === 'replace');
-    const drifting = new Set(replaceFindings.filter((f) => !f.accepted).map((f) => f.instanceId));
-    const accepted = new Set(replaceFindings.filter((f) => f.accepted).map((f) => f.instanceId));
-    for (const job of this.deps.jobs.list({
-      states: ['planned', 'awaiting-approval', 'queued'],
-      limit: 10_000,
-    })) {
-      const reason = !drifting.has(job.instanceId)
-        ? accepted.has(job.instanceId)
+    const drift = this.deps.inputs.replaceDrift([...new Set(pending.map((j) => j.instanceId))]);
+    for (const job of pending) {
+      const { drifting, accepted } = drift.get(job.instanceId) ?? { drifting: false, accepted: false };
+      const reason = !drifting
+        ? accepted
           ? 'drift accepted before the replacement started'
           : 'drift resolved before the replacement started'
         : job.state === 'planned' && this.deps.settings.mode !== 'dry-run'
@@ -336,83 +365,53 @@ export class RemediationController {
     );
   }
 
-  private policyInput(): PolicyInput {
+  /**
+   * The candidates with their rules' current approval flag and their cool-down: a replacement that
+   * failed is not retried in a loop, the instance waits it out (the policy says until when), and its
+   * failed job stays visible (API, metric, alert) meanwhile. With `instanceIds`, only those instances.
+   */
+  private candidates(now: Date, instanceIds?: readonly string[]): RemediationCandidate[] {
     const { deps } = this;
-    const now = deps.clock();
+    const { failureCooldownMs } = deps.settings;
     const rules = new Map(deps.ruleSet().rules.map((r) => [r.id, r]));
-    const instances = deps.fleet.listInstances({});
-    const byId = new Map(instances.map((i) => [i.instanceId, i]));
-    const findings = new Map<string, ReplaceFinding[]>();
-    for (const f of deps.fleet.listFindings({})) {
-      if (f.action !== 'replace' || f.accepted) continue;
-      const list = findings.get(f.instanceId) ?? [];
-      list.push({
-        rule: f.rule,
-        severity: f.severity,
-        path: f.path,
-        change: f.change,
-        firstSeen: f.firstSeen,
-        forMs: f.forMs,
-        approvalRequired: rules.get(f.rule)?.approvalRequired ?? false,
-      });
-      findings.set(f.instanceId, list);
-    }
-    // A replacement that failed is not retried in a loop: the instance waits out the cool-down (the
-    // policy says until when), and its failed job stays visible (API, metric, alert) meanwhile.
-    const coolingSince = new Date(now.getTime() - deps.settings.failureCooldownMs).toISOString();
-    const coolingUntil = new Map<string, string>();
-    for (const j of deps.jobs.list({ states: ['failed'], limit: 10_000 })) {
-      if ((j.finishedAt ?? '') <= coolingSince) continue;
-      const until = new Date(Date.parse(j.finishedAt ?? '') + deps.settings.failureCooldownMs).toISOString();
-      if (until > (coolingUntil.get(j.instanceId) ?? '')) coolingUntil.set(j.instanceId, until);
-    }
-    // A replaced instance is never replaced again, even if a scan that read it just before its
-    // termination still reports its drift.
-    const replaced = new Set(
-      deps.jobs.list({ states: ['succeeded'], limit: 100_000 }).map((j) => j.instanceId),
-    );
-    const candidates: RemediationCandidate[] = [];
-    for (const [instanceId, list] of findings) {
-      const instance = byId.get(instanceId);
-      // A stale instance is not acted on: we cannot see it right now.
-      if (!instance || instance.status === 'stale' || replaced.has(instanceId)) continue;
-      const cooling = coolingUntil.get(instanceId);
-      candidates.push({
-        instanceId,
-        account: instance.account,
-        region: instance.region,
-        imageId: instance.imageId,
-        group: instance.group,
-        asgName: instance.observation.asgName,
-        tags: instance.observation.tags,
-        findings: list,
-        ...(cooling === undefined ? {} : { coolingUntil: cooling }),
-      });
-    }
-    const openJobs: OpenJob[] = deps.jobs.list({ states: OPEN_JOB_STATES, limit: 10_000 }).flatMap((j) =>
-      isOpenJobState(j.state)
-        ? [
-            {
-              jobId: j.jobId,
-              instanceId: j.instanceId,
-              group: j.group,
-              state: j.state,
-              approved: j.approvedAt !== null,
-              startedAt: j.startedAt,
-            },
-          ]
-        : [],
-    );
-    const running = new Set(openJobs.filter((j) => j.state === 'running').map((j) => j.instanceId));
-    const groups = new Map<string, GroupHealth>();
-    for (const instance of instances) {
-      if (instance.group === null) continue;
-      const g = groups.get(instance.group) ?? { group: instance.group, size: 0, unhealthy: 0 };
-      g.size++;
-      if (instance.observation.state !== 'running' && !running.has(instance.instanceId)) g.unhealthy++;
-      groups.set(instance.group, g);
-    }
-    const paused = deps.remediation.get();
+    const failed = deps.inputs.failedSince(new Date(now.getTime() - failureCooldownMs).toISOString());
+    return deps.inputs.candidates(instanceIds).map((candidate): RemediationCandidate => {
+      const failedAt = failed.get(candidate.instanceId);
+      return {
+        ...candidate,
+        findings: candidate.findings.map((f) => ({
+          ...f,
+          approvalRequired: rules.get(f.rule)?.approvalRequired ?? false,
+        })),
+        ...(failedAt === undefined
+          ? {}
+          : { coolingUntil: new Date(Date.parse(failedAt) + failureCooldownMs).toISOString() }),
+      };
+    });
+  }
+
+  /** Only in enforce mode and not paused may anything start: only then do budgets and groups matter. */
+  private canStart(paused: RemediationSwitch): boolean {
+    return this.deps.settings.mode === 'enforce' && !paused.paused;
+  }
+
+  private policyInput(
+    now: Date,
+    candidates: RemediationCandidate[],
+    openJobs: OpenJob[],
+    paused: RemediationSwitch,
+  ): PolicyInput {
+    const { deps } = this;
+    // Group health is looked up only for a start: a candidate's or a queued job's group.
+    const groups = this.canStart(paused)
+      ? [
+          ...new Set(
+            [...candidates, ...openJobs.filter((j) => j.state === 'queued')].flatMap((x) =>
+              x.group === null ? [] : [x.group],
+            ),
+          ),
+        ]
+      : [];
     return {
       now: now.getTime(),
       settings: {
@@ -429,8 +428,9 @@ export class RemediationController {
         : null,
       candidates,
       openJobs,
+      // A COUNT over the started_at index.
       startedInLastHour: deps.jobs.countStartedSince(new Date(now.getTime() - HOUR_MS).toISOString()),
-      groups: [...groups.values()],
+      groups: deps.inputs.groupHealth(groups),
     };
   }
 }
