@@ -230,6 +230,7 @@ describe('migrations', () => {
         '0005_acceptances',
         '0006_remediation_reasons',
         '0007_target_scans',
+        '0008_page_indexes',
       ]);
       expect(store.fleet.listFindings()).toMatchObject([
         { instanceId: 'i-1', accepted: false, acceptance: null },
@@ -265,7 +266,11 @@ describe('migrations', () => {
 
     const store = openStore(tmp.dbPath(), { now });
     try {
-      expect(store.migrationsApplied).toEqual(['0006_remediation_reasons', '0007_target_scans']);
+      expect(store.migrationsApplied).toEqual([
+        '0006_remediation_reasons',
+        '0007_target_scans',
+        '0008_page_indexes',
+      ]);
       expect(store.jobs.get('job-1')).toMatchObject({ state: 'awaiting-approval', note: null });
       const at = NOW.toISOString();
       store.reasons.setJobReasons(
