@@ -7,7 +7,7 @@ import { INSTANCE_ID_PATTERN } from '../config/aws-patterns.js';
 import { resolveAcceptanceUntil } from '../core/acceptance.js';
 import { jsonBody } from './api-routes.js';
 import { principalOf, type Scope } from './auth.js';
-import { pageAnswer, pageParams } from './cursor.js';
+import { CURSOR_KEYS, pageAnswer, pageParams } from './cursor.js';
 import { validateInput } from './validate-input.js';
 
 export interface AcceptanceRoutesOptions {
@@ -21,7 +21,7 @@ export interface AcceptanceRoutesOptions {
 const listQuery = z.strictObject({
   all: z.enum(['true', 'false']).optional(),
   instanceId: z.string().optional(),
-  ...pageParams(z.number().int().positive()),
+  ...pageParams(CURSOR_KEYS.id),
 });
 const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 

@@ -15,19 +15,12 @@ import type {
 import { currentReason, reasonView, type ReasonRepository } from '../app/remediation/reason-port.js';
 import type { ScanRunner } from '../app/scan-runner.js';
 import { byPathThenChange } from '../core/finding-cap.js';
-import {
-  CHANGES,
-  HOST_SOURCES,
-  INSTANCE_STATUSES,
-  SEVERITIES,
-  type Change,
-  type HostObservation,
-} from '../domain/types.js';
+import { HOST_SOURCES, INSTANCE_STATUSES, SEVERITIES, type HostObservation } from '../domain/types.js';
 import { MAX_SKIPPED } from '../host/skips.js';
 import { hostSectionSchema } from '../manifests/manifest-schema.js';
 import { parseManifestObject } from '../manifests/parse-manifest.js';
 import type { Scope } from './auth.js';
-import { encodeCursor, pageAnswer, pageParams } from './cursor.js';
+import { CURSOR_KEYS, encodeCursor, pageAnswer, pageParams } from './cursor.js';
 import { encodeFindingCursor, sectionFindingsQuery } from './finding-cursor.js';
 import { HttpProblem } from './problem.js';
 import { validateInput } from './validate-input.js';
@@ -49,35 +42,23 @@ export interface ApiRoutesOptions {
   maxClockSkewMs?: number;
 }
 
-// Each list's cursor is its sort key (see the ports); the filters travel in the query, not the cursor.
-const instanceKey = z.tuple([z.string()]);
-const findingKey = z.tuple([
-  z.string(),
-  z.string(),
-  z.enum(CHANGES as [Change, ...Change[]]),
-  z.number().int(),
-]);
-const historyKey = z.tuple([z.string(), z.number().int()]);
-const scanKey = z.tuple([z.string(), z.string(), z.string()]);
-const manifestKey = z.tuple([z.string(), z.string()]);
-
 const instancesQuery = z.strictObject({
   status: z.enum(INSTANCE_STATUSES).optional(),
   region: z.string().optional(),
   group: z.string().optional(),
   imageId: z.string().optional(),
-  ...pageParams(instanceKey),
+  ...pageParams(CURSOR_KEYS.instance),
 });
 const findingsQuery = z.strictObject({
   instanceId: z.string().optional(),
   rule: z.string().optional(),
   severity: z.enum(SEVERITIES).optional(),
   includeResolved: z.enum(['true', 'false']).optional(),
-  ...pageParams(findingKey),
+  ...pageParams(CURSOR_KEYS.finding),
 });
-const historyQuery = z.strictObject(pageParams(historyKey));
-const scansQuery = z.strictObject(pageParams(scanKey));
-const manifestsQuery = z.strictObject(pageParams(manifestKey));
+const historyQuery = z.strictObject(pageParams(CURSOR_KEYS.history));
+const scansQuery = z.strictObject(pageParams(CURSOR_KEYS.scan));
+const manifestsQuery = z.strictObject(pageParams(CURSOR_KEYS.manifest));
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters (sha256)');
 const fingerprintBody = z.strictObject({
   instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id like i-0123456789abcdef0'),

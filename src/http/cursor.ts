@@ -2,6 +2,28 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page } from '../app/paging.js';
+import type { FindingListKey, HistoryKey, InstanceKey, ManifestKey, ScanKey } from '../app/ports.js';
+import type { JobKey } from '../app/remediation/ports.js';
+import type { ReasonKey } from '../app/remediation/reason-port.js';
+import { CHANGES, type Change } from '../domain/types.js';
+
+/** Each list's cursor decodes to its sort key (see the ports); the filters travel in the query, not the cursor. */
+export const CURSOR_KEYS = {
+  instance: z.tuple([z.string()]) satisfies z.ZodType<InstanceKey>,
+  finding: z.tuple([
+    z.string(),
+    z.string(),
+    z.enum(CHANGES as [Change, ...Change[]]),
+    z.number().int(),
+  ]) satisfies z.ZodType<FindingListKey>,
+  history: z.tuple([z.string(), z.number().int()]) satisfies z.ZodType<HistoryKey>,
+  scan: z.tuple([z.string(), z.string(), z.string()]) satisfies z.ZodType<ScanKey>,
+  manifest: z.tuple([z.string(), z.string()]) satisfies z.ZodType<ManifestKey>,
+  job: z.tuple([z.string(), z.string()]) satisfies z.ZodType<JobKey>,
+  reason: z.tuple([z.string(), z.string()]) satisfies z.ZodType<ReasonKey>,
+  /** Audit entries and acceptances page by their numeric id. */
+  id: z.number().int().min(0),
+};
 
 /** base64url of the JSON sort key of a page's last row: opaque to clients, so the key may change without breaking links. */
 export function encodeCursor(key: unknown): string {

@@ -15,7 +15,7 @@ import {
 } from '../app/remediation/ports.js';
 import { reasonView, withWaitReasons, type ReasonRepository } from '../app/remediation/reason-port.js';
 import { principalOf, type Scope } from './auth.js';
-import { pageAnswer, pageParams } from './cursor.js';
+import { CURSOR_KEYS, pageAnswer, pageParams } from './cursor.js';
 import { HttpProblem } from './problem.js';
 import { validateInput } from './validate-input.js';
 
@@ -33,15 +33,15 @@ export interface RemediationRoutesOptions {
 const listQuery = z.strictObject({
   state: z.enum(JOB_STATES).optional(),
   instanceId: z.string().optional(),
-  ...pageParams(z.tuple([z.string(), z.string()])),
+  ...pageParams(CURSOR_KEYS.job),
 });
 const auditQuery = z.strictObject({
   jobId: z.string().optional(),
   instanceId: z.string().optional(),
   afterId: z.coerce.number().int().min(0).optional(),
-  ...pageParams(z.number().int().min(0)),
+  ...pageParams(CURSOR_KEYS.id),
 });
-const waitingQuery = z.strictObject(pageParams(z.tuple([z.string(), z.string()])));
+const waitingQuery = z.strictObject(pageParams(CURSOR_KEYS.reason));
 const reasonBody = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() }).default({});
 
 export function createRemediationRoutes(options: RemediationRoutesOptions): Router {

@@ -23,7 +23,7 @@ import { currentReason, type ReasonRepository } from '../../app/remediation/reas
 import type { ScanRunner } from '../../app/scan-runner.js';
 import { HOST_SOURCES, SEVERITIES, type HostSource } from '../../domain/types.js';
 import { packagePath } from '../../package-root.js';
-import { cursorParam, encodeCursor, nextPageHref } from '../cursor.js';
+import { CURSOR_KEYS, cursorParam, encodeCursor, nextPageHref } from '../cursor.js';
 import { sectionFindingsQuery } from '../finding-cursor.js';
 import { HttpProblem, toProblem } from '../problem.js';
 import { validateInput } from '../validate-input.js';
@@ -125,17 +125,14 @@ function errorPage(
 }
 
 // Each table of a page pages on its own: its cursor has its own query parameter, the others stay.
-const jobKey = z.tuple([z.string(), z.string()]);
-const instancePageQuery = z.strictObject({
-  history: cursorParam(z.tuple([z.string(), z.number().int()])).optional(),
-});
-const manifestsQuery = z.strictObject({ cursor: cursorParam(z.tuple([z.string(), z.string()])).optional() });
-const manifestQuery = z.strictObject({ cursor: cursorParam(z.tuple([z.string()])).optional() });
+const instancePageQuery = z.strictObject({ history: cursorParam(CURSOR_KEYS.history).optional() });
+const manifestsQuery = z.strictObject({ cursor: cursorParam(CURSOR_KEYS.manifest).optional() });
+const manifestQuery = z.strictObject({ cursor: cursorParam(CURSOR_KEYS.instance).optional() });
 const replacementsQuery = z.strictObject({
-  open: cursorParam(jobKey).optional(),
-  waiting: cursorParam(z.tuple([z.string(), z.string()])).optional(),
-  finished: cursorParam(jobKey).optional(),
-  audit: cursorParam(z.number().int().min(0)).optional(),
+  open: cursorParam(CURSOR_KEYS.job).optional(),
+  waiting: cursorParam(CURSOR_KEYS.reason).optional(),
+  finished: cursorParam(CURSOR_KEYS.job).optional(),
+  audit: cursorParam(CURSOR_KEYS.id).optional(),
 });
 
 /** `{after}` when a cursor was given: the page request's optional start. */
