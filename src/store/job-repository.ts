@@ -121,11 +121,15 @@ function toJob(row: JobRow): ReplacementJob {
   };
 }
 
-function jobFilterSql(query: Omit<JobQuery, 'limit'>): { where: string[]; params: Record<string, unknown> } {
+/** `viaStateIndex: false` keeps SQLite off the state index (`+state`), to walk an order index instead. */
+function jobFilterSql(
+  query: Omit<JobQuery, 'limit'>,
+  viaStateIndex = true,
+): { where: string[]; params: Record<string, unknown> } {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   if (query.states?.length) {
-    where.push(`state IN (${query.states.map((_, i) => `@s${i}`).join(', ')})`);
+    where.push(`${viaStateIndex ? '' : '+'}state IN (${query.states.map((_, i) => `@s${i}`).join(', ')})`);
     query.states.forEach((s, i) => (params[`s${i}`] = s));
   }
   if (query.instanceId !== undefined) {
@@ -289,10 +293,14 @@ export function createJobRepository(db: Database, audit: AuditLog): JobRepositor
     create: (job, at, entry) => create(job, at, entry),
     get,
     page(query, { limit, after }) {
-      const { where, params } = jobFilterSql(query);
+      // Finished jobs are most of the table and grow without end: walk the finished-time index and
+      // stop after the page, rather than sort every finished job. Open jobs are few: their state
+      // index and a sort of them is cheaper than walking past every finished job.
+      const { where, params } = jobFilterSql(query, query.orderBy !== 'finished');
       const time = query.orderBy === 'finished' ? 'coalesce(finished_at, updated_at)' : 'created_at';
       if (after !== undefined) {
-        where.push(`(${time}, job_id) < (@afterAt, @afterId)`);
+        // The first term gives SQLite a range on the (expression) index; the row value breaks ties.
+        where.push(`${time} <= @afterAt`, `(${time}, job_id) < (@afterAt, @afterId)`);
         [params.afterAt, params.afterId] = after;
       }
       const rows = prepared<Record<string, unknown>, JobRow>(
