@@ -2,18 +2,12 @@
 import { compareStrings } from '../core/compare-strings.js';
 import { FINDING_SECTIONS } from '../core/finding-cap.js';
 import type { HostObservation, HostSection } from '../domain/types.js';
+import { toPage, type Page } from './paging.js';
 import type { FindingKey, FleetRepository, StoredFinding } from './ports.js';
 
 /** Findings per section the instance page and `GET /api/v1/instances/{id}` show. */
 export const INSTANCE_VIEW_LIMIT = 100;
-/** The largest page `GET /api/v1/instances/{id}/findings` and the UI's paged list serve. */
-export const MAX_FINDINGS_PAGE = 1000;
-
-export interface FindingsPage {
-  items: StoredFinding[];
-  /** Where the next page starts; null on the last page. */
-  next: FindingKey | null;
-}
+export type FindingsPage = Page<StoredFinding, FindingKey>;
 
 export interface SectionView extends FindingsPage {
   section: string;
@@ -31,9 +25,7 @@ export function findingsPage(
   after?: FindingKey,
 ): FindingsPage {
   const rows = fleet.listFindings({ instanceId, section, limit: limit + 1, ...(after ? { after } : {}) });
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return { items, next: rows.length > limit && last ? { path: last.path, change: last.change } : null };
+  return toPage(rows, limit, (f): FindingKey => ({ path: f.path, change: f.change }));
 }
 
 /** Every section's first page and count: reads what it shows, whatever the instance holds. */

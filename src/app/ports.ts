@@ -13,6 +13,7 @@ import type {
   TargetResult,
 } from '../domain/types.js';
 import type { AcceptanceScope } from '../core/acceptance.js';
+import type { Page, PageRequest } from './paging.js';
 
 export type ImportOutcome = 'created' | 'unchanged';
 
@@ -29,6 +30,10 @@ export interface ManifestRepository {
   importAll(manifests: readonly Manifest[], importedAt: string): ImportResult[];
   /** All manifests with derived status (active / revoked / superseded), sorted by region, image id. */
   list(): ResolvedManifest[];
+  /** One page of `list()`'s order; each status is derived from the manifest's channel, not the whole table. */
+  page(page: PageRequest<ManifestKey>): Page<ResolvedManifest, ManifestKey>;
+  /** Manifests stored (one index count). */
+  count(): number;
   get(imageId: string): ResolvedManifest | null;
   /** NotFoundError if unknown; revoking twice keeps the first reason and time. */
   revoke(imageId: string, reason: string, at: string): ResolvedManifest;
@@ -116,13 +121,38 @@ export interface StoredInstance {
   lastScanId: string;
 }
 
-export interface InstanceQuery {
+export interface InstanceFilter {
   status?: InstanceStatus;
   region?: string;
   group?: string;
   imageId?: string;
+}
+
+export interface InstanceQuery extends InstanceFilter {
   limit?: number;
-  offset?: number;
+}
+
+/** Where a page of instances ends: lists are in instance id order. */
+export type InstanceKey = [instanceId: string];
+
+/** Sort key of the fleet-wide findings list: instance, path, change, then id (unique). */
+export type FindingListKey = [instanceId: string, path: string, change: Change, id: number];
+
+/** Sort key of an instance's resolved findings, newest resolved first. */
+export type HistoryKey = [resolvedAt: string, id: number];
+
+/** Sort key of the scans list, newest finished first. */
+export type ScanKey = [finishedAt: string, startedAt: string, scanId: string];
+
+/** Sort key of the manifests list: region, then image id. */
+export type ManifestKey = [region: string, imageId: string];
+
+export interface FindingFilter {
+  instanceId?: string;
+  rule?: string;
+  severity?: Severity;
+  /** Default: open only. */
+  includeResolved?: boolean;
 }
 
 export interface FindingQuery {
@@ -138,7 +168,6 @@ export interface FindingQuery {
   /** Open findings after this one in path, change order (keyset paging); needs `instanceId`. */
   after?: FindingKey;
   limit?: number;
-  offset?: number;
 }
 
 /** Where a page of one instance's open findings ends: (path, change) is unique among them. */
@@ -175,6 +204,16 @@ export interface FleetRepository {
   countOpenFindings(instanceId: string, sections: readonly string[]): SectionCount[];
   listScans(limit?: number): ScanRecord[];
   getScan(scanId: string): ScanRecord | null;
+  /** Present instances in instance id order, one keyset page. */
+  pageInstances(filter: InstanceFilter, page: PageRequest<InstanceKey>): Page<StoredInstance, InstanceKey>;
+  /** Present instances matching the filter (a count over an index). */
+  countInstances(filter: InstanceFilter): number;
+  /** Findings (open by default) in instance, path, change order, one keyset page. */
+  pageFindings(filter: FindingFilter, page: PageRequest<FindingListKey>): Page<StoredFinding, FindingListKey>;
+  /** One instance's resolved findings, newest resolved first, one keyset page. */
+  pageHistory(instanceId: string, page: PageRequest<HistoryKey>): Page<StoredFinding, HistoryKey>;
+  /** Scans, newest finished first, one keyset page. */
+  pageScans(page: PageRequest<ScanKey>): Page<ScanRecord, ScanKey>;
   snapshot(driftedLimit: number): FleetSnapshot;
   /** Finish time of the newest successful scan: one indexed read, for probes that run every few seconds. */
   lastSuccessfulScanAt(): string | null;
@@ -243,8 +282,8 @@ export interface FleetViews {
   listDrifted(query: DriftedQuery): { items: DriftedInstance[]; total: number };
   /** Values the drifted table can be filtered on (present instances, open drift), sorted. */
   driftFacets(): { regions: string[]; groups: string[]; rules: string[] };
-  /** Instances in the fleet per image id. */
-  instancesPerImage(): Map<string, number>;
+  /** Instances in the fleet per image id, for these images only (an index count each). */
+  instancesPerImage(imageIds: readonly string[]): Map<string, number>;
 }
 
 export interface HostRepository {
@@ -318,6 +357,8 @@ export interface AcceptanceRepository {
   active(at: string): Acceptance[];
   /** Every acceptance (optionally only those naming this instance), newest first. */
   list(query?: AcceptanceQuery): Acceptance[];
+  /** `list` one keyset page at a time: the key is the acceptance id (newest first). */
+  page(query: AcceptanceQuery, page: PageRequest<number>): Page<Acceptance, number>;
   get(id: number): Acceptance | null;
   /** NotFoundError if unknown; revoking twice keeps the first revocation. */
   revoke(id: number, by: string, at: string): Acceptance;

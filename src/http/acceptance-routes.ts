@@ -7,6 +7,7 @@ import { INSTANCE_ID_PATTERN } from '../config/aws-patterns.js';
 import { resolveAcceptanceUntil } from '../core/acceptance.js';
 import { jsonBody } from './api-routes.js';
 import { principalOf, type Scope } from './auth.js';
+import { CURSOR_KEYS, pageAnswer, pageParams } from './cursor.js';
 import { validateInput } from './validate-input.js';
 
 export interface AcceptanceRoutesOptions {
@@ -20,6 +21,7 @@ export interface AcceptanceRoutesOptions {
 const listQuery = z.strictObject({
   all: z.enum(['true', 'false']).optional(),
   instanceId: z.string().optional(),
+  ...pageParams(CURSOR_KEYS.id),
 });
 const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
@@ -53,12 +55,15 @@ export function createAcceptanceRoutes(options: AcceptanceRoutesOptions): Router
 
   router.get('/acceptances', (req, res) => {
     const q = validateInput(listQuery, req.query, 'query');
-    const items = acceptances.list({
-      includeInactive: q.all === 'true',
-      at: options.clock().toISOString(),
-      ...(q.instanceId === undefined ? {} : { instanceId: q.instanceId }),
-    });
-    res.json({ items });
+    const page = acceptances.page(
+      {
+        includeInactive: q.all === 'true',
+        at: options.clock().toISOString(),
+        ...(q.instanceId === undefined ? {} : { instanceId: q.instanceId }),
+      },
+      { limit: q.limit, ...(q.cursor === undefined ? {} : { after: q.cursor }) },
+    );
+    res.json(pageAnswer(req, page, q.limit));
   });
 
   router.post('/acceptances', options.requireScope('admin'), body, (req, res) => {

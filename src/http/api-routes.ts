@@ -20,6 +20,7 @@ import { MAX_SKIPPED } from '../host/skips.js';
 import { hostSectionSchema } from '../manifests/manifest-schema.js';
 import { parseManifestObject } from '../manifests/parse-manifest.js';
 import type { Scope } from './auth.js';
+import { CURSOR_KEYS, encodeCursor, pageAnswer, pageParams } from './cursor.js';
 import { encodeFindingCursor, sectionFindingsQuery } from './finding-cursor.js';
 import { HttpProblem } from './problem.js';
 import { validateInput } from './validate-input.js';
@@ -41,23 +42,23 @@ export interface ApiRoutesOptions {
   maxClockSkewMs?: number;
 }
 
-const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
-};
-const instancesQuery = z.object({
-  status: z.enum(INSTANCE_STATUSES as [string, ...string[]]).optional(),
+const instancesQuery = z.strictObject({
+  status: z.enum(INSTANCE_STATUSES).optional(),
   region: z.string().optional(),
   group: z.string().optional(),
-  ...pageQuery,
+  imageId: z.string().optional(),
+  ...pageParams(CURSOR_KEYS.instance),
 });
-const findingsQuery = z.object({
+const findingsQuery = z.strictObject({
   instanceId: z.string().optional(),
   rule: z.string().optional(),
-  severity: z.enum(SEVERITIES as [string, ...string[]]).optional(),
+  severity: z.enum(SEVERITIES).optional(),
   includeResolved: z.enum(['true', 'false']).optional(),
-  ...pageQuery,
+  ...pageParams(CURSOR_KEYS.finding),
 });
+const historyQuery = z.strictObject(pageParams(CURSOR_KEYS.history));
+const scansQuery = z.strictObject(pageParams(CURSOR_KEYS.scan));
+const manifestsQuery = z.strictObject(pageParams(CURSOR_KEYS.manifest));
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters (sha256)');
 const fingerprintBody = z.strictObject({
   instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id like i-0123456789abcdef0'),
@@ -131,9 +132,9 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
   const { manifests, fleet, hosts } = options;
 
   router.get('/instances', (req, res) => {
-    const q = validateInput(instancesQuery, req.query, 'query');
-    const items = fleet.listInstances(q as Parameters<FleetRepository['listInstances']>[0]);
-    res.json({ items, limit: q.limit, offset: q.offset });
+    const { limit, cursor, offset: _offset, ...filter } = validateInput(instancesQuery, req.query, 'query');
+    const page = fleet.pageInstances(filter, { limit, ...(cursor ? { after: cursor } : {}) });
+    res.json(pageAnswer(req, page, limit, fleet.countInstances(filter)));
   });
 
   router.get('/instances/:id', (req, res) => {
@@ -142,11 +143,7 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
       throw new HttpProblem(404, 'Not found', `No instance ${param(req, 'id')} has been seen by a scan.`);
     // Bounded whatever the instance holds: the first page of each section, the newest history.
     const sections = instanceSectionViews(fleet, instance.instanceId);
-    const history = fleet.listFindings({
-      instanceId: instance.instanceId,
-      resolvedOnly: true,
-      limit: INSTANCE_HISTORY_LIMIT,
-    });
+    const history = fleet.pageHistory(instance.instanceId, { limit: INSTANCE_HISTORY_LIMIT });
     const observations = HOST_SOURCES.flatMap((source) => hosts.get(instance.instanceId, source) ?? []).map(
       (o) => boundHostObservation(o),
     );
@@ -162,7 +159,11 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
         shown: items.length,
         next: next === null ? null : sectionFindingsHref(instance.instanceId, section, next),
       })),
-      history,
+      history: history.items,
+      historyNext:
+        history.next === null
+          ? null
+          : `/api/v1/instances/${encodeURIComponent(instance.instanceId)}/history?${new URLSearchParams({ cursor: encodeCursor(history.next) }).toString()}`,
       host: newestOf(observations),
       hosts: observations,
       remediation: { reason: reason ? reasonView(reason) : null },
@@ -186,17 +187,39 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
     });
   });
 
-  router.get('/findings', (req, res) => {
-    const q = validateInput(findingsQuery, req.query, 'query');
-    const items = fleet.listFindings({
-      ...q,
-      includeResolved: q.includeResolved === 'true',
-    } as Parameters<FleetRepository['listFindings']>[0]);
-    res.json({ items, limit: q.limit, offset: q.offset });
+  router.get('/instances/:id/history', (req, res) => {
+    const instance = fleet.getInstance(param(req, 'id'));
+    if (!instance)
+      throw new HttpProblem(404, 'Not found', `No instance ${param(req, 'id')} has been seen by a scan.`);
+    const { limit, cursor } = validateInput(historyQuery, req.query, 'query');
+    res.json(
+      pageAnswer(
+        req,
+        fleet.pageHistory(instance.instanceId, { limit, ...(cursor ? { after: cursor } : {}) }),
+        limit,
+      ),
+    );
   });
 
-  router.get('/scans', (_req, res) => {
-    res.json({ items: fleet.listScans(50), running: options.scans.running });
+  router.get('/findings', (req, res) => {
+    const {
+      limit,
+      cursor,
+      offset: _offset,
+      includeResolved,
+      ...filter
+    } = validateInput(findingsQuery, req.query, 'query');
+    const page = fleet.pageFindings(
+      { ...filter, includeResolved: includeResolved === 'true' },
+      { limit, ...(cursor ? { after: cursor } : {}) },
+    );
+    res.json(pageAnswer(req, page, limit));
+  });
+
+  router.get('/scans', (req, res) => {
+    const { limit, cursor } = validateInput(scansQuery, req.query, 'query');
+    const page = fleet.pageScans({ limit, ...(cursor ? { after: cursor } : {}) });
+    res.json({ ...pageAnswer(req, page, limit), running: options.scans.running });
   });
 
   router.get('/scans/:id', (req, res) => {
@@ -216,8 +239,10 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
     }
   });
 
-  router.get('/manifests', (_req, res) => {
-    res.json({ items: manifests.list() });
+  router.get('/manifests', (req, res) => {
+    const { limit, cursor } = validateInput(manifestsQuery, req.query, 'query');
+    const page = manifests.page({ limit, ...(cursor ? { after: cursor } : {}) });
+    res.json(pageAnswer(req, page, limit, manifests.count()));
   });
 
   router.get('/manifests/:imageId', (req, res) => {

@@ -11,11 +11,11 @@ import {
   JOB_STATES,
   type AuditLog,
   type JobRepository,
-  type JobState,
   type RemediationStateRepository,
 } from '../app/remediation/ports.js';
 import { reasonView, withWaitReasons, type ReasonRepository } from '../app/remediation/reason-port.js';
 import { principalOf, type Scope } from './auth.js';
+import { CURSOR_KEYS, pageAnswer, pageParams } from './cursor.js';
 import { HttpProblem } from './problem.js';
 import { validateInput } from './validate-input.js';
 
@@ -33,17 +33,15 @@ export interface RemediationRoutesOptions {
 const listQuery = z.strictObject({
   state: z.enum(JOB_STATES).optional(),
   instanceId: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  ...pageParams(CURSOR_KEYS.job),
 });
 const auditQuery = z.strictObject({
   jobId: z.string().optional(),
   instanceId: z.string().optional(),
   afterId: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  ...pageParams(CURSOR_KEYS.id),
 });
-const waitingQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
+const waitingQuery = z.strictObject(pageParams(CURSOR_KEYS.reason));
 const reasonBody = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() }).default({});
 
 export function createRemediationRoutes(options: RemediationRoutesOptions): Router {
@@ -53,10 +51,14 @@ export function createRemediationRoutes(options: RemediationRoutesOptions): Rout
 
   router.get('/replacements', (req, res) => {
     const q = validateInput(listQuery, req.query, 'query');
-    const states: JobState[] | undefined = q.state ? [q.state] : undefined;
-    res.json({
-      items: withWaitReasons(reasons, jobs.list({ states, instanceId: q.instanceId, limit: q.limit })),
-    });
+    const page = jobs.page(
+      {
+        ...(q.state ? { states: [q.state] } : {}),
+        ...(q.instanceId === undefined ? {} : { instanceId: q.instanceId }),
+      },
+      { limit: q.limit, ...(q.cursor ? { after: q.cursor } : {}) },
+    );
+    res.json(pageAnswer(req, { ...page, items: withWaitReasons(reasons, page.items) }, q.limit));
   });
 
   router.get('/replacements/:id', (req, res) => {
@@ -94,10 +96,9 @@ export function createRemediationRoutes(options: RemediationRoutesOptions): Rout
 
   router.get('/remediation/waiting', (req, res) => {
     const q = validateInput(waitingQuery, req.query, 'query');
-    res.json({
-      items: reasons.listInstances(q.limit).map((r) => ({ instanceId: r.instanceId, ...reasonView(r) })),
-      limit: q.limit,
-    });
+    const page = reasons.listInstances({ limit: q.limit, ...(q.cursor ? { after: q.cursor } : {}) });
+    const items = page.items.map((r) => ({ instanceId: r.instanceId, ...reasonView(r) }));
+    res.json(pageAnswer(req, { ...page, items }, q.limit));
   });
 
   router.post('/remediation/pause', options.requireScope('admin'), body, (req, res) => {
@@ -120,8 +121,14 @@ export function createRemediationRoutes(options: RemediationRoutesOptions): Rout
   });
 
   router.get('/audit', (req, res) => {
-    const q = validateInput(auditQuery, req.query, 'query');
-    res.json({ items: audit.list(q) });
+    const { limit, cursor, offset: _offset, ...query } = validateInput(auditQuery, req.query, 'query');
+    res.json(
+      pageAnswer(
+        req,
+        audit.page(query, { limit, ...(cursor === undefined ? {} : { after: cursor }) }),
+        limit,
+      ),
+    );
   });
 
   return router;

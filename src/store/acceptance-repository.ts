@@ -1,4 +1,5 @@
 // SQLite-backed AcceptanceRepository: expiring, revocable drift acceptances; rows are never deleted.
+import { toPage, type Page, type PageRequest } from '../app/paging.js';
 import type { Acceptance, AcceptanceQuery, AcceptanceRepository, NewAcceptance } from '../app/ports.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { Database } from './database.js';
@@ -49,6 +50,29 @@ export function createAcceptanceRepository(db: Database, now: () => Date): Accep
     'UPDATE acceptances SET revoked_at = @at, revoked_by = @by WHERE id = @id AND revoked_at IS NULL',
   );
 
+  /** Newest first; `before` starts after a page's last id, `limit` bounds the rows read. */
+  function listAcceptances(query: AcceptanceQuery, page: { before?: number; limit?: number }): Acceptance[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: page.limit ?? -1 };
+    if (!query.includeInactive) {
+      where.push(ACTIVE);
+      params.at = toIsoUtc(query.at ?? now().toISOString(), 'at');
+    }
+    if (query.instanceId !== undefined) {
+      where.push('instance_id = @instanceId');
+      params.instanceId = query.instanceId;
+    }
+    if (page.before !== undefined) {
+      where.push('id < @before');
+      params.before = page.before;
+    }
+    const statement = prepared<Record<string, unknown>, AcceptanceRow>(
+      `SELECT ${COLUMNS} FROM acceptances ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY id DESC LIMIT @limit`,
+    );
+    return statement.all(params).map(toAcceptance);
+  }
+
   function get(id: number): Acceptance | null {
     const row = selectOne.get(id);
     return row ? toAcceptance(row) : null;
@@ -73,21 +97,12 @@ export function createAcceptanceRepository(db: Database, now: () => Date): Accep
     },
 
     list(query: AcceptanceQuery = {}): Acceptance[] {
-      const where: string[] = [];
-      const params: Record<string, unknown> = {};
-      if (!query.includeInactive) {
-        where.push(ACTIVE);
-        params.at = toIsoUtc(query.at ?? now().toISOString(), 'at');
-      }
-      if (query.instanceId !== undefined) {
-        where.push('instance_id = @instanceId');
-        params.instanceId = query.instanceId;
-      }
-      const statement = prepared<Record<string, unknown>, AcceptanceRow>(
-        `SELECT ${COLUMNS} FROM acceptances ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY id DESC`,
-      );
-      return statement.all(params).map(toAcceptance);
+      return listAcceptances(query, {});
+    },
+
+    page(query: AcceptanceQuery, page: PageRequest<number>): Page<Acceptance, number> {
+      const rows = listAcceptances(query, { before: page.after, limit: page.limit + 1 });
+      return toPage(rows, page.limit, (a) => a.id);
     },
 
     get,

@@ -21,18 +21,14 @@ import {
   type InstanceRow,
   type ScanRow,
 } from './fleet-rows.js';
+import { createFleetPages, instanceFilterSql } from './fleet-pages.js';
 import { createLastSuccessReader, createSnapshotReader } from './fleet-snapshot.js';
 import { createScanWriter } from './scan-writer.js';
 import { createStatementCache } from './statement-cache.js';
 
-interface Page {
-  limit: number;
-  offset: number;
-}
-
 /** SQLite reads LIMIT -1 as "no limit". */
-function page(query: { limit?: number; offset?: number }): Page {
-  return { limit: query.limit ?? -1, offset: query.offset ?? 0 };
+function limitOf(query: { limit?: number }): { limit: number } {
+  return { limit: query.limit ?? -1 };
 }
 
 /**
@@ -69,24 +65,15 @@ export function createFleetRepository(db: Database): FleetRepository {
     persistScan,
     snapshot,
     lastSuccessfulScanAt: createLastSuccessReader(db),
+    ...createFleetPages(db),
 
     listInstances(query: InstanceQuery = {}): StoredInstance[] {
-      // Gone instances left the fleet; they stay reachable through getInstance for history.
-      const where = ['present = 1'];
-      if (query.status !== undefined) where.push('status = @status');
-      if (query.region !== undefined) where.push('region = @region');
-      if (query.group !== undefined) where.push('grp = @group');
-      if (query.imageId !== undefined) where.push('image_id = @imageId');
+      const { where, params } = instanceFilterSql(query);
       const statement = prepared<Record<string, unknown>, InstanceRow>(
         `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE ${where.join(' AND ')}
-         ORDER BY instance_id LIMIT @limit OFFSET @offset`,
+         ORDER BY instance_id LIMIT @limit`,
       );
-      const params: Record<string, unknown> = { ...page(query) };
-      if (query.status !== undefined) params.status = query.status;
-      if (query.region !== undefined) params.region = query.region;
-      if (query.group !== undefined) params.group = query.group;
-      if (query.imageId !== undefined) params.imageId = query.imageId;
-      return statement.all(params).map(toStoredInstance);
+      return statement.all({ ...params, ...limitOf(query) }).map(toStoredInstance);
     },
 
     getInstance(instanceId: string): StoredInstance | null {
@@ -96,7 +83,7 @@ export function createFleetRepository(db: Database): FleetRepository {
 
     listFindings(query: FindingQuery = {}): StoredFinding[] {
       const where: string[] = [];
-      const params: Record<string, unknown> = { ...page(query) };
+      const params: Record<string, unknown> = { ...limitOf(query) };
       if (query.resolvedOnly) where.push('f.resolved_at IS NOT NULL');
       else if (!query.includeResolved) where.push('f.resolved_at IS NULL');
       if (query.instanceId !== undefined) {
@@ -125,7 +112,7 @@ export function createFleetRepository(db: Database): FleetRepository {
         `SELECT ${FINDING_COLUMNS} FROM ${FINDING_TABLES}
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY ${query.resolvedOnly ? 'f.resolved_at DESC, f.id DESC' : 'f.instance_id, f.path, f.change, f.id'}
-         LIMIT @limit OFFSET @offset`,
+         LIMIT @limit`,
       );
       return statement.all(params).map(toStoredFinding);
     },

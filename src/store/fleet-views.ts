@@ -109,8 +109,10 @@ export function createFleetViews(db: Database): FleetViews {
     'SELECT DISTINCT grp AS v FROM instances WHERE present = 1 AND grp IS NOT NULL ORDER BY v',
   );
   const rules = db.prepare<[], { v: string }>(`SELECT DISTINCT f.rule AS v ${OPEN_UNACCEPTED} ORDER BY v`);
-  const perImage = db.prepare<[], { image_id: string; n: number }>(
-    'SELECT image_id, count(*) AS n FROM instances WHERE present = 1 GROUP BY image_id',
+  // One statement for any page of images: the ids arrive as one JSON array (instances_image index).
+  const perImage = db.prepare<[string], { image_id: string; n: number }>(
+    `SELECT image_id, count(*) AS n FROM instances
+     WHERE present = 1 AND image_id IN (SELECT value FROM json_each(?)) GROUP BY image_id`,
   );
 
   // One read transaction: the page and its total come from the same committed state.
@@ -156,8 +158,9 @@ export function createFleetViews(db: Database): FleetViews {
       };
     },
 
-    instancesPerImage(): Map<string, number> {
-      return new Map(perImage.all().map((r) => [r.image_id, r.n]));
+    instancesPerImage(imageIds: readonly string[]): Map<string, number> {
+      if (imageIds.length === 0) return new Map();
+      return new Map(perImage.all(JSON.stringify(imageIds)).map((r) => [r.image_id, r.n]));
     },
   };
 }

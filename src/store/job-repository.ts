@@ -4,7 +4,9 @@ import {
   type AuditEntry,
   type AuditEntryInput,
   type AuditLog,
+  type JobKey,
   type JobPatch,
+  type JobQuery,
   type JobRepository,
   type JobState,
   type JobStrategy,
@@ -13,6 +15,7 @@ import {
   type RemediationSwitch,
   type ReplacementJob,
 } from '../app/remediation/ports.js';
+import { toPage } from '../app/paging.js';
 import { strategyDataSchema, type StrategyData } from '../app/remediation/job-data.js';
 import type { TerminalJobState } from '../core/remediation-types.js';
 import { ConflictError, NotFoundError, TerminalError, errorMessage } from '../domain/errors.js';
@@ -118,6 +121,24 @@ function toJob(row: JobRow): ReplacementJob {
   };
 }
 
+/** `viaStateIndex: false` keeps SQLite off the state index (`+state`), to walk an order index instead. */
+function jobFilterSql(
+  query: Omit<JobQuery, 'limit'>,
+  viaStateIndex = true,
+): { where: string[]; params: Record<string, unknown> } {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (query.states?.length) {
+    where.push(`${viaStateIndex ? '' : '+'}state IN (${query.states.map((_, i) => `@s${i}`).join(', ')})`);
+    query.states.forEach((s, i) => (params[`s${i}`] = s));
+  }
+  if (query.instanceId !== undefined) {
+    where.push('instance_id = @instanceId');
+    params.instanceId = query.instanceId;
+  }
+  return { where, params };
+}
+
 function toDbValue(key: keyof JobPatch, value: unknown): unknown {
   if (key === 'data') return JSON.stringify(value);
   if (key === 'cancelRequested') return value ? 1 : 0;
@@ -129,6 +150,51 @@ export function createAuditLog(db: Database): AuditLog {
   const insert = db.prepare(
     'INSERT INTO audit_log (at, actor, action, job_id, instance_id, detail) VALUES (?, ?, ?, ?, ?, ?)',
   );
+
+  const list: AuditLog['list'] = (query = {}) => {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: query.limit ?? 500 };
+    if (query.jobId !== undefined) {
+      where.push('job_id = @jobId');
+      params.jobId = query.jobId;
+    }
+    if (query.instanceId !== undefined) {
+      where.push('instance_id = @instanceId');
+      params.instanceId = query.instanceId;
+    }
+    if (query.afterId !== undefined) {
+      where.push('id > @afterId');
+      params.afterId = query.afterId;
+    }
+    if (query.beforeId !== undefined) {
+      where.push('id < @beforeId');
+      params.beforeId = query.beforeId;
+    }
+    const rows = prepared<
+      Record<string, unknown>,
+      {
+        id: number;
+        at: string;
+        actor: string;
+        action: string;
+        job_id: string | null;
+        instance_id: string | null;
+        detail: string;
+      }
+    >(
+      `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${query.newestFirst ? 'DESC' : 'ASC'} LIMIT @limit`,
+    ).all(params);
+    return rows.map((r): AuditEntry => ({
+      id: r.id,
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      jobId: r.job_id,
+      instanceId: r.instance_id,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }));
+  };
+
   return {
     append(entry: AuditEntryInput, at: string) {
       insert.run(
@@ -140,44 +206,16 @@ export function createAuditLog(db: Database): AuditLog {
         JSON.stringify(entry.detail ?? {}),
       );
     },
-    list(query = {}) {
-      const where: string[] = [];
-      const params: Record<string, unknown> = { limit: query.limit ?? 500 };
-      if (query.jobId !== undefined) {
-        where.push('job_id = @jobId');
-        params.jobId = query.jobId;
-      }
-      if (query.instanceId !== undefined) {
-        where.push('instance_id = @instanceId');
-        params.instanceId = query.instanceId;
-      }
-      if (query.afterId !== undefined) {
-        where.push('id > @afterId');
-        params.afterId = query.afterId;
-      }
-      const rows = prepared<
-        Record<string, unknown>,
-        {
-          id: number;
-          at: string;
-          actor: string;
-          action: string;
-          job_id: string | null;
-          instance_id: string | null;
-          detail: string;
-        }
-      >(
-        `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${query.newestFirst ? 'DESC' : 'ASC'} LIMIT @limit`,
-      ).all(params);
-      return rows.map((r): AuditEntry => ({
-        id: r.id,
-        at: r.at,
-        actor: r.actor,
-        action: r.action,
-        jobId: r.job_id,
-        instanceId: r.instance_id,
-        detail: JSON.parse(r.detail) as Record<string, unknown>,
-      }));
+    list,
+    page(query, { limit, after }) {
+      // The cursor narrows the range the query asks for: before it (newest first) or after it.
+      const bound =
+        after === undefined
+          ? {}
+          : query.newestFirst
+            ? { beforeId: after }
+            : { afterId: Math.max(after, query.afterId ?? 0) };
+      return toPage(list({ ...query, ...bound, limit: limit + 1 }), limit, (e) => e.id);
     },
   };
 }
@@ -254,17 +292,30 @@ export function createJobRepository(db: Database, audit: AuditLog): JobRepositor
   return {
     create: (job, at, entry) => create(job, at, entry),
     get,
+    page(query, { limit, after }) {
+      // Finished jobs are most of the table and grow without end: walk the finished-time index and
+      // stop after the page, rather than sort every finished job. Open jobs are few: their state
+      // index and a sort of them is cheaper than walking past every finished job.
+      const { where, params } = jobFilterSql(query, query.orderBy !== 'finished');
+      const time = query.orderBy === 'finished' ? 'coalesce(finished_at, updated_at)' : 'created_at';
+      if (after !== undefined) {
+        // The first term gives SQLite a range on the (expression) index; the row value breaks ties.
+        where.push(`${time} <= @afterAt`, `(${time}, job_id) < (@afterAt, @afterId)`);
+        [params.afterAt, params.afterId] = after;
+      }
+      const rows = prepared<Record<string, unknown>, JobRow>(
+        `SELECT * FROM replacement_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY ${time} DESC, job_id DESC LIMIT @limit`,
+      ).all({ ...params, limit: limit + 1 });
+      const keyOf = (j: ReplacementJob): JobKey => [
+        query.orderBy === 'finished' ? (j.finishedAt ?? j.updatedAt) : j.createdAt,
+        j.jobId,
+      ];
+      return toPage(rows.map(toJob), limit, keyOf);
+    },
     list(query = {}) {
-      const where: string[] = [];
-      const params: Record<string, unknown> = { limit: query.limit ?? 500 };
-      if (query.states?.length) {
-        where.push(`state IN (${query.states.map((_, i) => `@s${i}`).join(', ')})`);
-        query.states.forEach((s, i) => (params[`s${i}`] = s));
-      }
-      if (query.instanceId !== undefined) {
-        where.push('instance_id = @instanceId');
-        params.instanceId = query.instanceId;
-      }
+      const { where, params } = jobFilterSql(query);
+      params.limit = query.limit ?? 500;
       // Finished jobs read newest finished first: a job created long ago may have just ended.
       const order =
         query.orderBy === 'finished' ? 'coalesce(finished_at, updated_at) DESC' : 'created_at DESC';

@@ -1,5 +1,6 @@
 // SQLite-backed ManifestRepository: immutable manifests keyed by image id, with revocation.
-import type { ImportOutcome, ImportResult, ManifestRepository } from '../app/ports.js';
+import { toPage, type Page, type PageRequest } from '../app/paging.js';
+import type { ImportOutcome, ImportResult, ManifestKey, ManifestRepository } from '../app/ports.js';
 import { resolveManifests } from '../core/manifest-status.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import type { Manifest, ManifestStatus, ResolvedManifest, StoredManifest } from '../domain/types.js';
@@ -53,6 +54,14 @@ export function createManifestRepository(db: Database): ManifestRepository {
   const selectPeers = db.prepare<[string, string], ManifestRow>(
     `SELECT ${COLUMNS} FROM manifests WHERE region = ? AND channel = ?`,
   );
+  const selectFirstPage = db.prepare<[{ limit: number }], ManifestRow>(
+    `SELECT ${COLUMNS} FROM manifests ORDER BY region, image_id LIMIT @limit`,
+  );
+  const selectPageAfter = db.prepare<[{ region: string; imageId: string; limit: number }], ManifestRow>(
+    `SELECT ${COLUMNS} FROM manifests WHERE (region, image_id) > (@region, @imageId)
+     ORDER BY region, image_id LIMIT @limit`,
+  );
+  const countAll = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM manifests');
   const revokeOnce = db.prepare<[string, string, string]>(
     'UPDATE manifests SET revoked_at = ?, revoked_reason = ? WHERE image_id = ? AND revoked_at IS NULL',
   );
@@ -68,6 +77,33 @@ export function createManifestRepository(db: Database): ManifestRepository {
 
   function list(): ResolvedManifest[] {
     return resolveManifests(selectAll.all().map(toStored));
+  }
+
+  /** A page's statuses: each manifest is resolved among the manifests of its channel and region only. */
+  function page(request: PageRequest<ManifestKey>): Page<ResolvedManifest, ManifestKey> {
+    const limit = request.limit + 1;
+    const rows = (
+      request.after === undefined
+        ? selectFirstPage.all({ limit })
+        : selectPageAfter.all({ region: request.after[0], imageId: request.after[1], limit })
+    ).map(toStored);
+    const peers = new Map<string, ResolvedManifest[]>();
+    const resolved = rows.map((stored) => {
+      const { region: r, channel, id } = stored.manifest.image;
+      if (channel === undefined) return resolveManifests([stored])[0] ?? null;
+      const key = `${r}\u0000${channel}`;
+      let group = peers.get(key);
+      if (group === undefined) {
+        group = resolveManifests(selectPeers.all(r, channel).map(toStored));
+        peers.set(key, group);
+      }
+      return group.find((m) => m.manifest.image.id === id) ?? null;
+    });
+    return toPage(
+      resolved.filter((m): m is ResolvedManifest => m !== null),
+      request.limit,
+      (m): ManifestKey => [m.manifest.image.region, m.manifest.image.id],
+    );
   }
 
   function importOne(manifest: Manifest, importedAt: string): ImportOutcome {
@@ -104,6 +140,8 @@ export function createManifestRepository(db: Database): ManifestRepository {
     import: importOne,
     importAll: (batch, importedAt) => importAll(batch, importedAt),
     list,
+    page,
+    count: () => countAll.get()?.n ?? 0,
     get,
 
     revoke(imageId: string, reason: string, at: string): ResolvedManifest {

@@ -1,6 +1,8 @@
 // The current remediation reason per candidate instance and per open job in SQLite (migration 0006).
 import { REASON_CODES, type ReasonCode } from '../core/remediation-reasons.js';
+import { toPage } from '../app/paging.js';
 import type {
+  ReasonKey,
   ReasonRepository,
   ReasonSubject,
   StoredReason,
@@ -52,8 +54,12 @@ export function createReasonRepository(db: Database): ReasonRepository {
   const forInstance = db.prepare<[string], ReasonRow>(
     'SELECT * FROM remediation_reasons WHERE instance_id = ? ORDER BY subject, id',
   );
-  const listInstances = db.prepare<[number], ReasonRow>(
-    "SELECT * FROM remediation_reasons WHERE subject = 'instance' ORDER BY code, id LIMIT ?",
+  const firstInstances = db.prepare<[{ limit: number }], ReasonRow>(
+    "SELECT * FROM remediation_reasons WHERE subject = 'instance' ORDER BY code, id LIMIT @limit",
+  );
+  const instancesAfter = db.prepare<[{ code: string; id: string; limit: number }], ReasonRow>(
+    `SELECT * FROM remediation_reasons WHERE subject = 'instance' AND (code, id) > (@code, @id)
+     ORDER BY code, id LIMIT @limit`,
   );
   // One statement for any page size: the ids arrive as one JSON array.
   const byJobIds = db.prepare<[string], ReasonRow>(
@@ -92,7 +98,13 @@ export function createReasonRepository(db: Database): ReasonRepository {
       for (const row of byJobIds.all(JSON.stringify(jobIds))) found.set(row.id, toReason(row));
       return found;
     },
-    listInstances: (limit) => listInstances.all(Math.max(0, Math.floor(limit))).map(toReason),
+    listInstances({ limit, after }) {
+      const rows =
+        after === undefined
+          ? firstInstances.all({ limit: limit + 1 })
+          : instancesAfter.all({ code: after[0], id: after[1], limit: limit + 1 });
+      return toPage(rows.map(toReason), limit, (r): ReasonKey => [r.code, r.id]);
+    },
     countByCode() {
       const counts = Object.fromEntries(REASON_CODES.map((c) => [c, 0])) as Record<ReasonCode, number>;
       for (const { code, n } of byCode.all()) if (Object.hasOwn(counts, code)) counts[code as ReasonCode] = n;

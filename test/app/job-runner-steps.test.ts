@@ -79,6 +79,10 @@ class FakeJobStore implements JobRepository {
     return [...this.jobs.values()];
   }
 
+  page(): ReturnType<JobRepository['page']> {
+    return { items: this.list(), next: null };
+  }
+
   save(
     jobId: string,
     patch: JobPatch,

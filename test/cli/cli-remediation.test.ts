@@ -131,6 +131,22 @@ describe('replacements', () => {
     expect(table.stdout).toMatch(
       /job-running\s+i-00000002\s+running\s+wait-healthy\s.*\sstatus checks of i-0000000a: initializing\n/,
     );
+    // One job a page: the table says there is more and how to get it; the cursor continues the list.
+    const first = await cli('replacements', 'list', '--limit', '1');
+    const cursor = /showing 1 of 2; next page: --cursor (\S+) /.exec(first.stderr)?.[1];
+    expect(cursor).toBeDefined();
+    const second = JSON.parse(
+      (await cli('replacements', 'list', '--limit', '1', '--cursor', cursor ?? '', '--json')).stdout,
+    ) as { items: { jobId: string }[]; total: number; next: string | null };
+    expect(second).toMatchObject({ total: 2, next: null });
+    expect(first.stdout).not.toContain(second.items[0]?.jobId);
+    const tampered = await cli('replacements', 'list', '--cursor', 'bm9wZQ');
+    expect(tampered.code).not.toBe(0);
+    expect(tampered.stderr).toContain('cursor: not a cursor this daemon handed out');
+    const tooMany = await cli('replacements', 'list', '--limit', '5000');
+    expect(tooMany.code).not.toBe(0);
+    expect(tooMany.stderr).toContain('limit');
+
     const all = (await cli('replacements', 'list')).stdout;
     expect(all.split('\n')[0]).toMatch(/\sWAITING FOR$/);
     expect(all).toContain(

@@ -36,12 +36,10 @@ it('scans every instance of a 2,500-instance region exactly once', async () => {
   expect(scan.instances.total).toBe(2500);
 
   const seen: string[] = [];
-  for (let offset = 0; ; offset += 1000) {
-    const page = await h.get<{ items: { instanceId: string }[] }>(
-      `/api/v1/instances?limit=1000&offset=${offset}`,
-    );
+  for (let href: string | null = '/api/v1/instances?limit=1000'; href !== null;) {
+    const page: { body: { items: { instanceId: string }[]; nextHref: string | null } } = await h.get(href);
     seen.push(...page.body.items.map((i) => i.instanceId));
-    if (page.body.items.length < 1000) break;
+    href = page.body.nextHref;
   }
   expect(seen.sort()).toEqual(expected);
 

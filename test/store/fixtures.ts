@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import type { PersistScanInput, ScannedFinding, ScannedInstance } from '../../src/app/ports.js';
+import type { NewJob } from '../../src/app/remediation/ports.js';
 import type { InstanceObservation, InstanceStatus, Manifest } from '../../src/domain/types.js';
 
 export const T0 = '2026-11-20T10:00:00.000Z';
@@ -113,5 +114,30 @@ export function scanInput(scanId: string, minutes: number, items: ScannedInstanc
     scanned: items,
     staleTargets: [],
     acceptances: [],
+  };
+}
+
+/** A planned launch-then-terminate replacement of `instanceId` (ami-1 to ami-2). */
+export function plannedJob(jobId: string, instanceId: string): NewJob {
+  return {
+    jobId,
+    instanceId,
+    account: null,
+    region: 'us-east-1',
+    group: 'web',
+    asgName: null,
+    imageId: 'ami-1',
+    targetImageId: 'ami-2',
+    strategy: 'launch-then-terminate',
+    state: 'planned',
+    step: null,
+    reason: [
+      {
+        rule: 'imds-downgrade',
+        severity: 'critical',
+        path: 'launch.metadataOptions.httpTokens',
+        change: 'changed',
+      },
+    ],
   };
 }

@@ -272,10 +272,16 @@ describe('FleetRepository (SQLite)', () => {
       ]);
       expect(store.fleet.listInstances({ region: 'eu-west-1' }).map((i) => i.instanceId)).toEqual(['i-4']);
       expect(store.fleet.listInstances({ group: 'api' }).map((i) => i.instanceId)).toEqual(['i-3']);
-      expect(store.fleet.listInstances({ limit: 2, offset: 1 }).map((i) => i.instanceId)).toEqual([
-        'i-2',
-        'i-3',
-      ]);
+      const first = store.fleet.pageInstances({}, { limit: 2 });
+      expect(first.items.map((i) => i.instanceId)).toEqual(['i-1', 'i-2']);
+      expect(first.next).toEqual(['i-2']);
+      const second = store.fleet.pageInstances(
+        {},
+        { limit: 2, ...(first.next ? { after: first.next } : {}) },
+      );
+      expect(second.items.map((i) => i.instanceId)).toEqual(['i-3', 'i-4']);
+      expect(second.next).toBeNull();
+      expect(store.fleet.countInstances({ status: 'drifted' })).toBe(2);
       expect(
         store.fleet.listInstances({ status: 'drifted', region: 'us-east-1', group: 'web' }),
       ).toHaveLength(1);
@@ -290,7 +296,13 @@ describe('FleetRepository (SQLite)', () => {
       expect(store.fleet.listFindings({ instanceId: 'i-3' }).map((f) => f.rule)).toEqual(['type']);
       expect(store.fleet.listFindings({ rule: 'type' }).map((f) => f.instanceId)).toEqual(['i-1', 'i-3']);
       expect(store.fleet.listFindings({ severity: 'critical' }).map((f) => f.path)).toEqual([IMDS]);
-      expect(store.fleet.listFindings({ limit: 1, offset: 2 }).map((f) => f.instanceId)).toEqual(['i-3']);
+      const first = store.fleet.pageFindings({}, { limit: 2 });
+      expect(first.items.map((f) => [f.instanceId, f.path])).toEqual([
+        ['i-1', TYPE],
+        ['i-1', IMDS],
+      ]);
+      const rest = store.fleet.pageFindings({}, { limit: 2, ...(first.next ? { after: first.next } : {}) });
+      expect(rest).toMatchObject({ items: [{ instanceId: 'i-3', path: TYPE }], next: null });
     });
 
     it('returns null for an unknown instance', () => {

@@ -39,7 +39,7 @@ describe('FleetViews (SQLite)', () => {
       { account: '123456789012', region: 'us-east-1', group: 'web', status: 'compliant', count: 1 },
       { account: '123456789012', region: 'us-east-1', group: 'web', status: 'drifted', count: 2 },
     ]);
-    expect(store.views.instancesPerImage()).toEqual(
+    expect(store.views.instancesPerImage(['ami-1', 'ami-2', 'ami-none'])).toEqual(
       new Map([
         ['ami-1', 4],
         ['ami-2', 1],

@@ -231,6 +231,7 @@ describe('migrations', () => {
         '0006_remediation_reasons',
         '0007_target_scans',
         '0008_remediation_input_indexes',
+        '0009_page_indexes',
       ]);
       expect(store.fleet.listFindings()).toMatchObject([
         { instanceId: 'i-1', accepted: false, acceptance: null },
@@ -270,6 +271,7 @@ describe('migrations', () => {
         '0006_remediation_reasons',
         '0007_target_scans',
         '0008_remediation_input_indexes',
+        '0009_page_indexes',
       ]);
       expect(store.jobs.get('job-1')).toMatchObject({ state: 'awaiting-approval', note: null });
       const at = NOW.toISOString();

@@ -41,7 +41,7 @@ describe('reason repository', () => {
       ]);
       // i-2 is no longer a candidate: its reason is gone.
       expect(reasons.forInstance('i-2')).toEqual([]);
-      expect(reasons.listInstances(10).map((r) => r.id)).toEqual(['i-1']);
+      expect(reasons.listInstances({ limit: 10 }).items.map((r) => r.id)).toEqual(['i-1']);
     } finally {
       store.close();
     }

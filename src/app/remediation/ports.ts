@@ -9,6 +9,7 @@ import type {
   TerminalJobState,
 } from '../../core/remediation-types.js';
 import type { Change, Severity } from '../../domain/types.js';
+import type { Page, PageRequest } from '../paging.js';
 import type { StrategyData } from './job-data.js';
 
 // Declared once in core (the policy needs them too); re-exported for the adapters that use this port.
@@ -124,12 +125,17 @@ export interface JobQuery {
   limit?: number;
 }
 
+/** Sort key of a jobs page: the ordering time (created, or finished), then the job id; newest first. */
+export type JobKey = [at: string, jobId: string];
+
 export interface JobRepository {
   /** Creates a job and audits it in one transaction; null when the instance already has an open job. */
   create(job: NewJob, at: string, audit: AuditEntryInput): ReplacementJob | null;
   get(jobId: string): ReplacementJob | null;
   /** Newest first (see JobQuery.orderBy). */
   list(query?: JobQuery): ReplacementJob[];
+  /** Like `list`, one keyset page at a time (ties on the time broken by job id, descending). */
+  page(query: Omit<JobQuery, 'limit'>, page: PageRequest<JobKey>): Page<ReplacementJob, JobKey>;
   /**
    * Saves a transition and its audit entry atomically; returns the saved job. With `expectedState`,
    * the save only happens if the job is still in that state (else ConflictError): two processes
@@ -148,16 +154,22 @@ export interface JobRepository {
   countFinished(): { strategy: JobStrategy; outcome: TerminalJobState; count: number }[];
 }
 
+export interface AuditQuery {
+  jobId?: string;
+  instanceId?: string;
+  /** Entries with a larger id only. */
+  afterId?: number;
+  /** Entries with a smaller id only. */
+  beforeId?: number;
+  newestFirst?: boolean;
+}
+
 export interface AuditLog {
   append(entry: AuditEntryInput, at: string): void;
   /** Oldest first, unless `newestFirst` (the last entries, for a page). */
-  list(query?: {
-    jobId?: string;
-    instanceId?: string;
-    limit?: number;
-    afterId?: number;
-    newestFirst?: boolean;
-  }): AuditEntry[];
+  list(query?: AuditQuery & { limit?: number }): AuditEntry[];
+  /** `list` one keyset page at a time: the key is the entry id. */
+  page(query: Omit<AuditQuery, 'beforeId'>, page: PageRequest<number>): Page<AuditEntry, number>;
 }
 
 export interface RemediationSwitch {

@@ -1,8 +1,12 @@
 // Persistence port for why remediation waits: the current reason per candidate instance and per open job.
 import type { ReasonCode, RemediationReason } from '../../core/remediation-reasons.js';
+import type { Page, PageRequest } from '../paging.js';
 import type { ReplacementJob } from './ports.js';
 
 export type ReasonSubject = 'instance' | 'job';
+
+/** Sort key of the waiting instances: reason code, then instance id. */
+export type ReasonKey = [code: string, instanceId: string];
 
 /** A reason to record for one subject (an instance, or a job of that instance). */
 export interface SubjectReason extends RemediationReason {
@@ -30,8 +34,8 @@ export interface ReasonRepository {
   forInstance(instanceId: string): StoredReason[];
   /** The reasons of these jobs, by job id (one indexed read per page of jobs). */
   forJobs(jobIds: readonly string[]): Map<string, StoredReason>;
-  /** Instance reasons, by code then instance id, at most `limit`. */
-  listInstances(limit: number): StoredReason[];
+  /** Instance reasons, by code then instance id, one keyset page. */
+  listInstances(page: PageRequest<ReasonKey>): Page<StoredReason, ReasonKey>;
   /** Instances and jobs waiting per code, every code present (0 when none): one GROUP BY. */
   countByCode(): Record<ReasonCode, number>;
   /** Runs `fn` in one transaction, so decisions and their reasons are saved together. */

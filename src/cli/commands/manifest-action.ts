@@ -5,6 +5,9 @@ import type { Manifest } from '../../domain/types.js';
 import { loadManifestFile } from '../../manifests/parse-manifest.js';
 import { CliExit, printJson } from '../cli-exit.js';
 import { withStore } from '../context.js';
+import { CURSOR_KEYS } from '../../http/cursor.js';
+import type { PageOptions } from '../page-options.js';
+import { moreNote, nextCursor, pageRequest } from '../paging.js';
 import { renderTable } from '../render.js';
 
 export interface JsonOption {
@@ -19,9 +22,15 @@ export function runManifestImport(files: string[], options: JsonOption, command:
   else for (const r of results) process.stdout.write(`${r.outcome.padEnd(9)} ${r.region} ${r.imageId}\n`);
 }
 
-export function runManifestList(options: JsonOption, command: Command): void {
-  const items = withStore(command, (store) => store.manifests.list());
-  if (options.json) return printJson({ items });
+export function runManifestList(options: JsonOption & PageOptions, command: Command): void {
+  const request = pageRequest(options, CURSOR_KEYS.manifest);
+  const { page, total } = withStore(command, (store) => ({
+    page: store.manifests.page(request),
+    total: store.manifests.count(),
+  }));
+  const items = page.items;
+  if (options.json) return printJson({ items, total, next: nextCursor(page) });
+  process.stderr.write(moreNote(page, total));
   process.stdout.write(
     renderTable(
       ['IMAGE', 'REGION', 'CHANNEL', 'NAME', 'BUILT', 'STATUS'],

@@ -1,5 +1,6 @@
 // `driftwarden manifest import|list|show|revoke`: manage baked-image manifests (registration; the implementation loads on use).
 import type { Command } from 'commander';
+import { addPageOptions, type PageOptions } from '../page-options.js';
 import type { JsonOption } from './manifest-action.js';
 
 export function registerManifestCommands(program: Command): void {
@@ -15,14 +16,15 @@ export function registerManifestCommands(program: Command): void {
       runManifestImport(files, options, command);
     });
 
-  manifest
-    .command('list')
-    .description('list manifests with their status (active, superseded, revoked)')
-    .option('--json', 'print as JSON')
-    .action(async (options: JsonOption, command: Command) => {
-      const { runManifestList } = await import('./manifest-action.js');
-      runManifestList(options, command);
-    });
+  addPageOptions(
+    manifest
+      .command('list')
+      .description('list manifests with their status (active, superseded, revoked), one page at a time')
+      .option('--json', "print as JSON (with the total and the next page's cursor)"),
+  ).action(async (options: JsonOption & PageOptions, command: Command) => {
+    const { runManifestList } = await import('./manifest-action.js');
+    runManifestList(options, command);
+  });
 
   manifest
     .command('show')

@@ -6,19 +6,33 @@ import {
   pauseRemediation,
   resumeRemediation,
 } from '../../app/remediation/job-commands.js';
-import type { JobState } from '../../app/remediation/ports.js';
+import { JOB_STATES, type JobState } from '../../app/remediation/ports.js';
 import { withWaitReasons } from '../../app/remediation/reason-port.js';
 import { compareStrings } from '../../core/compare-strings.js';
 import type { ReasonCode } from '../../core/remediation-reasons.js';
 import { CLI_ACTOR, CliExit, printJson } from '../cli-exit.js';
 import { withStore } from '../context.js';
+import { CURSOR_KEYS } from '../../http/cursor.js';
+import type { PageOptions } from '../page-options.js';
+import { moreNote, nextCursor, pageRequest } from '../paging.js';
 import { renderTable } from '../render.js';
 
-export function runReplacementsList(options: { state?: JobState; json?: boolean }, command: Command): void {
-  const items = withStore(command, (store) =>
-    withWaitReasons(store.reasons, store.jobs.list({ states: options.state ? [options.state] : undefined })),
-  );
-  if (options.json) return printJson({ items });
+export function runReplacementsList(
+  options: { state?: JobState; json?: boolean } & PageOptions,
+  command: Command,
+): void {
+  const request = pageRequest(options, CURSOR_KEYS.job);
+  const { page, total } = withStore(command, (store) => {
+    const found = store.jobs.page(options.state ? { states: [options.state] } : {}, request);
+    const counts = store.jobs.countByState();
+    return {
+      page: { ...found, items: withWaitReasons(store.reasons, found.items) },
+      total: options.state ? counts[options.state] : JOB_STATES.reduce((n, s) => n + counts[s], 0),
+    };
+  });
+  const items = page.items;
+  if (options.json) return printJson({ items, total, next: nextCursor(page) });
+  process.stderr.write(moreNote(page, total));
   process.stdout.write(
     renderTable(
       ['JOB', 'INSTANCE', 'STATE', 'STEP', 'STRATEGY', 'GROUP', 'RULES', 'CREATED', 'WAITING FOR'],

@@ -1,19 +1,21 @@
 // `driftwarden replacements list|approve|cancel` and `remediation pause|resume|status`, on the database (registration; the implementation loads on use).
 import { Option, type Command } from 'commander';
 import { JOB_STATES, type JobState } from '../../app/remediation/ports.js';
+import { addPageOptions, type PageOptions } from '../page-options.js';
 
 export function registerReplacementCommands(program: Command): void {
   const replacements = program.command('replacements').description('the replacement job queue and history');
 
-  replacements
-    .command('list')
-    .description('list replacement jobs, newest first')
-    .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES))
-    .option('--json', 'print as JSON')
-    .action(async (options: { state?: JobState; json?: boolean }, command: Command) => {
-      const { runReplacementsList } = await import('./replacements-action.js');
-      runReplacementsList(options, command);
-    });
+  addPageOptions(
+    replacements
+      .command('list')
+      .description('list replacement jobs, newest first, one page at a time')
+      .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES))
+      .option('--json', "print as JSON (with the total and the next page's cursor)"),
+  ).action(async (options: { state?: JobState; json?: boolean } & PageOptions, command: Command) => {
+    const { runReplacementsList } = await import('./replacements-action.js');
+    runReplacementsList(options, command);
+  });
 
   replacements
     .command('approve')

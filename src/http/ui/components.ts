@@ -153,3 +153,20 @@ export function tableHead(columns: readonly (string | { label: string; num: true
     </tr>
   </thead>`;
 }
+
+/**
+ * Under a paged table: "Next page" (the cursor in the query string) or "Last page"; `of` names the
+ * table for a screen reader when a page holds several.
+ */
+export function pager(next: string | null, of: string): Html {
+  return html`<nav aria-label="Pages of ${of}" class="pager">
+    ${next === null ? html`<span class="muted">Last page.</span>` : html`<a rel="next" href="${next}">Next page</a>`}
+  </nav>`;
+}
+
+/** "Showing 100 of 2,345" (or "Showing all 12") above a paged table. */
+export function shownOf(shown: number, total: number, what: string): Html {
+  return html`<p class="hint">
+    ${shown === total ? `Showing all ${total.toLocaleString('en-US')} ${what}.` : `Showing ${shown.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ${what}.`}
+  </p>`;
+}

@@ -2,6 +2,7 @@
 import type { FindingsPage } from '../../app/instance-findings.js';
 import type { StoredInstance } from '../../app/ports.js';
 import { encodeFindingCursor } from '../finding-cursor.js';
+import { pager } from './components.js';
 import { html } from './html.js';
 import { findingsTable, instanceFindingsHref } from './instance-page.js';
 import { renderPage } from './layout.js';
@@ -40,8 +41,6 @@ export function renderInstanceFindingsPage(model: InstanceFindingsModel): string
         path order${model.continued ? html` (continued; <a href="${first}">first page</a>)` : null}.
       </p>
       ${findingsTable('findings-page', `${section}: ${page.items.length} findings on this page`, page.items, model.now)}
-      <nav aria-label="Pages" class="pager">
-        ${next === null ? html`<span class="muted">Last page.</span>` : html`<a rel="next" href="${next}">Next page</a>`}
-      </nav>`,
+      ${pager(next, `${section} findings`)}`,
   });
 }

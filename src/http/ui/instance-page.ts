@@ -11,6 +11,7 @@ import {
   changeBadge,
   facts,
   formatAge,
+  pager,
   imageLink,
   jobLink,
   orDash,
@@ -33,7 +34,10 @@ export interface InstanceModel {
   /** Per finding section: how many open findings it holds, and where its paged list continues. */
   findingSections: SectionView[];
   /** Resolved findings, newest first. */
+  /** One page of the resolved findings, newest resolved first. */
   history: StoredFinding[];
+  /** The next page of resolved findings; null on the last page. */
+  historyNext: string | null;
   hosts: HostObservation[];
   /** Freshness limit per host source. */
   hostMaxAgeMs: Record<HostSource, number>;
@@ -377,7 +381,7 @@ function history(model: InstanceModel): Html {
     <h3 id="resolved-heading">Resolved findings</h3>
     <table id="findings-resolved">
       <caption class="visually-hidden">
-        Resolved findings, newest resolved first (at most 200)
+        Resolved findings, newest resolved first (one page)
       </caption>
       ${tableHead(['Change', 'Path', 'Expected', 'Actual', 'Rule', 'First seen', 'Resolved', 'Lasted'])}
       <tbody>
@@ -402,6 +406,7 @@ function history(model: InstanceModel): Html {
         }
       </tbody>
     </table>
+    ${model.history.length === 0 ? null : pager(model.historyNext, 'resolved findings')}
   </section>`;
 }
 

@@ -10,6 +10,8 @@ import {
   statusBadge,
   timeAgo,
   tableHead,
+  pager,
+  shownOf,
 } from './components.js';
 import { html, type Html } from './html.js';
 import { renderPage } from './layout.js';
@@ -17,7 +19,13 @@ import type { StoredInstance } from '../../app/ports.js';
 
 export interface ManifestsModel {
   now: Date;
+  /** One page of manifests, by region then image id. */
   manifests: ResolvedManifest[];
+  /** Manifests stored. */
+  total: number;
+  /** The next page's link; null on the last page. */
+  next: string | null;
+  /** Instances running each image of the page. */
   instancesPerImage: Map<string, number>;
 }
 
@@ -52,7 +60,11 @@ export function renderManifestsPage(model: ManifestsModel): string {
         What each image was baked with. Import with <code>driftwarden manifest import FILE</code>; newest
         built first within a channel and region.
       </p>
-      ${channels.length === 0 ? html`<p class="notice">No manifests imported yet.</p>` : null}
+      ${
+        model.total === 0
+          ? html`<p class="notice">No manifests imported yet.</p>`
+          : shownOf(model.manifests.length, model.total, 'manifests (this page, grouped by channel)')
+      }
       ${channels.map((channel, index) => {
         const items = (byChannel.get(channel) ?? []).sort(
           (a, b) =>
@@ -86,14 +98,20 @@ export function renderManifestsPage(model: ManifestsModel): string {
             </tbody>
           </table>
         </section>`;
-      })}`,
+      })}
+      ${model.total === 0 ? null : pager(model.next, 'manifests')}`,
   });
 }
 
 export interface ManifestModel {
   now: Date;
   manifest: ResolvedManifest;
+  /** One page of the instances running the image, by instance id. */
   instances: StoredInstance[];
+  /** Instances running the image. */
+  instanceTotal: number;
+  /** The next page of instances; null on the last page. */
+  next: string | null;
 }
 
 function mapTable(
@@ -210,7 +228,9 @@ export function renderManifestPage(model: ManifestModel): string {
         }
       </section>
       <section aria-labelledby="running-heading">
-        <h2 id="running-heading">Instances running this image (${model.instances.length})</h2>
+        <h2 id="running-heading">
+          Instances running this image (${model.instanceTotal.toLocaleString('en-US')})
+        </h2>
         <table id="manifest-instances">
           <caption class="visually-hidden">
             Instances in the fleet running ${image.id}
@@ -234,6 +254,7 @@ export function renderManifestPage(model: ManifestModel): string {
             }
           </tbody>
         </table>
+        ${pager(model.next, 'instances running this image')}
       </section>`,
   });
 }

@@ -19,22 +19,32 @@ import {
   timeAgo,
   tableHead,
   waitReason,
+  pager,
 } from './components.js';
 import { html, type Html } from './html.js';
 import { renderPage } from './layout.js';
 import { remediationSummary, type RemediationView } from './overview-page.js';
 
+/** A page of one table and the link to its next page (null on the last page). */
+export interface TablePage<T> {
+  items: T[];
+  next: string | null;
+}
+
 export interface ReplacementsModel {
   now: Date;
   remediation: RemediationView;
-  open: ReplacementJob[];
+  /** Open jobs, newest created first; `openTotal` counts them all (from the per-state counts). */
+  open: TablePage<ReplacementJob>;
+  openTotal: number;
   /** Why each open job waits, by job id (running jobs have none; their step note says what they wait for). */
   openReasons: Map<string, StoredReason>;
-  /** Drifted instances that get no job now, and why (at most `waitingLimit`). */
-  waiting: StoredReason[];
-  waitingLimit: number;
-  finished: ReplacementJob[];
-  audit: AuditEntry[];
+  /** Drifted instances that get no job now, and why (by reason code). */
+  waiting: TablePage<StoredReason>;
+  finished: TablePage<ReplacementJob>;
+  finishedTotal: number;
+  /** Audit entries, newest first. */
+  audit: TablePage<AuditEntry>;
 }
 
 interface ActionButton {
@@ -113,6 +123,11 @@ function jobStatus(job: ReplacementJob, reasons: ReadonlyMap<string, StoredReaso
   }`;
 }
 
+/** "12" when the page holds all, else "100 of 2,345". */
+function shownOfTotal(shown: number, total: number): string {
+  return shown === total ? String(total) : `${shown} of ${total.toLocaleString('en-US')}`;
+}
+
 function jobsTable(
   id: string,
   caption: string,
@@ -169,10 +184,11 @@ function jobsTable(
 }
 
 function waitingTable(model: ReplacementsModel): Html {
-  const { waiting, now } = model;
+  const { now } = model;
+  const waiting = model.waiting.items;
   return html`<table id="waiting-candidates">
     <caption>
-      Drifted instances with no job, and why (by reason, at most ${model.waitingLimit}): ${waiting.length}
+      Drifted instances with no job, and why (by reason; this page): ${waiting.length}
     </caption>
     ${tableHead(['Instance', 'Reason', 'Details', 'Since'])}
     <tbody>
@@ -268,19 +284,22 @@ export function renderReplacementsPage(model: ReplacementsModel): string {
       </section>
       <section aria-labelledby="queue-heading">
         <h2 id="queue-heading">Queue</h2>
-        ${jobsTable('jobs-open', `Open jobs (${OPEN_JOB_STATES.join(', ')}): ${model.open.length}`, model.open, now, true, model.openReasons)}
+        ${jobsTable('jobs-open', `Open jobs (${OPEN_JOB_STATES.join(', ')}): ${shownOfTotal(model.open.items.length, model.openTotal)}`, model.open.items, now, true, model.openReasons)}
+        ${pager(model.open.next, 'open jobs')}
       </section>
       <section aria-labelledby="waiting-heading">
         <h2 id="waiting-heading">Waiting candidates</h2>
-        ${waitingTable(model)}
+        ${waitingTable(model)} ${pager(model.waiting.next, 'waiting candidates')}
       </section>
       <section aria-labelledby="finished-heading">
         <h2 id="finished-heading">History</h2>
-        ${jobsTable('jobs-finished', `Finished jobs, newest first: ${model.finished.length}`, model.finished, now, false)}
+        ${jobsTable('jobs-finished', `Finished jobs, newest first: ${shownOfTotal(model.finished.items.length, model.finishedTotal)}`, model.finished.items, now, false)}
+        ${pager(model.finished.next, 'finished jobs')}
       </section>
       <section aria-labelledby="audit-heading">
         <h2 id="audit-heading">Audit log</h2>
-        ${auditTable('audit', `The last ${model.audit.length} entries, newest first`, model.audit, now)}
+        ${auditTable('audit', `Entries, newest first: ${model.audit.items.length} on this page`, model.audit.items, now)}
+        ${pager(model.audit.next, 'audit entries')}
       </section>`,
   });
 }

@@ -14,13 +14,16 @@ import {
   TERMINAL_JOB_STATES,
   type AuditLog,
   type JobRepository,
+  type JobState,
   type RemediationStateRepository,
 } from '../../app/remediation/ports.js';
 import { findingsPage, instanceSectionViews } from '../../app/instance-findings.js';
+import { DEFAULT_PAGE_SIZE, type Page } from '../../app/paging.js';
 import { currentReason, type ReasonRepository } from '../../app/remediation/reason-port.js';
 import type { ScanRunner } from '../../app/scan-runner.js';
 import { HOST_SOURCES, SEVERITIES, type HostSource } from '../../domain/types.js';
 import { packagePath } from '../../package-root.js';
+import { CURSOR_KEYS, cursorParam, encodeCursor, nextPageHref } from '../cursor.js';
 import { sectionFindingsQuery } from '../finding-cursor.js';
 import { HttpProblem, toProblem } from '../problem.js';
 import { validateInput } from '../validate-input.js';
@@ -30,7 +33,7 @@ import { renderInstancePage } from './instance-page.js';
 import { renderPage } from './layout.js';
 import { renderManifestPage, renderManifestsPage } from './manifests-page.js';
 import { DEFAULT_PER_PAGE, overviewHref, renderOverviewPage, type RemediationView } from './overview-page.js';
-import { renderJobPage, renderReplacementsPage } from './replacements-page.js';
+import { renderJobPage, renderReplacementsPage, type TablePage } from './replacements-page.js';
 
 export interface UiRoutesOptions {
   manifests: ManifestRepository;
@@ -121,8 +124,29 @@ function errorPage(
   });
 }
 
-/** Waiting candidates shown on the replacements page (the API pages further). */
-const WAITING_LIMIT = 200;
+// Each table of a page pages on its own: its cursor has its own query parameter, the others stay.
+const instancePageQuery = z.strictObject({ history: cursorParam(CURSOR_KEYS.history).optional() });
+const manifestsQuery = z.strictObject({ cursor: cursorParam(CURSOR_KEYS.manifest).optional() });
+const manifestQuery = z.strictObject({ cursor: cursorParam(CURSOR_KEYS.instance).optional() });
+const replacementsQuery = z.strictObject({
+  open: cursorParam(CURSOR_KEYS.job).optional(),
+  waiting: cursorParam(CURSOR_KEYS.reason).optional(),
+  finished: cursorParam(CURSOR_KEYS.job).optional(),
+  audit: cursorParam(CURSOR_KEYS.id).optional(),
+});
+
+/** `{after}` when a cursor was given: the page request's optional start. */
+function after<K>(cursor: K | undefined): { after?: K } {
+  return cursor === undefined ? {} : { after: cursor };
+}
+
+/** A table's page with the link to its next page, `param` carrying the cursor. */
+function tablePage<T, K>(req: express.Request, page: Page<T, K>, param: string): TablePage<T> {
+  return {
+    items: page.items,
+    next: page.next === null ? null : nextPageHref(req, encodeCursor(page.next), param),
+  };
+}
 
 export function createUiRoutes(options: UiRoutesOptions): Router {
   const router = Router();
@@ -183,8 +207,13 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     const instance = fleet.getInstance(id);
     if (!instance) throw new HttpProblem(404, 'Not found', `No instance ${id} has been seen by a scan.`);
     // Bounded whatever the instance holds: each section's first findings, the history newest first.
+    const q = validateInput(instancePageQuery, req.query, 'query');
     const sections = instanceSectionViews(fleet, id);
-    const history = fleet.listFindings({ instanceId: id, resolvedOnly: true, limit: 200 });
+    const history = tablePage(
+      req,
+      fleet.pageHistory(id, { limit: DEFAULT_PAGE_SIZE, ...after(q.history) }),
+      'history',
+    );
     send(
       res,
       renderInstancePage({
@@ -193,7 +222,8 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
         manifest: manifests.get(instance.imageId),
         findings: sections.flatMap((s) => s.items),
         findingSections: sections,
-        history,
+        history: history.items,
+        historyNext: history.next,
         // Present instances are re-observed by every scan whose target answers.
         ec2Current: instance.lastScanId === fleet.listScans(1)[0]?.scanId,
         hosts: HOST_SOURCES.flatMap((source) => options.hosts.get(id, source) ?? []),
@@ -223,13 +253,17 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     );
   });
 
-  router.get('/manifests', (_req, res) => {
+  router.get('/manifests', (req, res) => {
+    const q = validateInput(manifestsQuery, req.query, 'query');
+    const page = tablePage(req, manifests.page({ limit: DEFAULT_PAGE_SIZE, ...after(q.cursor) }), 'cursor');
     send(
       res,
       renderManifestsPage({
         now: clock(),
-        manifests: manifests.list(),
-        instancesPerImage: views.instancesPerImage(),
+        manifests: page.items,
+        total: manifests.count(),
+        next: page.next,
+        instancesPerImage: views.instancesPerImage(page.items.map((m) => m.manifest.image.id)),
       }),
     );
   });
@@ -238,25 +272,46 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     const imageId = String(req.params.imageId);
     const manifest = manifests.get(imageId);
     if (!manifest) throw new HttpProblem(404, 'Not found', `No manifest for image ${imageId}.`);
+    const q = validateInput(manifestQuery, req.query, 'query');
+    const instances = tablePage(
+      req,
+      fleet.pageInstances({ imageId }, { limit: DEFAULT_PAGE_SIZE, ...after(q.cursor) }),
+      'cursor',
+    );
     send(
       res,
-      renderManifestPage({ now: clock(), manifest, instances: fleet.listInstances({ imageId, limit: 500 }) }),
+      renderManifestPage({
+        now: clock(),
+        manifest,
+        instances: instances.items,
+        instanceTotal: fleet.countInstances({ imageId }),
+        next: instances.next,
+      }),
     );
   });
 
-  router.get('/replacements', (_req, res) => {
-    const open = jobs.list({ states: OPEN_JOB_STATES, limit: 500 });
+  router.get('/replacements', (req, res) => {
+    const q = validateInput(replacementsQuery, req.query, 'query');
+    const limit = DEFAULT_PAGE_SIZE;
+    const open = tablePage(req, jobs.page({ states: OPEN_JOB_STATES }, { limit, ...after(q.open) }), 'open');
+    const counts = jobs.countByState();
+    const sum = (states: readonly JobState[]): number => states.reduce((n, s) => n + counts[s], 0);
     send(
       res,
       renderReplacementsPage({
         now: clock(),
         remediation: remediationView(),
         open,
-        openReasons: options.reasons.forJobs(open.map((j) => j.jobId)),
-        waiting: options.reasons.listInstances(WAITING_LIMIT),
-        waitingLimit: WAITING_LIMIT,
-        finished: jobs.list({ states: TERMINAL_JOB_STATES, orderBy: 'finished', limit: 100 }),
-        audit: audit.list({ limit: 50, newestFirst: true }),
+        openTotal: sum(OPEN_JOB_STATES),
+        openReasons: options.reasons.forJobs(open.items.map((j) => j.jobId)),
+        waiting: tablePage(req, options.reasons.listInstances({ limit, ...after(q.waiting) }), 'waiting'),
+        finished: tablePage(
+          req,
+          jobs.page({ states: TERMINAL_JOB_STATES, orderBy: 'finished' }, { limit, ...after(q.finished) }),
+          'finished',
+        ),
+        finishedTotal: sum(TERMINAL_JOB_STATES),
+        audit: tablePage(req, audit.page({ newestFirst: true }, { limit, ...after(q.audit) }), 'audit'),
       }),
     );
   });

@@ -1,0 +1,166 @@
+// Keyset pages of the fleet tables: each reads limit + 1 rows of an index range (migration 0008), however deep.
+import { toPage, type Page, type PageRequest } from '../app/paging.js';
+import type {
+  FindingFilter,
+  FindingListKey,
+  FleetRepository,
+  HistoryKey,
+  InstanceFilter,
+  InstanceKey,
+  ScanKey,
+  ScanRecord,
+  StoredFinding,
+  StoredInstance,
+} from '../app/ports.js';
+import type { Database } from './database.js';
+import {
+  FINDING_COLUMNS,
+  FINDING_TABLES,
+  INSTANCE_COLUMNS,
+  SCAN_COLUMNS,
+  toScanRecord,
+  toStoredFinding,
+  toStoredInstance,
+  type FindingRow,
+  type InstanceRow,
+  type ScanRow,
+} from './fleet-rows.js';
+import { createStatementCache } from './statement-cache.js';
+
+export interface SqlFilter {
+  where: string[];
+  params: Record<string, unknown>;
+}
+
+/** Present instances matching the filter (gone instances left the fleet; getInstance still finds them). */
+export function instanceFilterSql(filter: InstanceFilter): SqlFilter {
+  const where = ['present = 1'];
+  const params: Record<string, unknown> = {};
+  if (filter.status !== undefined) where.push('status = @status');
+  if (filter.region !== undefined) where.push('region = @region');
+  if (filter.group !== undefined) where.push('grp = @group');
+  if (filter.imageId !== undefined) where.push('image_id = @imageId');
+  if (filter.status !== undefined) params.status = filter.status;
+  if (filter.region !== undefined) params.region = filter.region;
+  if (filter.group !== undefined) params.group = filter.group;
+  if (filter.imageId !== undefined) params.imageId = filter.imageId;
+  return { where, params };
+}
+
+/** Findings matching the filter, over table alias `f`: open only unless `includeResolved`. */
+export function findingFilterSql(filter: FindingFilter): SqlFilter {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (!filter.includeResolved) where.push('f.resolved_at IS NULL');
+  if (filter.instanceId !== undefined) {
+    where.push('f.instance_id = @instanceId');
+    params.instanceId = filter.instanceId;
+  }
+  if (filter.rule !== undefined) {
+    where.push('f.rule = @rule');
+    params.rule = filter.rule;
+  }
+  if (filter.severity !== undefined) {
+    where.push('f.severity = @severity');
+    params.severity = filter.severity;
+  }
+  return { where, params };
+}
+
+function whereClause(where: readonly string[]): string {
+  return where.length ? `WHERE ${where.join(' AND ')}` : '';
+}
+
+export type FleetPages = Pick<
+  FleetRepository,
+  'pageInstances' | 'countInstances' | 'pageFindings' | 'pageHistory' | 'pageScans'
+>;
+
+export function createFleetPages(db: Database): FleetPages {
+  const prepared = createStatementCache(db);
+
+  const instancesAfter = (filter: InstanceFilter, after: InstanceKey | undefined): SqlFilter => {
+    const { where, params } = instanceFilterSql(filter);
+    if (after !== undefined) {
+      where.push('instance_id > @afterId');
+      params.afterId = after[0];
+    }
+    return { where, params };
+  };
+
+  return {
+    pageInstances(filter: InstanceFilter, page: PageRequest<InstanceKey>): Page<StoredInstance, InstanceKey> {
+      const { where, params } = instancesAfter(filter, page.after);
+      const rows = prepared<Record<string, unknown>, InstanceRow>(
+        `SELECT ${INSTANCE_COLUMNS} FROM instances ${whereClause(where)} ORDER BY instance_id LIMIT @limit`,
+      ).all({ ...params, limit: page.limit + 1 });
+      return toPage(rows.map(toStoredInstance), page.limit, (i): InstanceKey => [i.instanceId]);
+    },
+
+    countInstances(filter: InstanceFilter): number {
+      const { where, params } = instanceFilterSql(filter);
+      return (
+        prepared<Record<string, unknown>, { n: number }>(
+          `SELECT count(*) AS n FROM instances ${whereClause(where)}`,
+        ).get(params)?.n ?? 0
+      );
+    },
+
+    pageFindings(
+      filter: FindingFilter,
+      page: PageRequest<FindingListKey>,
+    ): Page<StoredFinding, FindingListKey> {
+      const { where, params } = findingFilterSql(filter);
+      if (page.after !== undefined) {
+        where.push(
+          '(f.instance_id, f.path, f.change, f.id) > (@afterInstance, @afterPath, @afterChange, @afterId)',
+        );
+        const [afterInstance, afterPath, afterChange, afterId] = page.after;
+        Object.assign(params, { afterInstance, afterPath, afterChange, afterId });
+      }
+      const rows = prepared<Record<string, unknown>, FindingRow>(
+        `SELECT ${FINDING_COLUMNS} FROM ${FINDING_TABLES} ${whereClause(where)}
+         ORDER BY f.instance_id, f.path, f.change, f.id LIMIT @limit`,
+      ).all({ ...params, limit: page.limit + 1 });
+      return toPage(rows.map(toStoredFinding), page.limit, (f): FindingListKey => [
+        f.instanceId,
+        f.path,
+        f.change,
+        f.id,
+      ]);
+    },
+
+    pageHistory(instanceId: string, page: PageRequest<HistoryKey>): Page<StoredFinding, HistoryKey> {
+      const where = ['f.instance_id = @instanceId', 'f.resolved_at IS NOT NULL'];
+      const params: Record<string, unknown> = { instanceId, limit: page.limit + 1 };
+      if (page.after !== undefined) {
+        where.push('(f.resolved_at, f.id) < (@afterResolved, @afterId)');
+        [params.afterResolved, params.afterId] = page.after;
+      }
+      const rows = prepared<Record<string, unknown>, FindingRow>(
+        `SELECT ${FINDING_COLUMNS} FROM ${FINDING_TABLES} ${whereClause(where)}
+         ORDER BY f.resolved_at DESC, f.id DESC LIMIT @limit`,
+      ).all(params);
+      // Every row here is resolved (the WHERE clause), so resolvedAt is set.
+      return toPage(rows.map(toStoredFinding), page.limit, (f): HistoryKey => [f.resolvedAt ?? '', f.id]);
+    },
+
+    pageScans(page: PageRequest<ScanKey>): Page<ScanRecord, ScanKey> {
+      const params: Record<string, unknown> = { limit: page.limit + 1 };
+      let where = '';
+      if (page.after !== undefined) {
+        where = 'WHERE (finished_at, started_at, scan_id) < (@afterFinished, @afterStarted, @afterId)';
+        [params.afterFinished, params.afterStarted, params.afterId] = page.after;
+      }
+      const rows = prepared<Record<string, unknown>, ScanRow>(
+        `SELECT ${SCAN_COLUMNS} FROM scans ${where}
+         ORDER BY finished_at DESC, started_at DESC, scan_id DESC LIMIT @limit`,
+      ).all(params);
+      return toPage(rows.map(toScanRecord), page.limit, (s): ScanKey => [
+        s.finishedAt,
+        s.startedAt,
+        s.scanId,
+      ]);
+    },
+  };
+}

@@ -1,0 +1,152 @@
+// Reads cost what they show: the list endpoints and UI pages read a bound proportional to their page
+// from a 5,000-instance, 20,000-finding database, so a regression to a full-table load fails here.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/store/index.js';
+import { countRowsRead, type RowsRead } from '../support/rows-read.js';
+import { serveStore, type StoreServer } from '../support/store-server.js';
+import { T0, at, finding, manifest, plannedJob, scanInput, scanned } from '../store/fixtures.js';
+
+const INSTANCES = 5_000;
+const FINDINGS_PER_INSTANCE = 4;
+const JOBS = 300;
+const ROUNDS = 4;
+const BUSY_FINDINGS = 60;
+/** The web UI's page size (DEFAULT_PAGE_SIZE), and the API limit the test asks for. */
+const UI_PAGE = 100;
+const API_PAGE = 50;
+/**
+ * Counts, facets, the scan list, one manifest's channel and the like: a few rows each, whatever
+ * the fleet holds. Every listing may read its page plus one row (to know whether more follow).
+ */
+const CONSTANT_ROWS = 60;
+
+const instanceId = (i: number): string => `i-${i.toString(16).padStart(12, '0')}`;
+const GROUPS = ['web', 'api', 'batch', 'worker'];
+const PATHS = [
+  'launch.metadataOptions.httpTokens',
+  'launch.instanceType',
+  'launch.tags.role',
+  'host.packages.openssl',
+];
+
+let dir: string;
+let rowsRead: RowsRead;
+let store: Store;
+let server: StoreServer;
+const busy = instanceId(7);
+
+beforeAll(async () => {
+  // Installed before the store opens: it wraps every statement the repositories prepare.
+  rowsRead = countRowsRead();
+  dir = mkdtempSync(join(tmpdir(), 'dw-rows-read-'));
+  store = openStore(join(dir, 'dw.db'), { now: () => new Date(at(60)) });
+  store.manifests.importAll(
+    [manifest('ami-1', { builtAt: at(-10) }), manifest('ami-2', { builtAt: at(-5) })],
+    T0,
+  );
+  const fleet = (round: number) =>
+    Array.from({ length: INSTANCES }, (_, i) => {
+      const id = instanceId(i);
+      // The busy instance's findings change every round, so it gathers a resolved history of
+      // more than a page.
+      const paths =
+        id === busy
+          ? Array.from({ length: BUSY_FINDINGS }, (_, n) => `host.files["/etc/r${round}/f${n}"]`)
+          : PATHS.slice(0, FINDINGS_PER_INSTANCE);
+      return scanned(
+        id,
+        paths.map((p) => finding(id, p)),
+        { group: GROUPS[i % GROUPS.length] ?? null },
+      );
+    });
+  for (let round = 1; round <= ROUNDS; round++) {
+    store.fleet.persistScan(scanInput(`scan-${round}`, round, fleet(round)));
+  }
+  for (let j = 0; j < JOBS; j++) {
+    const id = instanceId(j);
+    store.jobs.create(plannedJob(`job-${j}`, id), at(61), { actor: 'driftwarden', action: 'job.planned' });
+    if (j % 2 === 0) {
+      store.jobs.save(`job-${j}`, { state: 'cancelled', finishedAt: at(62) }, at(62), {
+        actor: 'cli',
+        action: 'job.cancelled',
+      });
+    }
+  }
+  store.reasons.replaceInstanceReasons(
+    Array.from({ length: 1_000 }, (_, i) => ({
+      id: instanceId(1_000 + i),
+      instanceId: instanceId(1_000 + i),
+      code: 'max-per-hour' as const,
+      text: 'the group budget is used up',
+    })),
+    at(63),
+  );
+  server = await serveStore(store, () => new Date(at(64)));
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  store?.close();
+  rowsRead?.restore();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function rowsFor(path: string, expectStatus = 200): Promise<number> {
+  rowsRead.reset();
+  const response = await fetch(`${server.url}${path}`);
+  await response.text();
+  expect(response.status, path).toBe(expectStatus);
+  return rowsRead.rows;
+}
+
+function topStatements(): string {
+  return rowsRead
+    .bySql()
+    .slice(0, 5)
+    .map((s) => `${s.rows} rows: ${s.sql.replace(/\s+/g, ' ').slice(0, 200)}`)
+    .join('\n');
+}
+
+it('seeded a large fleet through the store', () => {
+  expect(store.fleet.countInstances({})).toBe(INSTANCES);
+  expect(store.fleet.pageHistory(busy, { limit: 1000 }).items.length).toBeGreaterThan(UI_PAGE);
+});
+
+it.each([
+  // [path, listings on the page, their page size]
+  [`/api/v1/findings?limit=${API_PAGE}`, 1, API_PAGE],
+  [`/api/v1/findings?limit=${API_PAGE}&includeResolved=true`, 1, API_PAGE],
+  [`/api/v1/instances?limit=${API_PAGE}`, 1, API_PAGE],
+  [`/api/v1/replacements?limit=${API_PAGE}`, 1, API_PAGE],
+  [`/api/v1/audit?limit=${API_PAGE}`, 1, API_PAGE],
+  [`/api/v1/remediation/waiting?limit=${API_PAGE}`, 1, API_PAGE],
+  // The overview: one page of drifted instances; counts come from GROUP BY (a row per group).
+  ['/ui', 1, UI_PAGE],
+  ['/ui/manifests', 1, UI_PAGE],
+  ['/ui/manifests/ami-1', 1, UI_PAGE],
+  // Open jobs, waiting candidates, finished jobs, audit entries.
+  ['/ui/replacements', 4, UI_PAGE],
+  // Five finding sections, the resolved history, the instance's jobs (at most 50).
+  [`/ui/instances/${busy}`, 7, UI_PAGE],
+])('%s reads at most (page + 1) per listing plus a constant', async (path, listings, page) => {
+  const rows = await rowsFor(path);
+  const bound = listings * (page + 1) + CONSTANT_ROWS;
+  expect(
+    rows,
+    `${path} read ${rows} rows (bound ${bound}); top statements:\n${topStatements()}`,
+  ).toBeLessThanOrEqual(bound);
+});
+
+it('a deep page costs what the first page costs', async () => {
+  const first = await server.get<{ nextHref: string }>(`/api/v1/instances?limit=${API_PAGE}`);
+  let href = first.body.nextHref;
+  for (let i = 0; i < 40; i++) {
+    const next = await server.get<{ nextHref: string }>(href);
+    href = next.body.nextHref;
+  }
+  const rows = await rowsFor(href);
+  expect(rows, topStatements()).toBeLessThanOrEqual(API_PAGE + 1 + 1);
+});
