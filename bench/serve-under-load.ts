@@ -16,6 +16,8 @@ const OWN_BIN = join(HERE, '../src/cli/bin.js');
 /** BENCH_SERVE_BIN measures another build's daemon, e.g. /work/main/dist/src/cli/bin.js. */
 const DAEMON_BIN = process.env.BENCH_SERVE_BIN ?? OWN_BIN;
 const RULES_DIR = join(HERE, '../../rules');
+/** Extra node flags for the daemon only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
+const DAEMON_NODE_ARGS = (process.env.BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
 // Bounded in count and time whatever the environment asks for: this runs on shared machines.
 const SIZES = (process.env.BENCH_SERVE_SIZES ?? '10000')
@@ -204,7 +206,7 @@ async function benchSize(size: number): Promise<void> {
     };
     const manifestFiles = readdirSync(manifestsDir).map((f) => join(manifestsDir, f));
     await runToEnd([DAEMON_BIN, 'manifest', 'import', ...manifestFiles], env, dir);
-    const started = await spawnUntil([DAEMON_BIN, 'serve'], env, dir, (line) =>
+    const started = await spawnUntil([...DAEMON_NODE_ARGS, DAEMON_BIN, 'serve'], env, dir, (line) =>
       line.includes('driftwarden serving') ? ((JSON.parse(line) as { url?: string }).url ?? null) : null,
     );
     daemon = started.child;

@@ -1,137 +1,29 @@
-// Composition root: config → store → rules → AWS clients → scan cycle → scheduler + HTTP. SIGTERM drains.
+// Composition root of the daemon: the runtime (src/runtime.ts) on a scan thread, plus metrics, HTTP,
+// the node-cron schedule and the remediation controller on the main thread. SIGTERM drains.
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cron from 'node-cron';
-import type { Logger } from 'pino';
-import { runScanCycle, type ScanReport } from './app/scan-cycle.js';
+import { pino, type Logger } from 'pino';
+import type { FleetSnapshot } from './app/ports.js';
+import type { ScanReport } from './app/scan-cycle.js';
 import { ScanRunner } from './app/scan-runner.js';
 import { RemediationController } from './app/remediation/remediation-controller.js';
 import type { Decision } from './core/remediation-types.js';
 import { AsgActions } from './aws/asg-actions.js';
 import { isRetryableAwsError } from './aws/aws-errors.js';
 import { Ec2Actions } from './aws/ec2-actions.js';
+import { roleForAccount } from './aws/aws-clients.js';
 import { postWebhook } from './webhook/webhook.js';
-import type { Config } from './config/index.js';
 import { errorMessage } from './domain/errors.js';
-import type { RuleSet, Target } from './domain/types.js';
 import { createHttpApp, type ReadinessCheck } from './http/app.js';
 import { Metrics } from './metrics/metrics.js';
-import { loadRules } from './rules/index.js';
-import type { AwsRequestRecorder } from './aws/aws-middleware.js';
-import { AwsClients, roleForAccount } from './aws/aws-clients.js';
-import { createEc2Source } from './sources/ec2/ec2-source.js';
-import { createConfigInventorySource } from './sources/aws-config/config-inventory-source.js';
-import type { CollectProgress } from './app/instance-source.js';
-import { openStore, type Store } from './store/index.js';
+import { createRuntime, expandTargets, type Runtime, type RuntimeOptions } from './runtime.js';
+import { ScanThread } from './scan-thread-client.js';
+import type { Store } from './store/index.js';
 import { pendingMigrations } from './store/migrations.js';
 
-export interface RuntimeOptions {
-  config: Config;
-  logger: Logger;
-  clock?: () => Date;
-  recordAwsRequest?: AwsRequestRecorder;
-  onTargetProgress?: (target: Target, progress: CollectProgress) => void;
-}
-
-/** Everything one scan needs; shared by `serve`, `scan --once` and `demo`. */
-export interface Runtime {
-  config: Config;
-  store: Store;
-  clients: AwsClients;
-  clock: () => Date;
-  ruleSet: () => RuleSet;
-  /** Re-reads rules; invalid rules keep the previous ones and the error is returned. */
-  reloadRules(): Error | null;
-  runScan(signal?: AbortSignal): Promise<ScanReport>;
-  close(): void;
-}
-
-export function expandTargets(config: Config): Target[] {
-  return config.targets.flatMap((t) =>
-    t.regions.map((region) => ({
-      account: t.account,
-      region,
-      roleArn: t.roleArn,
-      externalId: t.externalId,
-      filters: t.filters,
-    })),
-  );
-}
-
-export function createRuntime(options: RuntimeOptions): Runtime {
-  const { config, logger } = options;
-  const clock = options.clock ?? (() => new Date());
-  // Rules first: a daemon never starts with invalid rules, and nothing is opened if they are.
-  let rules = loadRules(config.rules.dir);
-  const store = openStore(config.database.path, { now: clock });
-  const clients = new AwsClients({
-    // loadConfig already falls back to AWS_ENDPOINT_URL.
-    endpoint: config.aws.endpoint ?? undefined,
-    maxAttempts: config.aws.maxAttempts,
-    maxRequestsPerSecond: config.aws.maxRequestsPerSecond,
-    record: options.recordAwsRequest ?? (() => undefined),
-  });
-  const source = createEc2Source({
-    clientFor: (target) => clients.ec2(target),
-    pageSize: config.aws.pageSize,
-  });
-  const inventory = config.sources.awsConfig.enabled
-    ? createConfigInventorySource({
-        clientFor: (target) => clients.config(target),
-        hosts: store.hosts,
-        state: store.inventorySync,
-        reconcileEveryMs: config.sources.awsConfig.maxAgeMs / 2,
-      })
-    : undefined;
-  const targets = expandTargets(config);
-
-  return {
-    config,
-    store,
-    clients,
-    clock,
-    ruleSet: () => rules,
-    reloadRules() {
-      try {
-        rules = loadRules(config.rules.dir);
-        logger.info({ rules: rules.rules.length, ignore: rules.ignore.length }, 'rules reloaded');
-        return null;
-      } catch (error) {
-        logger.error({ err: errorMessage(error) }, 'rules reload failed; keeping the previous rules');
-        return error as Error;
-      }
-    },
-    runScan: (signal) =>
-      runScanCycle(
-        {
-          targets,
-          source,
-          manifests: store.manifests,
-          fleet: store.fleet,
-          hosts: store.hosts,
-          acceptances: store.acceptances,
-          ruleSet: () => rules,
-          clock,
-          newScanId: () => randomUUID(),
-          // A disabled source's old observations are ignored rather than aging into `stale`.
-          hostMaxAgeMs: {
-            agent: config.fingerprints.maxAgeMs,
-            ...(inventory ? { 'aws-config': config.sources.awsConfig.maxAgeMs } : {}),
-          },
-          maxFindingsPerSection: config.scan.maxFindingsPerSection,
-          ...(inventory ? { inventory } : {}),
-          logger,
-          onTargetProgress: options.onTargetProgress,
-        },
-        { signal, timeoutMs: config.scan.timeoutMs },
-      ),
-    close() {
-      clients.destroy();
-      store.close();
-    },
-  };
-}
+export { createRuntime, expandTargets, type Runtime, type RuntimeOptions } from './runtime.js';
 
 export interface Daemon {
   url: string;
@@ -139,6 +31,8 @@ export interface Daemon {
   metrics: Metrics;
   scans: ScanRunner;
   remediation: RemediationController;
+  /** Re-reads rules (SIGHUP) on the main thread and the scan thread; invalid rules keep the previous ones. */
+  reloadRules(): Error | null;
   stop(): Promise<void>;
 }
 
@@ -166,9 +60,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const daemonMetrics = metrics;
   // /metrics serves a snapshot: taken now, after each scan (fleet and state) and after each
   // remediation tick or API write (state only), so a scrape never walks the fleet's tables.
-  const refreshMetrics = (part: 'all' | 'state'): void => {
+  const refreshMetrics = (part: 'all' | 'state', snapshot?: FleetSnapshot): void => {
     try {
-      if (part === 'all') daemonMetrics.refresh();
+      if (part === 'all') daemonMetrics.refresh(snapshot);
       else daemonMetrics.refreshState();
     } catch (error) {
       logger.error({ err: errorMessage(error) }, 'refreshing metrics failed; serving the previous values');
@@ -176,11 +70,25 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
   refreshMetrics('all');
   const remediation = createRemediationController(runtime, logger, () => refreshMetrics('state'));
+  // Scans run on their own thread unless `scan.thread` is false or a test injects a clock (a
+  // function cannot cross to a thread): the main thread then runs them itself, between requests.
+  const scanThread =
+    config.scan.thread && options.clock === undefined
+      ? new ScanThread({
+          config,
+          logLevel: logger.level,
+          writeLog: logLineWriter(logger),
+          recordAwsRequest: (...args) => daemonMetrics.recordAwsRequest(...args),
+          onExit: (code) =>
+            logger.error({ code }, 'scan thread exited unexpectedly; the next scan starts a new one'),
+        })
+      : null;
+  scanThread?.start();
   const scans = new ScanRunner(async (signal) => {
     const started = performance.now();
     let report: ScanReport;
     try {
-      report = await runtime.runScan(signal);
+      report = await (scanThread ? scanThread.scan(signal) : runtime.runScan(signal));
     } finally {
       daemonMetrics.observeScanDuration((performance.now() - started) / 1000);
     }
@@ -192,7 +100,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     } catch (error) {
       logger.error({ err: errorMessage(error) }, 'planning replacements failed');
     }
-    refreshMetrics('all');
+    refreshMetrics('all', report.snapshot);
     return report;
   });
   // Also in mode off: jobs already running (from before a mode change) finish instead of freezing.
@@ -280,12 +188,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     metrics,
     scans,
     remediation,
+    reloadRules() {
+      const error = runtime.reloadRules();
+      if (error === null) scanThread?.reloadRules();
+      return error;
+    },
     stop() {
       stopping ??= (async () => {
         logger.info('shutting down: finishing requests, aborting the running scan');
         if (task !== null) await task.destroy();
         clearInterval(remediationTimer);
         await scans.stop();
+        await scanThread?.close();
         // A job step in progress finishes; its next step is saved, so the next start resumes there.
         await remediation.idle();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -300,6 +214,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return stopping;
     },
   };
+}
+
+/** Writes a finished JSON log line (from the scan thread) to the logger's own destination, unchanged. */
+function logLineWriter(logger: Logger): (line: string) => void {
+  const stream = (logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym];
+  return (line) => stream?.write(line);
 }
 
 function safePending(store: Store): string[] {

@@ -24,12 +24,12 @@ import type { InventorySource } from './inventory-source.js';
 import type {
   AcceptanceRepository,
   FleetRepository,
+  FleetSnapshot,
   HostRepository,
   ManifestRepository,
   ScannedFinding,
   ScannedInstance,
   ScanRecord,
-  StoredFinding,
 } from './ports.js';
 
 export interface ScanCycleDeps {
@@ -52,10 +52,11 @@ export interface ScanCycleDeps {
   onTargetProgress?: (target: Target, progress: CollectProgress) => void;
 }
 
+/** What a scan hands back: its record. Findings are read from the store by whoever shows them, a page at a time. */
 export interface ScanReport {
   record: ScanRecord;
-  /** All open findings after the scan, sorted by instance then path. */
-  findings: StoredFinding[];
+  /** The fleet's aggregates right after the scan, when the scan thread read them for /metrics. */
+  snapshot?: FleetSnapshot;
 }
 
 interface TargetCollection {
@@ -125,7 +126,7 @@ export async function runScanCycle(deps: ScanCycleDeps, options: ScanCycleOption
     { outcome: record.outcome, instances: record.instances, findings: record.findings },
     record.outcome === 'success' ? 'scan finished' : `scan finished ${record.outcome}`,
   );
-  return { record, findings: deps.fleet.listFindings() };
+  return { record };
 }
 
 async function collectTarget(

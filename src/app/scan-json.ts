@@ -1,5 +1,5 @@
 // The `scan --once --json` document (docs/design.md §6), built from a scan report.
-import type { FindingAcceptance } from './ports.js';
+import type { FindingAcceptance, StoredFinding } from './ports.js';
 import type { ScanReport } from './scan-cycle.js';
 import type { SourceView } from '../domain/types.js';
 
@@ -36,7 +36,8 @@ export interface ScanJson {
   }[];
 }
 
-export function toScanJson(report: ScanReport): ScanJson {
+/** `findings`: the open findings to list (every one for `scan --once`; a bounded page over HTTP). */
+export function toScanJson(report: ScanReport, findings: readonly StoredFinding[]): ScanJson {
   const { record } = report;
   return {
     scanId: record.scanId,
@@ -51,7 +52,7 @@ export function toScanJson(report: ScanReport): ScanJson {
       error,
       ...(inventory ? { inventory: { ...inventory } } : {}),
     })),
-    findings: report.findings.map((f) => ({
+    findings: findings.map((f) => ({
       instanceId: f.instanceId,
       imageId: f.imageId,
       rule: f.rule,
@@ -70,7 +71,7 @@ export function toScanJson(report: ScanReport): ScanJson {
 }
 
 /** Exit code contract: 0 clean, 2 unaccepted drift found, 1 error (every target failed). */
-export function scanExitCode(report: ScanReport): 0 | 1 | 2 {
+export function scanExitCode(report: ScanReport, findings: readonly StoredFinding[]): 0 | 1 | 2 {
   if (report.record.outcome === 'failure') return 1;
-  return report.findings.some((f) => !f.accepted) ? 2 : 0;
+  return findings.some((f) => !f.accepted) ? 2 : 0;
 }

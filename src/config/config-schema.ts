@@ -158,6 +158,7 @@ export const configFileSchema = z.strictObject({
       timeout: duration('5m'),
       staleAfter: duration('3m'),
       maxFindingsPerSection: integer(1, 100_000, DEFAULT_MAX_FINDINGS_PER_SECTION),
+      thread: z.boolean().default(true),
     })
     .prefault({}),
   aws: z
@@ -169,6 +170,7 @@ export const configFileSchema = z.strictObject({
       maxRequestsPerSecond: z.number().positive().max(10_000).default(10),
       maxAttempts: integer(1, 10, 3),
       pageSize: integer(5, 1000, 1000),
+      listPartitions: integer(1, 16, 4),
     })
     .prefault({}),
   targets: z

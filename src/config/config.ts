@@ -80,6 +80,8 @@ export interface Config {
      * host.services); the rest become one `truncated` finding. Also bounds a job's stored reason. Default 200.
      */
     readonly maxFindingsPerSection: number;
+    /** `serve` scans on a worker thread of its own (default true); false scans on the main thread, between requests. */
+    readonly thread: boolean;
   };
   readonly aws: {
     /** Endpoint URL for every AWS client; null in the file falls back to env `AWS_ENDPOINT_URL`, else null. */
@@ -90,6 +92,8 @@ export interface Config {
     readonly maxAttempts: number;
     /** DescribeInstances `MaxResults` (5..1000). Default 1000. */
     readonly pageSize: number;
+    /** Each target is listed in this many disjoint parts at once (by instance id, 1..16). Default 4. */
+    readonly listPartitions: number;
   };
   /** Default one target: `[{ regions: [us-east-1] }]`. */
   readonly targets: readonly TargetConfig[];

@@ -69,6 +69,7 @@ export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions
       staleAfter: raw.scan.staleAfter,
       staleAfterMs: ms(raw.scan.staleAfter),
       maxFindingsPerSection: raw.scan.maxFindingsPerSection,
+      thread: raw.scan.thread,
     },
     aws: { ...raw.aws, endpoint },
     targets: raw.targets.map((t) => ({

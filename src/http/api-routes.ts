@@ -26,6 +26,9 @@ import { HttpProblem } from './problem.js';
 import { validateInput } from './validate-input.js';
 import type { RequestHandler } from 'express';
 
+/** Open findings listed in a `POST /scans?wait=true` answer; the rest are counted and paged through /findings. */
+export const SCAN_FINDINGS_LIMIT = 1000;
+
 export interface ApiRoutesOptions {
   manifests: ManifestRepository;
   fleet: FleetRepository;
@@ -232,7 +235,14 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
   router.post('/scans', options.requireScope('scan'), async (req, res) => {
     const report = options.scans.trigger();
     if (req.query.wait === 'true') {
-      res.status(200).json(toScanJson(await report));
+      const done = await report;
+      // Bounded like every read: the first page of open findings, and how many more there are.
+      const findings = fleet.listFindings({ limit: SCAN_FINDINGS_LIMIT });
+      const omitted = Math.max(0, done.record.findings - findings.length);
+      res.status(200).json({
+        ...toScanJson(done, findings),
+        ...(omitted > 0 ? { findingsOmitted: omitted, findingsHref: '/api/v1/findings' } : {}),
+      });
     } else {
       report.catch(() => undefined); // the scan logs its own failure
       res.status(202).json({ status: 'accepted' });

@@ -134,14 +134,16 @@ export class Metrics {
    * Recomputes every gauge from the database, so a restarted daemon exports the same numbers. The
    * daemon calls it at start and after each scan; scrapes only read what it left.
    */
-  refresh(): void {
-    this.refreshFleet();
+  refresh(snapshot?: FleetSnapshot): void {
+    this.refreshFleet(snapshot);
     this.refreshState();
   }
 
-  /** The fleet part (instances, findings, scans): walks the big tables, so only a scan should call it. */
-  refreshFleet(): void {
-    const snapshot = this.options.fleet.snapshot(this.options.instanceDriftLimit);
+  /**
+   * The fleet part (instances, findings, scans): walks the big tables, so only a scan should call
+   * it; a scan on its own thread passes the snapshot it read there.
+   */
+  refreshFleet(snapshot: FleetSnapshot = this.options.fleet.snapshot(this.options.instanceDriftLimit)): void {
     for (const state of INSTANCE_STATUSES) this.instances.set({ state }, snapshot.instancesByStatus[state]);
 
     this.findings.reset();

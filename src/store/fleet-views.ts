@@ -10,6 +10,7 @@ import {
 import type { InstanceStatus } from '../domain/types.js';
 import type { Database } from './database.js';
 import { OPEN_UNACCEPTED, SEVERITY_BY_RANK, SEVERITY_RANK_SQL } from './fleet-snapshot.js';
+import { cachedUntilChange, createChangeStamp } from './change-stamp.js';
 import { createStatementCache } from './statement-cache.js';
 
 // Each key is a fixed SQL expression: user input never reaches ORDER BY as text.
@@ -135,15 +136,27 @@ export function createFleetViews(db: Database): FleetViews {
     return { items: items.map(toDriftedInstance), total: total?.n ?? 0 };
   });
 
+  // The overview's aggregates walk every present instance (or open finding); they change only when
+  // a scan or a write commits, so every page view in between reuses them.
+  const stamp = createChangeStamp(db);
+  const cachedStatusCounts = cachedUntilChange(stamp, (): StatusCount[] =>
+    statusCounts.all().map((r) => ({
+      account: r.account,
+      region: r.region,
+      group: r.grp,
+      status: r.status,
+      count: r.n,
+    })),
+  );
+  const cachedFacets = cachedUntilChange(stamp, () => ({
+    regions: regions.all().map((r) => r.v),
+    groups: groups.all().map((r) => r.v),
+    rules: rules.all().map((r) => r.v),
+  }));
+
   return {
     statusCounts(): StatusCount[] {
-      return statusCounts.all().map((r) => ({
-        account: r.account,
-        region: r.region,
-        group: r.grp,
-        status: r.status,
-        count: r.n,
-      }));
+      return cachedStatusCounts();
     },
 
     listDrifted(query: DriftedQuery): { items: DriftedInstance[]; total: number } {
@@ -151,11 +164,7 @@ export function createFleetViews(db: Database): FleetViews {
     },
 
     driftFacets() {
-      return {
-        regions: regions.all().map((r) => r.v),
-        groups: groups.all().map((r) => r.v),
-        rules: rules.all().map((r) => r.v),
-      };
+      return cachedFacets();
     },
 
     instancesPerImage(imageIds: readonly string[]): Map<string, number> {

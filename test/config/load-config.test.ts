@@ -50,8 +50,15 @@ describe('loadConfig', () => {
       staleAfter: '3m',
       staleAfterMs: 180_000,
       maxFindingsPerSection: 200,
+      thread: true,
     });
-    expect(config.aws).toEqual({ endpoint: null, maxRequestsPerSecond: 10, maxAttempts: 3, pageSize: 1000 });
+    expect(config.aws).toEqual({
+      endpoint: null,
+      maxRequestsPerSecond: 10,
+      maxAttempts: 3,
+      pageSize: 1000,
+      listPartitions: 4,
+    });
     expect(config.targets).toEqual([
       { account: null, regions: ['us-east-1'], roleArn: null, externalId: null, filters: {} },
     ]);

@@ -5,7 +5,9 @@ import { startHarness, type Harness } from '../support/harness.js';
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ instances: 1000, seed: 5 });
+  // On the main thread, so the daemon's own connection counts the scan writer's rows (the writer is
+  // the same code on the scan thread; `total_changes()` is per connection).
+  h = await startHarness({ instances: 1000, seed: 5, env: { DRIFTWARDEN_SCAN_THREAD: 'false' } });
 });
 afterAll(async () => {
   await h.close();

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../src/domain/types.js';
 import { RequestBudget } from '../../src/aws/request-budget.js';
 import { instrumentClient, type AwsRequestOutcome } from '../../src/aws/aws-middleware.js';
+import { partitionFilter } from '../../src/sources/ec2/describe-instance-pages.js';
 import { createEc2Source } from '../../src/sources/ec2/ec2-source.js';
 import { startSimulator, type Simulator } from '@driftwarden/simulator';
 
@@ -91,6 +92,66 @@ describe('the EC2 source', () => {
       name: 'UnauthorizedOperation',
     });
     expect(recorded).toContainEqual(['ec2', 'DescribeInstances', 'error']);
+  });
+});
+
+describe('a partitioned listing', () => {
+  const ids = (instances: readonly { instanceId: string }[]) => instances.map((i) => i.instanceId).sort();
+  const listRequests = (since: number) =>
+    sim.requestLog(since).filter((r) => r.action === 'DescribeInstances');
+
+  it('splits the ids by their last hex digit into disjoint parts that cover all sixteen', () => {
+    const parts = [0, 1, 2].map((index) => partitionFilter({ index, count: 3 }));
+    expect(parts.map((p) => p.Name)).toEqual(['instance-id', 'instance-id', 'instance-id']);
+    const digits = parts.flatMap((p) => p.Values.map((v) => v.replace('*', '')));
+    expect(digits.sort()).toEqual([...'0123456789abcdef']);
+    expect(() => partitionFilter({ index: 0, count: 17 })).toThrow(/1–16/);
+    expect(() => partitionFilter({ index: 3, count: 3 })).toThrow(/0–2/);
+  });
+
+  it('lists every instance exactly once, in as many parts as asked, each part paged', async () => {
+    const whole = await createEc2Source({ clientFor: () => client, pageSize: 5 }).collect(
+      target,
+      context(new Date(), false),
+    );
+    const since = sim.requestLog().length;
+    const parted = await createEc2Source({ clientFor: () => client, pageSize: 5, listPartitions: 3 }).collect(
+      target,
+      context(new Date(), false),
+    );
+    expect(ids(parted.instances)).toEqual(ids(whole.instances));
+    expect(new Set(ids(parted.instances)).size).toBe(parted.instances.length);
+    // Three parts of about ten instances each, five per page: more than one page per part.
+    expect(listRequests(since).length).toBeGreaterThan(3);
+  });
+
+  it('lists whole a target that filters on instance-id itself', async () => {
+    const some = sim.fleet
+      .instancesIn('us-east-1')
+      .filter((i) => i.state === 'running')
+      .slice(0, 2);
+    const since = sim.requestLog().length;
+    const { instances } = await createEc2Source({
+      clientFor: () => client,
+      pageSize: 5,
+      listPartitions: 4,
+    }).collect(
+      { ...target, filters: { 'instance-id': some.map((i) => i.instanceId) } },
+      context(new Date(), false),
+    );
+    expect(ids(instances)).toEqual(ids(some));
+    expect(listRequests(since)).toHaveLength(1);
+  });
+
+  it('confirms an empty partitioned answer with one whole listing', async () => {
+    const since = sim.requestLog().length;
+    const { instances } = await createEc2Source({
+      clientFor: () => client,
+      pageSize: 5,
+      listPartitions: 4,
+    }).collect({ ...target, filters: { 'tag:Name': ['no-such-instance'] } }, context(new Date(), false));
+    expect(instances).toEqual([]);
+    expect(listRequests(since)).toHaveLength(5);
   });
 });
 

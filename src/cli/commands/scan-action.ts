@@ -14,7 +14,7 @@ export async function runScan(options: ScanOptions, command: Command): Promise<v
   const config = loadCliConfig(command.optsWithGlobals<GlobalOptions>());
   const logger = cliLogger(config);
   // Loaded on use: the AWS SDK and express take most of a second, which every other command would pay.
-  const { createRuntime } = await import('../../main.js');
+  const { createRuntime } = await import('../../runtime.js');
   const tty = process.stderr.isTTY && !options.json;
   const runtime = createRuntime({
     config,
@@ -31,9 +31,11 @@ export async function runScan(options: ScanOptions, command: Command): Promise<v
   try {
     const report = await runtime.runScan(controller.signal);
     if (tty) process.stderr.write('\n');
-    if (options.json) printJson(toScanJson(report));
-    else process.stdout.write(renderScanSummary(toScanJson(report)));
-    throw new CliExit(scanExitCode(report));
+    // A one-shot scan prints every open finding (docs/design.md §6), so it reads them all.
+    const findings = runtime.store.fleet.listFindings();
+    if (options.json) printJson(toScanJson(report, findings));
+    else process.stdout.write(renderScanSummary(toScanJson(report, findings)));
+    throw new CliExit(scanExitCode(report, findings));
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

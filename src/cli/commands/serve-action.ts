@@ -15,7 +15,7 @@ export async function runServe(command: Command): Promise<void> {
 
 interface StoppableDaemon {
   stop(): Promise<void>;
-  runtime: { reloadRules(): Error | null };
+  reloadRules(): Error | null;
 }
 
 /**
@@ -38,7 +38,7 @@ export function trapSignals(logger: {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
-    daemon?.runtime.reloadRules();
+    daemon?.reloadRules();
   });
   return (started) => {
     daemon = started;

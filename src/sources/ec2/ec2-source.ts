@@ -21,6 +21,12 @@ export interface Ec2SourceOptions {
    * is 17 minutes); instances not fetched yet skip the user-data comparison until a later scan.
    */
   userDataFetchesPerScan?: number;
+  /**
+   * Lists each target in this many disjoint parts at once (by the last digit of the instance id,
+   * 1–16; default 1), so waiting for one part's next page overlaps parsing another's. A target
+   * that filters on `instance-id` itself is listed whole.
+   */
+  listPartitions?: number;
 }
 
 interface CachedUserData {
@@ -41,25 +47,45 @@ export function createEc2Source(options: Ec2SourceOptions): InstanceSource {
       const client = options.clientFor(target);
       const instances: InstanceObservation[] = [];
       let pages = 0;
-      for await (const reservations of describeInstancePages(client, {
-        filters: target.filters,
-        pageSize: options.pageSize,
-        signal: context.signal,
-      })) {
-        pages++;
-        for (const reservation of reservations) {
-          for (const instance of reservation.Instances ?? []) {
-            const observation = toObservation(instance, {
-              account: target.account,
-              ownerId: reservation.OwnerId ?? null,
-              region: target.region,
-              observedAt: context.now().toISOString(),
-            });
-            if (observation) instances.push(observation);
+      const wanted = Object.hasOwn(target.filters, 'instance-id') ? 1 : (options.listPartitions ?? 1);
+      // One failed part fails the target: the others stop instead of listing for nothing.
+      const listing = new AbortController();
+      const signal = context.signal ? AbortSignal.any([context.signal, listing.signal]) : listing.signal;
+      const listPart = async (index: number, count: number): Promise<void> => {
+        for await (const reservations of describeInstancePages(client, {
+          filters: target.filters,
+          pageSize: options.pageSize,
+          signal,
+          partition: { index, count },
+        })) {
+          pages++;
+          for (const reservation of reservations) {
+            for (const instance of reservation.Instances ?? []) {
+              const observation = toObservation(instance, {
+                account: target.account,
+                ownerId: reservation.OwnerId ?? null,
+                region: target.region,
+                observedAt: context.now().toISOString(),
+              });
+              if (observation) instances.push(observation);
+            }
           }
+          context.onProgress?.({ pages, instances: instances.length });
         }
-        context.onProgress?.({ pages, instances: instances.length });
-      }
+      };
+      const listAll = (count: number): Promise<unknown> =>
+        Promise.all(
+          Array.from({ length: count }, (_, index) =>
+            listPart(index, count).catch((error: unknown) => {
+              listing.abort(error);
+              throw error;
+            }),
+          ),
+        );
+      await listAll(wanted);
+      // An empty partitioned answer is confirmed by one whole listing: an endpoint that did not
+      // honour the id wildcards must not make a target's instances vanish.
+      if (wanted > 1 && instances.length === 0) await listAll(1);
       const needUserData = instances.filter((i) => context.needsUserData(i.region, i.imageId));
       const now = context.now().getTime();
       const toFetch: InstanceObservation[] = [];

@@ -1,0 +1,124 @@
+// The scan's composition: config → rules → store → AWS clients → EC2 (and AWS Config) sources → scan
+// cycle. Shared by `serve` (on its scan thread, or the main thread with `scan.thread: false`),
+// `scan --once` and `demo`; it loads no HTTP server, metrics registry or scheduler.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { runScanCycle, type ScanReport } from './app/scan-cycle.js';
+import type { CollectProgress } from './app/instance-source.js';
+import type { AwsRequestRecorder } from './aws/aws-middleware.js';
+import { AwsClients } from './aws/aws-clients.js';
+import type { Config } from './config/index.js';
+import { errorMessage } from './domain/errors.js';
+import type { RuleSet, Target } from './domain/types.js';
+import { loadRules } from './rules/index.js';
+import { createConfigInventorySource } from './sources/aws-config/config-inventory-source.js';
+import { createEc2Source } from './sources/ec2/ec2-source.js';
+import { openStore, type Store } from './store/index.js';
+
+export interface RuntimeOptions {
+  config: Config;
+  logger: Logger;
+  clock?: () => Date;
+  recordAwsRequest?: AwsRequestRecorder;
+  onTargetProgress?: (target: Target, progress: CollectProgress) => void;
+}
+
+/** Everything one scan needs; shared by `serve`, `scan --once` and `demo`. */
+export interface Runtime {
+  config: Config;
+  store: Store;
+  clients: AwsClients;
+  clock: () => Date;
+  ruleSet: () => RuleSet;
+  /** Re-reads rules; invalid rules keep the previous ones and the error is returned. */
+  reloadRules(): Error | null;
+  runScan(signal?: AbortSignal): Promise<ScanReport>;
+  close(): void;
+}
+
+export function expandTargets(config: Config): Target[] {
+  return config.targets.flatMap((t) =>
+    t.regions.map((region) => ({
+      account: t.account,
+      region,
+      roleArn: t.roleArn,
+      externalId: t.externalId,
+      filters: t.filters,
+    })),
+  );
+}
+
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const { config, logger } = options;
+  const clock = options.clock ?? (() => new Date());
+  // Rules first: a daemon never starts with invalid rules, and nothing is opened if they are.
+  let rules = loadRules(config.rules.dir);
+  const store = openStore(config.database.path, { now: clock });
+  const clients = new AwsClients({
+    // loadConfig already falls back to AWS_ENDPOINT_URL.
+    endpoint: config.aws.endpoint ?? undefined,
+    maxAttempts: config.aws.maxAttempts,
+    maxRequestsPerSecond: config.aws.maxRequestsPerSecond,
+    record: options.recordAwsRequest ?? (() => undefined),
+  });
+  const source = createEc2Source({
+    clientFor: (target) => clients.ec2(target),
+    pageSize: config.aws.pageSize,
+    listPartitions: config.aws.listPartitions,
+  });
+  const inventory = config.sources.awsConfig.enabled
+    ? createConfigInventorySource({
+        clientFor: (target) => clients.config(target),
+        hosts: store.hosts,
+        state: store.inventorySync,
+        reconcileEveryMs: config.sources.awsConfig.maxAgeMs / 2,
+      })
+    : undefined;
+  const targets = expandTargets(config);
+
+  return {
+    config,
+    store,
+    clients,
+    clock,
+    ruleSet: () => rules,
+    reloadRules() {
+      try {
+        rules = loadRules(config.rules.dir);
+        logger.info({ rules: rules.rules.length, ignore: rules.ignore.length }, 'rules reloaded');
+        return null;
+      } catch (error) {
+        logger.error({ err: errorMessage(error) }, 'rules reload failed; keeping the previous rules');
+        return error as Error;
+      }
+    },
+    runScan: (signal) =>
+      runScanCycle(
+        {
+          targets,
+          source,
+          manifests: store.manifests,
+          fleet: store.fleet,
+          hosts: store.hosts,
+          acceptances: store.acceptances,
+          ruleSet: () => rules,
+          clock,
+          newScanId: () => randomUUID(),
+          // A disabled source's old observations are ignored rather than aging into `stale`.
+          hostMaxAgeMs: {
+            agent: config.fingerprints.maxAgeMs,
+            ...(inventory ? { 'aws-config': config.sources.awsConfig.maxAgeMs } : {}),
+          },
+          maxFindingsPerSection: config.scan.maxFindingsPerSection,
+          ...(inventory ? { inventory } : {}),
+          logger,
+          onTargetProgress: options.onTargetProgress,
+        },
+        { signal, timeoutMs: config.scan.timeoutMs },
+      ),
+    close() {
+      clients.destroy();
+      store.close();
+    },
+  };
+}

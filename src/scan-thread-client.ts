@@ -1,0 +1,160 @@
+// The daemon's side of its scan thread: starts the worker, hands it scans, and restarts it if it dies.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ScanReport } from './app/scan-cycle.js';
+import type { FleetSnapshot, ScanRecord } from './app/ports.js';
+import type { AwsRequestOutcome } from './aws/aws-middleware.js';
+import type { Config } from './config/index.js';
+import { errorMessage } from './domain/errors.js';
+import { packagePath } from './package-root.js';
+
+/** What the scan thread is started with (structured-cloned: plain data only). */
+export interface ScanThreadData {
+  config: Config;
+  logLevel: string;
+}
+
+export type ToScanThread =
+  | { type: 'scan'; id: number }
+  | { type: 'abort'; id: number; reason: string }
+  | { type: 'reload-rules' }
+  | { type: 'close' };
+
+export type FromScanThread =
+  | { type: 'ready' }
+  | { type: 'log'; line: string }
+  | { type: 'aws'; service: string; operation: string; outcome: AwsRequestOutcome }
+  | { type: 'done'; id: number; record: ScanRecord; snapshot: FleetSnapshot }
+  | { type: 'failed'; id: number; error: { name: string; message: string } };
+
+export interface ScanThreadOptions {
+  config: Config;
+  /** The daemon logger's level; the thread's log lines are written through `writeLog` as they are. */
+  logLevel: string;
+  writeLog: (line: string) => void;
+  recordAwsRequest: (service: string, operation: string, outcome: AwsRequestOutcome) => void;
+  /** Told when the thread exits unexpectedly (a crash or out of memory); the next scan starts a new one. */
+  onExit: (code: number) => void;
+}
+
+/** Built file of the worker: next to this module in dist/, or dist/ itself when tests run the sources. */
+function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith('.ts')
+    ? packagePath('dist', 'src', 'scan-thread.js')
+    : join(dirname(here), 'scan-thread.js');
+}
+
+interface Pending {
+  resolve: (report: ScanReport) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * One worker thread runs every scan: listing, parsing, pairing, diffing, classifying and persisting
+ * on its own SQLite connection (WAL: the main thread keeps reading while it writes), so the main
+ * thread's event loop stays free for HTTP, metrics and remediation. Scans are serialised by the
+ * ScanRunner in front of it; this class only carries them across.
+ */
+export class ScanThread {
+  private worker: Worker | null = null;
+  private closing = false;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(private readonly options: ScanThreadOptions) {}
+
+  /** Starts the thread now (module loading takes about a second), so the first scan does not wait for it. */
+  start(): void {
+    this.ensureWorker();
+  }
+
+  scan(signal: AbortSignal): Promise<ScanReport> {
+    if (this.closing) return Promise.reject(new Error('scan thread is closing'));
+    signal.throwIfAborted();
+    const worker = this.ensureWorker();
+    const id = this.nextId++;
+    return new Promise<ScanReport>((resolve, reject) => {
+      const onAbort = (): void => {
+        worker.postMessage({ type: 'abort', id, reason: reasonText(signal.reason) } satisfies ToScanThread);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const settle = (): void => signal.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        resolve: (report) => (settle(), resolve(report)),
+        reject: (error) => (settle(), reject(error)),
+      });
+      worker.postMessage({ type: 'scan', id } satisfies ToScanThread);
+    });
+  }
+
+  /** The main thread validated the rules already; the thread re-reads the same files. */
+  reloadRules(): void {
+    this.worker?.postMessage({ type: 'reload-rules' } satisfies ToScanThread);
+  }
+
+  /** Closes the thread's database and clients and waits for it to exit (terminated after `graceMs`). */
+  async close(graceMs = 5_000): Promise<void> {
+    this.closing = true;
+    const worker = this.worker;
+    if (worker === null) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ type: 'close' } satisfies ToScanThread);
+    const force = setTimeout(() => void worker.terminate(), graceMs);
+    await exited;
+    clearTimeout(force);
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker !== null) return this.worker;
+    const worker = new Worker(workerFile(), {
+      workerData: { config: this.options.config, logLevel: this.options.logLevel } satisfies ScanThreadData,
+      // The thread writes its logs through the daemon's logger; its own stdio is not used.
+      stdout: false,
+      stderr: false,
+    });
+    worker.on('message', (message: FromScanThread) => this.onMessage(message));
+    worker.on('error', (error) => this.failAll(new Error(`scan thread failed: ${error.message}`)));
+    worker.once('exit', (code) => {
+      if (this.worker === worker) this.worker = null;
+      this.failAll(new Error(`scan thread exited with code ${code}`));
+      if (!this.closing) this.options.onExit(code);
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private onMessage(message: FromScanThread): void {
+    switch (message.type) {
+      case 'ready':
+        return;
+      case 'log':
+        this.options.writeLog(message.line);
+        return;
+      case 'aws':
+        this.options.recordAwsRequest(message.service, message.operation, message.outcome);
+        return;
+      case 'done':
+        this.pending.get(message.id)?.resolve({ record: message.record, snapshot: message.snapshot });
+        this.pending.delete(message.id);
+        return;
+      case 'failed': {
+        const error = new Error(message.error.message);
+        error.name = message.error.name;
+        this.pending.get(message.id)?.reject(error);
+        this.pending.delete(message.id);
+        return;
+      }
+    }
+  }
+
+  private failAll(error: Error): void {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+}
+
+function reasonText(reason: unknown): string {
+  return reason === undefined ? 'aborted' : errorMessage(reason);
+}
