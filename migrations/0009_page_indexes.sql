@@ -14,6 +14,6 @@ CREATE INDEX scans_order ON scans (finished_at, started_at, scan_id);
 CREATE INDEX manifests_order ON manifests (region, image_id);
 -- Replacement jobs, newest created first, and newest finished first (the history).
 CREATE INDEX replacement_jobs_created ON replacement_jobs (created_at, job_id);
-CREATE INDEX replacement_jobs_finished ON replacement_jobs (coalesce(finished_at, updated_at), job_id);
+CREATE INDEX replacement_jobs_history ON replacement_jobs (coalesce(finished_at, updated_at), job_id);
 -- Waiting instances by reason code, then instance id.
 CREATE INDEX remediation_reasons_order ON remediation_reasons (subject, code, id);
