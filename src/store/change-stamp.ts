@@ -21,3 +21,27 @@ export function cachedUntilChange<T>(stamp: () => string, compute: () => T): () 
     return cached.value;
   };
 }
+
+/** `compute`'s answers per query (keyed by its JSON), all dropped when the database changes; at most `max` kept. */
+export function cachedPerQueryUntilChange<Q, T>(
+  stamp: () => string,
+  max: number,
+  compute: (query: Q) => T,
+): (query: Q) => T {
+  let cachedAt = '';
+  const answers = new Map<string, T>();
+  return (query) => {
+    const now = stamp();
+    if (now !== cachedAt) {
+      answers.clear();
+      cachedAt = now;
+    }
+    const key = JSON.stringify(query);
+    const hit = answers.get(key);
+    if (hit !== undefined) return hit;
+    const value = compute(query);
+    if (answers.size >= max) answers.delete(answers.keys().next().value as string);
+    answers.set(key, value);
+    return value;
+  };
+}

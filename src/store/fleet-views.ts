@@ -10,7 +10,7 @@ import {
 import type { InstanceStatus } from '../domain/types.js';
 import type { Database } from './database.js';
 import { OPEN_UNACCEPTED, SEVERITY_BY_RANK, SEVERITY_RANK_SQL } from './fleet-snapshot.js';
-import { cachedUntilChange, createChangeStamp } from './change-stamp.js';
+import { cachedPerQueryUntilChange, cachedUntilChange, createChangeStamp } from './change-stamp.js';
 import { createStatementCache } from './statement-cache.js';
 
 // Each key is a fixed SQL expression: user input never reaches ORDER BY as text.
@@ -154,13 +154,19 @@ export function createFleetViews(db: Database): FleetViews {
     rules: rules.all().map((r) => r.v),
   }));
 
+  // The drifted table groups every open finding to sort on aggregates; the pages on-call keeps
+  // reloading are answered from memory until the next commit (at most 32 distinct queries kept).
+  const cachedDrifted = cachedPerQueryUntilChange(stamp, 32, (query: DriftedQuery) =>
+    listDrifted.deferred(query),
+  );
+
   return {
     statusCounts(): StatusCount[] {
       return cachedStatusCounts();
     },
 
     listDrifted(query: DriftedQuery): { items: DriftedInstance[]; total: number } {
-      return listDrifted.deferred(query);
+      return cachedDrifted(query);
     },
 
     driftFacets() {
