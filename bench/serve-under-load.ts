@@ -24,9 +24,20 @@ const SIZES = (process.env.BENCH_SERVE_SIZES ?? '10000')
   .split(',')
   .map((s) => bounded(Number(s), 1, 100_000));
 const CLIENTS = bounded(Number(process.env.BENCH_SERVE_CLIENTS ?? 8), 1, 64);
-const SECONDS = bounded(Number(process.env.BENCH_SERVE_SECONDS ?? 60), 5, 600);
+/** Seconds of client load; by default two scan intervals, at least 60. */
+const SECONDS_SETTING = process.env.BENCH_SERVE_SECONDS;
 /** Seconds between scheduled scans; a divisor of 60 so it is one cron seconds field. */
-const INTERVAL = Number(process.env.BENCH_SERVE_INTERVAL_SECONDS ?? 20);
+/**
+ * Seconds between scheduled scans (a divisor of 60): 20 up to 20,000 instances, else the default
+ * schedule's 60 s, within which issue 11 asks a 100,000-instance scan to finish under load.
+ */
+function intervalFor(size: number): number {
+  return Number(process.env.BENCH_SERVE_INTERVAL_SECONDS ?? (size > 20_000 ? 60 : 20));
+}
+
+function secondsFor(interval: number): number {
+  return bounded(Number(SECONDS_SETTING ?? Math.max(60, 2 * interval)), 5, 600);
+}
 const FLOOR_RUNS = bounded(Number(process.env.BENCH_RUNS ?? 3), 1, 10);
 const REQUEST_TIMEOUT_MS = 30_000;
 const PATHS = ['/healthz', '/metrics', '/ui', '/api/v1/findings'] as const;
@@ -141,6 +152,8 @@ async function readUntil(url: string, offset: number, deadline: number, samples:
 }
 
 async function benchSize(size: number): Promise<void> {
+  const INTERVAL = intervalFor(size);
+  const SECONDS = secondsFor(INTERVAL);
   if (60 % INTERVAL !== 0) throw new Error(`BENCH_SERVE_INTERVAL_SECONDS must divide 60, got ${INTERVAL}`);
   const dir = mkdtempSync(join(tmpdir(), 'dw-bench-serve-'));
   const manifestsDir = join(dir, 'manifests');
@@ -201,7 +214,7 @@ async function benchSize(size: number): Promise<void> {
       DRIFTWARDEN_AWS_MAX_REQUESTS_PER_SECOND: '10000',
       DRIFTWARDEN_TARGETS: '[{regions: [us-east-1]}]',
       DRIFTWARDEN_RULES_DIR: RULES_DIR,
-      DRIFTWARDEN_SCHEDULE: `*/${INTERVAL} * * * * *`,
+      DRIFTWARDEN_SCHEDULE: INTERVAL === 60 ? '0 * * * * *' : `*/${INTERVAL} * * * * *`,
       DRIFTWARDEN_LOG_LEVEL: 'info',
     };
     const manifestFiles = readdirSync(manifestsDir).map((f) => join(manifestsDir, f));
@@ -223,6 +236,19 @@ async function benchSize(size: number): Promise<void> {
     const firstScanMs = Date.parse(startup[0]!.finishedAt) - Date.parse(startup[0]!.startedAt);
     process.stdout.write(
       `  first scan (no clients, writes every row): ${firstScanMs} ms = ${(firstScanMs / floor).toFixed(2)}x floor\n`,
+    );
+
+    // The next scheduled scan, still without clients: an unchanged fleet (steady state), alone.
+    let alone: ScanRow[] = [];
+    while (alone.length < 2) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      alone = await finishedScans(url);
+      if (performance.now() - startupBegan > 20 * 60_000) throw new Error('the second scan took too long');
+    }
+    const aloneMs = Date.parse(alone[0]!.finishedAt) - Date.parse(alone[0]!.startedAt);
+    process.stdout.write(
+      `  steady-state scan (no clients): ${aloneMs} ms = ${(aloneMs / floor).toFixed(2)}x floor; ` +
+        `goal ≤ ${FLOOR_RATIO_GOAL}x floor: ${verdict(aloneMs / floor <= FLOOR_RATIO_GOAL)}\n`,
     );
 
     const samples = new Map<ReadPath, Sample[]>(PATHS.map((p) => [p, []]));
@@ -263,8 +289,8 @@ async function benchSize(size: number): Promise<void> {
       durations.length === 0
         ? `  scan duration under load: no scan finished during the run; goal ≤ ${FLOOR_RATIO_GOAL}x floor: NOT met`
         : `  scan duration under load: median ${typical.toFixed(0)} ms, max ${longest.toFixed(0)} ms = ` +
-            `${(typical / floor).toFixed(2)}x floor (median); goal ≤ ${FLOOR_RATIO_GOAL}x floor: ` +
-            verdict(typical / floor <= FLOOR_RATIO_GOAL),
+            `${(typical / floor).toFixed(2)}x floor (median); within the ${INTERVAL} s interval: ` +
+            verdict(longest <= INTERVAL * 1000),
       `  daemon peak RSS (VmHWM): ${rss.toFixed(0)} MiB; goal ≤ ${RSS_GOAL_MIB} MB: ${verdict(rss <= RSS_GOAL_MIB)}`,
       `  (goals are issue 11's for 100,000 instances on 2 cores; the steady-state write ratio is not measured here)`,
     );
