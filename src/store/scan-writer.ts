@@ -23,6 +23,9 @@ function uniqueTargets(targets: readonly TargetKey[]): TargetKey[] {
   return [...seen.values()];
 }
 
+/** Instances compared and written per step of the scan's one transaction. */
+const WRITE_CHUNK = 2_000;
+
 function findingKey(instanceId: string, path: string, change: string): string {
   return `${instanceId}\u0000${path}\u0000${change}`;
 }
@@ -198,7 +201,14 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
      VALUES (@scanId, @outcome, @startedAt, @finishedAt, @targets, @counts, @findings)`,
   );
 
+  // A chunk at a time: the stored rows compared against are held for one chunk, not the whole
+  // fleet (100,000 stored observations would be about 100 MB of strings at once).
   function writeInstances(scanned: ScannedInstance[], scanId: string, seenAt: string): void {
+    for (let start = 0; start < scanned.length; start += WRITE_CHUNK)
+      writeChunk(scanned.slice(start, start + WRITE_CHUNK), scanId, seenAt);
+  }
+
+  function writeChunk(scanned: ScannedInstance[], scanId: string, seenAt: string): void {
     const ids = JSON.stringify(scanned.map((s) => s.observation.instanceId));
     const stored = new Map<string, InstanceState>();
     for (const row of selectInstances.all(ids)) stored.set(row.instance_id, row);

@@ -23,7 +23,9 @@ export function membersByGroup(instances: readonly SimInstance[]): SimInstance[]
     const name = instance.tags.get(ASG_TAG);
     if (name === undefined) continue;
     const key = `${instance.region}\u0000${name}`;
-    byGroup.set(key, [...(byGroup.get(key) ?? []), instance]);
+    const members = byGroup.get(key);
+    if (members) members.push(instance);
+    else byGroup.set(key, [instance]);
   }
   return [...byGroup.values()];
 }

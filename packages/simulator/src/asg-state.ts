@@ -136,16 +136,28 @@ export class AutoScalingGroups {
    * simulator never replaces on health), so a never-healthy replacement stays visible as such.
    */
   reconcile(): void {
+    // Runs before every request, so one pass without copies: a 100,000-instance fleet's groups
+    // are walked once per request, and the active list is built only when scaling in.
     for (const group of this.#groups) {
-      for (const id of [...group.members.keys()]) if (isGone(this.host.instance(id))) this.leave(id);
-      const active = [...group.members.keys()].filter((id) => {
+      const gone: string[] = [];
+      let active = 0;
+      for (const id of group.members.keys()) {
         const instance = this.host.instance(id);
-        return instance !== undefined && !isTerminating(instance);
-      });
-      if (active.length < group.desiredCapacity) this.#scaleOut(group, group.desiredCapacity - active.length);
-      else if (active.length > group.desiredCapacity)
-        this.#scaleIn(group, active, active.length - group.desiredCapacity);
+        if (isGone(instance)) gone.push(id);
+        else if (instance !== undefined && !isTerminating(instance)) active += 1;
+      }
+      for (const id of gone) this.leave(id);
+      if (active < group.desiredCapacity) this.#scaleOut(group, group.desiredCapacity - active);
+      else if (active > group.desiredCapacity)
+        this.#scaleIn(group, this.#activeMembers(group), active - group.desiredCapacity);
     }
+  }
+
+  #activeMembers(group: SimAutoScalingGroup): string[] {
+    return [...group.members.keys()].filter((id) => {
+      const instance = this.host.instance(id);
+      return instance !== undefined && !isTerminating(instance);
+    });
   }
 
   terminateInstance(region: string, instanceId: string, decrement: boolean): SimAutoScalingGroup {

@@ -56,6 +56,18 @@ function groupIntoReservations(instances: readonly SimInstance[]): Map<string, S
   return reservations;
 }
 
+/** Index of the first instance whose id sorts after `id` (binary search over the sorted list). */
+function firstAfter(sorted: readonly SimInstance[], id: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((sorted[mid] as SimInstance).instanceId <= id) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 const describeInstances: Ec2Handler = (ctx) => {
   checkDryRun(ctx.params);
   const instanceIds = listParam(ctx.params, 'InstanceId');
@@ -71,17 +83,23 @@ const describeInstances: Ec2Handler = (ctx) => {
     instanceIds.length > 0 ? new Set(instancesInRegion(ctx, instanceIds).map((i) => i.instanceId)) : null;
   const token = ctx.params.get('NextToken');
   const after = token ? decodeToken(token) : null;
-  const candidates = ctx.fleet
-    .instancesIn(ctx.region)
-    .filter(
-      (i) =>
-        (after === null || i.instanceId > after) &&
-        (wanted === null || wanted.has(i.instanceId)) &&
-        matches(i),
-    );
-  const page = maxResults === null ? candidates : candidates.slice(0, maxResults);
+  // Sorted by id: start after the token and stop once the page is full and one more matches, so a
+  // page costs what it returns, not a pass over the whole region (as EC2's own listing).
+  const sorted = ctx.fleet.instancesIn(ctx.region);
+  const limit = maxResults ?? Number.POSITIVE_INFINITY;
+  const page: SimInstance[] = [];
+  let more = false;
+  for (let k = after === null ? 0 : firstAfter(sorted, after); k < sorted.length; k++) {
+    const instance = sorted[k] as SimInstance;
+    if ((wanted !== null && !wanted.has(instance.instanceId)) || !matches(instance)) continue;
+    if (page.length === limit) {
+      more = true;
+      break;
+    }
+    page.push(instance);
+  }
   const last = page[page.length - 1];
-  const nextToken = page.length < candidates.length && last ? encodeToken(last.instanceId) : undefined;
+  const nextToken = more && last ? encodeToken(last.instanceId) : undefined;
   const reservations = [...groupIntoReservations(page)].map(([reservationId, instances]) =>
     reservationXml(ctx.fleet, reservationId, instances),
   );
