@@ -129,8 +129,11 @@ async function serveAws(
     );
     account = caller.account;
     const fleet = deps.accounts.fleet(caller.account);
-    // Time-driven state moves first, so even a faulted request sees (and leaves) a current fleet.
-    fleet.advance();
+    // Time-driven state moves first, so even a faulted request sees (and leaves) a current fleet;
+    // a continuation read reconciles nothing (see readWithoutReconcile).
+    const continuation =
+      (action === 'DescribeInstances' && params.has('NextToken')) || action === 'DescribeInstanceAttribute';
+    if (!continuation) fleet.advance();
     if (caller.expired) {
       reply = speak.errorReply(
         new Ec2ApiError('ExpiredToken', 'The security token included in the request is expired'),
@@ -140,7 +143,11 @@ async function serveAws(
       if (fault.delayMs > 0) await delay(fault.delayMs);
       reply = fault.error
         ? speak.errorReply(fault.error)
-        : speak.handle({ deps, caller, fleet, region: scope.region, params });
+        : continuation
+          ? fleet.readWithoutReconcile(() =>
+              speak.handle({ deps, caller, fleet, region: scope.region, params }),
+            )
+          : speak.handle({ deps, caller, fleet, region: scope.region, params });
     }
   }
   const entry = {

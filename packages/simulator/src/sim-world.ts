@@ -62,6 +62,8 @@ export class SimWorld {
   readonly #launcher: Launcher;
   readonly #groups: GroupProvisioner;
   #advancing = false;
+  /** Set while a continuation read is served: time moves, groups reconcile at the next request. */
+  #clockOnly = false;
 
   readonly lifecycle: InstanceLifecycle;
   readonly failures = new LaunchFailures();
@@ -127,7 +129,7 @@ export class SimWorld {
    * Auto Scaling group reconciles. Runs before each request; reads below call it too.
    */
   advance(): void {
-    if (this.#advancing) return;
+    if (this.#advancing || this.#clockOnly) return;
     this.#advancing = true;
     try {
       const nowMs = this.#now().getTime();
@@ -137,6 +139,25 @@ export class SimWorld {
       this.lifecycle.advance(nowMs, lookup);
     } finally {
       this.#advancing = false;
+    }
+  }
+
+  /**
+   * Serves `read` with the lifecycle moved to now but without reconciling the Auto Scaling groups,
+   * which walks every group member: for the next page of a listing and per-instance attribute
+   * reads, so a 100,000-instance listing does not walk the fleet per page. The next other request
+   * (a first page, any mutation, the control API) reconciles as usual.
+   */
+  readWithoutReconcile<T>(read: () => T): T {
+    if (!this.#advancing) {
+      const nowMs = this.#now().getTime();
+      this.lifecycle.advance(nowMs, (id) => this.#instances.get(id));
+    }
+    this.#clockOnly = true;
+    try {
+      return read();
+    } finally {
+      this.#clockOnly = false;
     }
   }
 
