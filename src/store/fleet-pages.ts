@@ -1,4 +1,4 @@
-// Keyset pages of the fleet tables: each reads limit + 1 rows of an index range (migration 0008), however deep.
+// Keyset pages of the fleet tables: each reads limit + 1 rows of an index range (migration 0009), however deep.
 import { toPage, type Page, type PageRequest } from '../app/paging.js';
 import type {
   FindingFilter,
