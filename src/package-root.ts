@@ -21,3 +21,12 @@ export function packageRoot(): string {
 export function packagePath(...segments: string[]): string {
   return join(packageRoot(), ...segments);
 }
+
+/**
+ * A worker thread's entry file, `name` built beside the module at `moduleUrl` in dist/src/, or taken
+ * from dist/src/ when that module runs from its TypeScript source (vitest): a worker needs JavaScript.
+ */
+export function workerEntry(moduleUrl: string, name: string): string {
+  const here = fileURLToPath(moduleUrl);
+  return here.endsWith('.ts') ? packagePath('dist', 'src', name) : join(dirname(here), name);
+}

@@ -12,6 +12,7 @@ import { errorMessage } from './domain/errors.js';
 import type { RuleSet, Target } from './domain/types.js';
 import { loadRules } from './rules/index.js';
 import { createConfigInventorySource } from './sources/aws-config/config-inventory-source.js';
+import { ListThreadPool } from './list-thread-pool.js';
 import { createEc2Source } from './sources/ec2/ec2-source.js';
 import { openStore, type Store } from './store/index.js';
 
@@ -61,10 +62,31 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     maxRequestsPerSecond: config.aws.maxRequestsPerSecond,
     record: options.recordAwsRequest ?? (() => undefined),
   });
+  const listThreads =
+    config.aws.listThreads > 0
+      ? new ListThreadPool({
+          threads: config.aws.listThreads,
+          aws: {
+            endpoint: config.aws.endpoint ?? undefined,
+            maxAttempts: config.aws.maxAttempts,
+            maxRequestsPerSecond: config.aws.maxRequestsPerSecond,
+          },
+          pageSize: config.aws.pageSize,
+          niceness: config.scan.niceness,
+          budgetState: (target) => clients.budgetState(target),
+          recordAwsRequest: options.recordAwsRequest ?? (() => undefined),
+          onThreadExit: (code) =>
+            logger.warn(
+              { code },
+              'a listing thread exited; its parts failed and the next scan starts a new one',
+            ),
+        })
+      : undefined;
   const source = createEc2Source({
     clientFor: (target) => clients.ec2(target),
     pageSize: config.aws.pageSize,
     listPartitions: config.aws.listPartitions,
+    ...(listThreads ? { lister: listThreads } : {}),
   });
   const inventory = config.sources.awsConfig.enabled
     ? createConfigInventorySource({
@@ -117,6 +139,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         { signal, timeoutMs: config.scan.timeoutMs },
       ),
     close() {
+      void listThreads?.close();
       clients.destroy();
       store.close();
     },

@@ -1,13 +1,11 @@
 // The daemon's side of its scan thread: starts the worker, hands it scans, and restarts it if it dies.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ScanReport } from './app/scan-cycle.js';
 import type { FleetSnapshot, ScanRecord } from './app/ports.js';
 import type { AwsRequestOutcome } from './aws/aws-middleware.js';
 import type { Config } from './config/index.js';
 import { errorMessage } from './domain/errors.js';
-import { packagePath } from './package-root.js';
+import { workerEntry } from './package-root.js';
 
 /** What the scan thread is started with (structured-cloned: plain data only). */
 export interface ScanThreadData {
@@ -36,14 +34,6 @@ export interface ScanThreadOptions {
   recordAwsRequest: (service: string, operation: string, outcome: AwsRequestOutcome) => void;
   /** Told when the thread exits unexpectedly (a crash or out of memory); the next scan starts a new one. */
   onExit: (code: number) => void;
-}
-
-/** Built file of the worker: next to this module in dist/, or dist/ itself when tests run the sources. */
-function workerFile(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts')
-    ? packagePath('dist', 'src', 'scan-thread.js')
-    : join(dirname(here), 'scan-thread.js');
 }
 
 interface Pending {
@@ -108,7 +98,7 @@ export class ScanThread {
 
   private ensureWorker(): Worker {
     if (this.worker !== null) return this.worker;
-    const worker = new Worker(workerFile(), {
+    const worker = new Worker(workerEntry(import.meta.url, 'scan-thread.js'), {
       workerData: { config: this.options.config, logLevel: this.options.logLevel } satisfies ScanThreadData,
       // The thread writes its logs through the daemon's logger; its own stdio is not used.
       stdout: false,

@@ -3,12 +3,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { REDACT_PATHS } from './logging/logger.js';
 import { createRuntime } from './runtime.js';
+import { lowerThreadPriority } from './thread-priority.js';
 import type { FromScanThread, ScanThreadData, ToScanThread } from './scan-thread-client.js';
 
 const port = parentPort;
 if (port === null) throw new Error("scan-thread.js runs only as the daemon's worker thread");
 const data = workerData as ScanThreadData;
 const post = (message: FromScanThread): void => port.postMessage(message);
+// The listing threads it starts inherit this: HTTP on the main thread wins a busy core.
+lowerThreadPriority(data.config.scan.niceness);
 
 // Log lines go to the daemon, which writes them through its own logger's destination.
 const logger = pino(

@@ -17,6 +17,11 @@ export interface AwsClientsOptions {
   now?: () => number;
   /** Per attempt, for every client (default 30 s; tests shorten it). */
   requestTimeoutMs?: number;
+  /**
+   * Another thread's budget for this client key (see `AwsClients.budgetState`), so both threads
+   * draw from one budget; undefined = a budget of this instance's own.
+   */
+  sharedBudget?: (keyId: string) => SharedArrayBuffer | undefined;
 }
 
 export interface ClientKey {
@@ -30,6 +35,7 @@ interface ClientSet {
   ec2: EC2Client;
   asg: AutoScalingClient;
   config: ConfigServiceClient;
+  budget: RequestBudget;
 }
 
 interface AssumedRole {
@@ -54,6 +60,11 @@ function requestTimeouts(requestTimeoutMs = 30_000): {
   };
 }
 
+/** The identity clients, budgets and credentials are kept under: account, region and role. */
+export function clientKeyId(key: ClientKey): string {
+  return `${key.account ?? 'default'}/${key.region}/${key.roleArn ?? ''}`;
+}
+
 export class AwsClients {
   private readonly sets = new Map<string, ClientSet>();
   private readonly roles = new Map<string, AssumedRole>();
@@ -73,6 +84,11 @@ export class AwsClients {
     return this.set(key).config;
   }
 
+  /** The shared memory of this key's request budget, for a thread that calls the same key. */
+  budgetState(key: ClientKey): SharedArrayBuffer {
+    return this.set(key).budget.state;
+  }
+
   destroy(): void {
     for (const { ec2, asg, config } of this.sets.values()) {
       ec2.destroy();
@@ -85,11 +101,12 @@ export class AwsClients {
   }
 
   private set(key: ClientKey): ClientSet {
-    const id = `${key.account ?? 'default'}/${key.region}/${key.roleArn ?? ''}`;
+    const id = clientKeyId(key);
     let set = this.sets.get(id);
     if (!set) {
       const { endpoint, maxAttempts, maxRequestsPerSecond, record } = this.options;
-      const budget = new RequestBudget({ maxRequestsPerSecond });
+      const state = this.options.sharedBudget?.(id);
+      const budget = new RequestBudget({ maxRequestsPerSecond, ...(state ? { state } : {}) });
       // No roleArn: the SDK's default credential chain, as before.
       const credentials = key.roleArn
         ? this.role(key.roleArn, key.externalId ?? null, key.region, budget)
@@ -107,7 +124,7 @@ export class AwsClients {
       instrumentClient(ec2, { service: 'ec2', budget, record });
       instrumentClient(asg, { service: 'autoscaling', budget, record });
       instrumentClient(config, { service: 'config', budget, record });
-      set = { ec2, asg, config };
+      set = { ec2, asg, config, budget };
       this.sets.set(id, set);
     }
     return set;

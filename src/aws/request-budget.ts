@@ -1,48 +1,67 @@
-// A token bucket that spaces AWS requests so one account+region never exceeds its own budget.
+// A token bucket that spaces AWS requests so one account+region never exceeds its own budget, kept
+// in shared memory so every thread that calls the same account+region draws from the one budget.
 
 export interface RequestBudgetOptions {
   maxRequestsPerSecond: number;
-  /** Injected for tests; defaults to the monotonic clock. */
+  /**
+   * The bucket of another thread's budget for the same account+region (`RequestBudget.state`); absent
+   * = a new, full bucket.
+   */
+  state?: SharedArrayBuffer;
+  /** Injected for tests; defaults to wall-clock milliseconds, which every thread reads alike. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
+const wallClockMs = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Each request reserves the next free slot, one interval after the previous one, and waits for it:
+ * a compare-and-swap on one shared 64-bit slot time, so threads never hand out the same slot. A slot
+ * may lie up to one second's budget in the past, which is the burst an idle bucket allows. Callers
+ * are served in the order they asked.
+ */
 export class RequestBudget {
-  private readonly rate: number;
-  private readonly capacity: number;
-  private tokens: number;
-  private last: number;
+  /** Pass to `RequestBudgetOptions.state` in another thread to share this budget. */
+  readonly state: SharedArrayBuffer;
+  private readonly nextSlot: BigInt64Array;
+  private readonly intervalUs: bigint;
+  private readonly burstUs: bigint;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  private queue: Promise<void> = Promise.resolve();
 
   constructor(options: RequestBudgetOptions) {
-    this.rate = options.maxRequestsPerSecond;
+    const rate = options.maxRequestsPerSecond;
+    this.intervalUs = BigInt(Math.max(1, Math.round(1_000_000 / rate)));
     // A burst of one second's budget at most: enough for pagination, never a spike AWS would throttle.
-    this.capacity = Math.max(1, options.maxRequestsPerSecond);
-    this.tokens = this.capacity;
-    this.now = options.now ?? (() => performance.now());
+    this.burstUs = this.intervalUs * BigInt(Math.max(1, Math.floor(rate)));
+    this.now = options.now ?? wallClockMs;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.last = this.now();
+    this.state = options.state ?? new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
+    this.nextSlot = new BigInt64Array(this.state);
+    // A new bucket starts full; one attached to another thread's keeps that thread's slots.
+    if (options.state === undefined) Atomics.store(this.nextSlot, 0, this.earliestSlot(this.nowUs()));
   }
 
-  /** Resolves when one request may be sent; callers are served in order. */
-  take(): Promise<void> {
-    const turn = this.queue.then(() => this.waitForToken());
-    this.queue = turn.catch(() => undefined);
-    return turn;
-  }
-
-  private async waitForToken(): Promise<void> {
+  /** Resolves when one request may be sent. */
+  async take(): Promise<void> {
     for (;;) {
-      const now = this.now();
-      this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.rate);
-      this.last = now;
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
-        return;
-      }
-      await this.sleep(Math.ceil(((1 - this.tokens) / this.rate) * 1000));
+      const now = this.nowUs();
+      const previous = Atomics.load(this.nextSlot, 0);
+      const earliest = this.earliestSlot(now);
+      const slot = previous > earliest ? previous : earliest;
+      if (Atomics.compareExchange(this.nextSlot, 0, previous, slot + this.intervalUs) !== previous) continue;
+      if (slot > now) await this.sleep(Math.ceil(Number(slot - now) / 1000));
+      return;
     }
+  }
+
+  private nowUs(): bigint {
+    return BigInt(Math.round(this.now() * 1000));
+  }
+
+  /** An idle bucket's slots start this far back: one second's budget may go at once. */
+  private earliestSlot(now: bigint): bigint {
+    return now - this.burstUs + this.intervalUs;
   }
 }

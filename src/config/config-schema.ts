@@ -1,4 +1,5 @@
 // zod schema of driftwarden.yaml: every key, its default and its limits (the file's shape, before normalising).
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { DEFAULT_MAX_FINDINGS_PER_SECTION } from '../core/finding-cap.js';
@@ -12,6 +13,14 @@ import {
 import { parseByteSize } from './byte-size.js';
 import { LOG_LEVELS, REMEDIATION_MODES, STRATEGY_OVERRIDES, TOKEN_SCOPES } from './config.js';
 import { describeCronProblem } from './cron-schedule.js';
+
+/** Scan and listing threads run at this nice value at least, below the main thread's HTTP. */
+export const DEFAULT_SCAN_NICENESS = 10;
+
+/** One listing thread per core, at most 4: beyond that the AWS budget, not parsing, is the limit. */
+export function defaultListThreads(): number {
+  return Math.min(4, availableParallelism());
+}
 
 /** Tokens below this length are guessable; the check applies to the resolved value of `env:NAME` too. */
 export const MIN_TOKEN_LENGTH = 16;
@@ -159,6 +168,7 @@ export const configFileSchema = z.strictObject({
       staleAfter: duration('3m'),
       maxFindingsPerSection: integer(1, 100_000, DEFAULT_MAX_FINDINGS_PER_SECTION),
       thread: z.boolean().default(true),
+      niceness: integer(0, 19, DEFAULT_SCAN_NICENESS),
     })
     .prefault({}),
   aws: z
@@ -171,6 +181,7 @@ export const configFileSchema = z.strictObject({
       maxAttempts: integer(1, 10, 3),
       pageSize: integer(5, 1000, 1000),
       listPartitions: integer(1, 16, 4),
+      listThreads: integer(0, 16, defaultListThreads()),
     })
     .prefault({}),
   targets: z

@@ -82,6 +82,11 @@ export interface Config {
     readonly maxFindingsPerSection: number;
     /** `serve` scans on a worker thread of its own (default true); false scans on the main thread, between requests. */
     readonly thread: boolean;
+    /**
+     * Scan and listing threads run at least at this nice value (0..19; Linux), so HTTP on the main
+     * thread wins a busy core. Default 10.
+     */
+    readonly niceness: number;
   };
   readonly aws: {
     /** Endpoint URL for every AWS client; null in the file falls back to env `AWS_ENDPOINT_URL`, else null. */
@@ -94,6 +99,11 @@ export interface Config {
     readonly pageSize: number;
     /** Each target is listed in this many disjoint parts at once (by instance id, 1..16). Default 4. */
     readonly listPartitions: number;
+    /**
+     * Worker threads that fetch and parse the parts' pages (0..16; 0 = on the scan's own thread).
+     * Default: the machine's cores, at most 4.
+     */
+    readonly listThreads: number;
   };
   /** Default one target: `[{ regions: [us-east-1] }]`. */
   readonly targets: readonly TargetConfig[];

@@ -70,6 +70,7 @@ export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions
       staleAfterMs: ms(raw.scan.staleAfter),
       maxFindingsPerSection: raw.scan.maxFindingsPerSection,
       thread: raw.scan.thread,
+      niceness: raw.scan.niceness,
     },
     aws: { ...raw.aws, endpoint },
     targets: raw.targets.map((t) => ({

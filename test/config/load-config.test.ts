@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, redactConfig, REDACTED, type Config } from '../../src/config/index.js';
@@ -51,6 +51,7 @@ describe('loadConfig', () => {
       staleAfterMs: 180_000,
       maxFindingsPerSection: 200,
       thread: true,
+      niceness: 10,
     });
     expect(config.aws).toEqual({
       endpoint: null,
@@ -58,6 +59,8 @@ describe('loadConfig', () => {
       maxAttempts: 3,
       pageSize: 1000,
       listPartitions: 4,
+      // One per core, at most 4.
+      listThreads: Math.min(4, availableParallelism()),
     });
     expect(config.targets).toEqual([
       { account: null, regions: ['us-east-1'], roleArn: null, externalId: null, filters: {} },

@@ -173,4 +173,36 @@ describe('the request budget', () => {
     expect(sleeps).toEqual([250, 250, 250, 250]);
     expect(clock).toBe(1000);
   });
+
+  it('is one budget for every thread that attaches to its state: their requests share the rate', async () => {
+    let clock = 0;
+    const sleeps: [string, number][] = [];
+    const sleeper = (who: string) => (ms: number) => {
+      sleeps.push([who, ms]);
+      clock += ms;
+      return Promise.resolve();
+    };
+    const scanThread = new RequestBudget({
+      maxRequestsPerSecond: 4,
+      now: () => clock,
+      sleep: sleeper('scan'),
+    });
+    // What a listing thread builds from the SharedArrayBuffer it is handed.
+    const listingThread = new RequestBudget({
+      maxRequestsPerSecond: 4,
+      state: scanThread.state,
+      now: () => clock,
+      sleep: sleeper('list'),
+    });
+    for (let i = 0; i < 3; i++) await scanThread.take();
+    for (let i = 0; i < 3; i++) await listingThread.take();
+    await scanThread.take();
+    // Together: 4 at once, then one every 250 ms, whichever thread asks.
+    expect(sleeps).toEqual([
+      ['list', 250],
+      ['list', 250],
+      ['scan', 250],
+    ]);
+    expect(clock).toBe(750);
+  });
 });

@@ -4,8 +4,7 @@ import { DescribeInstanceAttributeCommand, type EC2Client } from '@aws-sdk/clien
 import type { CollectContext, CollectedTarget, InstanceSource } from '../../app/instance-source.js';
 import type { InstanceObservation, Target } from '../../domain/types.js';
 import { sha256OfBase64 } from '../../app/sha256.js';
-import { describeInstancePages } from './describe-instance-pages.js';
-import { toObservation } from './instance-mapper.js';
+import { createInThreadLister, type PartLister } from './part-lister.js';
 
 export interface Ec2SourceOptions {
   /** One client per account+region, created by the composition root. */
@@ -27,6 +26,11 @@ export interface Ec2SourceOptions {
    * that filters on `instance-id` itself is listed whole.
    */
   listPartitions?: number;
+  /**
+   * Lists the parts, e.g. on a pool of listing threads; default: on this thread, with `clientFor`
+   * and `pageSize`.
+   */
+  lister?: PartLister;
 }
 
 interface CachedUserData {
@@ -41,6 +45,7 @@ export function createEc2Source(options: Ec2SourceOptions): InstanceSource {
   // cached: one DescribeInstanceAttribute per instance per TTL instead of per scan.
   const userDataCache = new Map<string, CachedUserData>();
   const ttl = options.userDataTtlMs ?? 3_600_000;
+  const lister = options.lister ?? createInThreadLister(options);
   return {
     name: 'ec2',
     async collect(target: Target, context: CollectContext): Promise<CollectedTarget> {
@@ -51,28 +56,20 @@ export function createEc2Source(options: Ec2SourceOptions): InstanceSource {
       // One failed part fails the target: the others stop instead of listing for nothing.
       const listing = new AbortController();
       const signal = context.signal ? AbortSignal.any([context.signal, listing.signal]) : listing.signal;
-      const listPart = async (index: number, count: number): Promise<void> => {
-        for await (const reservations of describeInstancePages(client, {
-          filters: target.filters,
-          pageSize: options.pageSize,
-          signal,
-          partition: { index, count },
-        })) {
-          pages++;
-          for (const reservation of reservations) {
-            for (const instance of reservation.Instances ?? []) {
-              const observation = toObservation(instance, {
-                account: target.account,
-                ownerId: reservation.OwnerId ?? null,
-                region: target.region,
-                observedAt: context.now().toISOString(),
-              });
-              if (observation) instances.push(observation);
-            }
-          }
-          context.onProgress?.({ pages, instances: instances.length });
-        }
-      };
+      const listPart = (index: number, count: number): Promise<void> =>
+        lister.listPart(
+          target,
+          { index, count },
+          {
+            signal,
+            onPage(page) {
+              pages++;
+              const observedAt = context.now().toISOString();
+              for (const listed of page) instances.push({ ...listed, observedAt });
+              context.onProgress?.({ pages, instances: instances.length });
+            },
+          },
+        );
       const listAll = (count: number): Promise<unknown> =>
         Promise.all(
           Array.from({ length: count }, (_, index) =>

@@ -5,10 +5,13 @@ import { SCANNED_STATES } from './describe-instance-pages.js';
 
 export const ASG_TAG = 'aws:autoscaling:groupName';
 
-export function toObservation(
+/** An observation as listed, before the scan stamps when it saw it (a listing thread has no scan clock). */
+export type ListedInstance = Omit<InstanceObservation, 'observedAt'>;
+
+export function toListedInstance(
   instance: Instance,
-  context: { account: string | null; ownerId: string | null; region: string; observedAt: string },
-): InstanceObservation | null {
+  context: { account: string | null; ownerId: string | null; region: string },
+): ListedInstance | null {
   const state = instance.State?.Name;
   if (!instance.InstanceId || !instance.ImageId || !state || !SCANNED_STATES.includes(state)) return null;
   const tags: Record<string, string> = {};
@@ -37,6 +40,5 @@ export function toObservation(
     subnetId: instance.SubnetId ?? null,
     launchTime: instance.LaunchTime ? instance.LaunchTime.toISOString() : null,
     source: 'ec2',
-    observedAt: context.observedAt,
   };
 }
