@@ -4,6 +4,7 @@ import { DescribeInstanceAttributeCommand, type EC2Client } from '@aws-sdk/clien
 import type { CollectContext, CollectedTarget, InstanceSource } from '../../app/instance-source.js';
 import type { InstanceObservation, Target } from '../../domain/types.js';
 import { sha256OfBase64 } from '../../app/sha256.js';
+import { createObservationInterner } from './intern-observation.js';
 import { createInThreadLister, type PartLister } from './part-lister.js';
 
 export interface Ec2SourceOptions {
@@ -51,6 +52,7 @@ export function createEc2Source(options: Ec2SourceOptions): InstanceSource {
     async collect(target: Target, context: CollectContext): Promise<CollectedTarget> {
       const client = options.clientFor(target);
       const instances: InstanceObservation[] = [];
+      const observe = createObservationInterner();
       let pages = 0;
       const wanted = Object.hasOwn(target.filters, 'instance-id') ? 1 : (options.listPartitions ?? 1);
       // One failed part fails the target: the others stop instead of listing for nothing.
@@ -65,7 +67,7 @@ export function createEc2Source(options: Ec2SourceOptions): InstanceSource {
             onPage(page) {
               pages++;
               const observedAt = context.now().toISOString();
-              for (const listed of page) instances.push({ ...listed, observedAt });
+              for (const listed of page) instances.push(observe(listed, observedAt));
               context.onProgress?.({ pages, instances: instances.length });
             },
           },
