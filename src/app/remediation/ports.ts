@@ -149,14 +149,18 @@ export interface JobRepository {
     expectedState?: JobState,
   ): ReplacementJob;
   countStartedSince(at: string): number;
-  /** Jobs per state (every state present, 0 when none): counts without loading rows. */
-  countByState(): Record<JobState, number>;
+  /** Jobs per state (every state present, 0 when none), of one instance if given: counts without loading rows. */
+  countByState(filter?: { instanceId?: string }): Record<JobState, number>;
   countFinished(): { strategy: JobStrategy; outcome: TerminalJobState; count: number }[];
 }
 
-export interface AuditQuery {
+/** Whose audit entries: one job's and/or one instance's (neither: all). */
+export interface AuditSubject {
   jobId?: string;
   instanceId?: string;
+}
+
+export interface AuditQuery extends AuditSubject {
   /** Entries with a larger id only. */
   afterId?: number;
   /** Entries with a smaller id only. */
@@ -170,6 +174,8 @@ export interface AuditLog {
   list(query?: AuditQuery & { limit?: number }): AuditEntry[];
   /** `list` one keyset page at a time: the key is the entry id. */
   page(query: Omit<AuditQuery, 'beforeId'>, page: PageRequest<number>): Page<AuditEntry, number>;
+  /** Entries of this job and/or instance (an index count). */
+  count(query: AuditSubject): number;
 }
 
 export interface RemediationSwitch {
