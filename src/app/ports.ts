@@ -372,6 +372,8 @@ export interface AcceptanceRepository {
   list(query?: AcceptanceQuery): Acceptance[];
   /** `list` one keyset page at a time: the key is the acceptance id (newest first). */
   page(query: AcceptanceQuery, page: PageRequest<number>): Page<Acceptance, number>;
+  /** How many acceptances `list` would return (one count, no rows read). */
+  count(query: AcceptanceQuery): number;
   get(id: number): Acceptance | null;
   /** NotFoundError if unknown; revoking twice keeps the first revocation. */
   revoke(id: number, by: string, at: string): Acceptance;
