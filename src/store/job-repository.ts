@@ -124,7 +124,7 @@ function toJob(row: JobRow): ReplacementJob {
 
 /** `viaStateIndex: false` keeps SQLite off the state index (`+state`), to walk an order index instead. */
 function jobFilterSql(
-  query: Omit<JobQuery, 'limit'>,
+  query: JobQuery,
   viaStateIndex = true,
 ): { where: string[]; params: Record<string, unknown> } {
   const where: string[] = [];
@@ -333,19 +333,6 @@ export function createJobRepository(db: Database, audit: AuditLog): JobRepositor
         j.jobId,
       ];
       return toPage(rows.map(toJob), limit, keyOf);
-    },
-    list(query = {}) {
-      const { where, params } = jobFilterSql(query);
-      params.limit = query.limit ?? 500;
-      // Finished jobs read newest finished first: a job created long ago may have just ended.
-      const order =
-        query.orderBy === 'finished' ? 'coalesce(finished_at, updated_at) DESC' : 'created_at DESC';
-      return prepared<Record<string, unknown>, JobRow>(
-        `SELECT * FROM replacement_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY ${order}, job_id LIMIT @limit`,
-      )
-        .all(params)
-        .map(toJob);
     },
     save: (jobId, patch, at, entry, expectedState) => save(jobId, patch, at, entry, expectedState),
     countStartedSince: (at) => startedSince.get(at)?.n ?? 0,

@@ -122,7 +122,6 @@ export interface JobQuery {
   instanceId?: string;
   /** Newest created first (default), or newest finished first (history). */
   orderBy?: 'created' | 'finished';
-  limit?: number;
 }
 
 /** Sort key of a jobs page: the ordering time (created, or finished), then the job id; newest first. */
@@ -132,10 +131,8 @@ export interface JobRepository {
   /** Creates a job and audits it in one transaction; null when the instance already has an open job. */
   create(job: NewJob, at: string, audit: AuditEntryInput): ReplacementJob | null;
   get(jobId: string): ReplacementJob | null;
-  /** Newest first (see JobQuery.orderBy). */
-  list(query?: JobQuery): ReplacementJob[];
-  /** Like `list`, one keyset page at a time (ties on the time broken by job id, descending). */
-  page(query: Omit<JobQuery, 'limit'>, page: PageRequest<JobKey>): Page<ReplacementJob, JobKey>;
+  /** Newest first (see JobQuery.orderBy), one keyset page at a time (ties on the time broken by job id, descending). */
+  page(query: JobQuery, page: PageRequest<JobKey>): Page<ReplacementJob, JobKey>;
   /**
    * Saves a transition and its audit entry atomically; returns the saved job. With `expectedState`,
    * the save only happens if the job is still in that state (else ConflictError): two processes
