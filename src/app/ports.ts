@@ -245,9 +245,18 @@ export interface DriftedQuery {
   instance?: string;
   sort?: DriftedSortKey;
   descending?: boolean;
-  limit?: number;
-  offset?: number;
 }
+
+/**
+ * Sort key of a drifted-table page: the sort it belongs to, the row's value of that sort (severity
+ * rank, or the column's text), then the tie-breakers first seen and instance id.
+ */
+export type DriftedKey = [
+  sort: DriftedSortKey,
+  value: string | number,
+  firstSeen: string,
+  instanceId: string,
+];
 
 /** One drifted instance: its open, unaccepted drift summed up. */
 export interface DriftedInstance {
@@ -279,7 +288,11 @@ export interface StatusCount {
 export interface FleetViews {
   /** Instances in the fleet by account, region, group and status. */
   statusCounts(): StatusCount[];
-  listDrifted(query: DriftedQuery): { items: DriftedInstance[]; total: number };
+  /** One keyset page of drifted instances in the query's order, and how many match in all. */
+  listDrifted(
+    query: DriftedQuery,
+    page: PageRequest<DriftedKey>,
+  ): Page<DriftedInstance, DriftedKey> & { total: number };
   /** Values the drifted table can be filtered on (present instances, open drift), sorted. */
   driftFacets(): { regions: string[]; groups: string[]; rules: string[] };
   /** Instances in the fleet per image id, for these images only (an index count each). */
@@ -359,6 +372,8 @@ export interface AcceptanceRepository {
   list(query?: AcceptanceQuery): Acceptance[];
   /** `list` one keyset page at a time: the key is the acceptance id (newest first). */
   page(query: AcceptanceQuery, page: PageRequest<number>): Page<Acceptance, number>;
+  /** How many acceptances `list` would return (one count, no rows read). */
+  count(query: AcceptanceQuery): number;
   get(id: number): Acceptance | null;
   /** NotFoundError if unknown; revoking twice keeps the first revocation. */
   revoke(id: number, by: string, at: string): Acceptance;

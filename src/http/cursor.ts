@@ -2,7 +2,15 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page } from '../app/paging.js';
-import type { FindingListKey, HistoryKey, InstanceKey, ManifestKey, ScanKey } from '../app/ports.js';
+import {
+  DRIFTED_SORT_KEYS,
+  type DriftedKey,
+  type FindingListKey,
+  type HistoryKey,
+  type InstanceKey,
+  type ManifestKey,
+  type ScanKey,
+} from '../app/ports.js';
 import type { JobKey } from '../app/remediation/ports.js';
 import type { ReasonKey } from '../app/remediation/reason-port.js';
 import { CHANGES, type Change } from '../domain/types.js';
@@ -21,6 +29,12 @@ export const CURSOR_KEYS = {
   manifest: z.tuple([z.string(), z.string()]) satisfies z.ZodType<ManifestKey>,
   job: z.tuple([z.string(), z.string()]) satisfies z.ZodType<JobKey>,
   reason: z.tuple([z.string(), z.string()]) satisfies z.ZodType<ReasonKey>,
+  drifted: z.tuple([
+    z.enum(DRIFTED_SORT_KEYS),
+    z.union([z.string(), z.number()]),
+    z.string(),
+    z.string(),
+  ]) satisfies z.ZodType<DriftedKey>,
   /** Audit entries and acceptances page by their numeric id. */
   id: z.number().int().min(0),
 };

@@ -7,6 +7,7 @@ import {
   pauseRemediation,
   resumeRemediation,
 } from '../app/remediation/job-commands.js';
+import { DEFAULT_PAGE_SIZE } from '../app/paging.js';
 import {
   JOB_STATES,
   type AuditLog,
@@ -15,7 +16,7 @@ import {
 } from '../app/remediation/ports.js';
 import { reasonView, withWaitReasons, type ReasonRepository } from '../app/remediation/reason-port.js';
 import { principalOf, type Scope } from './auth.js';
-import { CURSOR_KEYS, pageAnswer, pageParams } from './cursor.js';
+import { CURSOR_KEYS, encodeCursor, pageAnswer, pageParams } from './cursor.js';
 import { HttpProblem } from './problem.js';
 import { validateInput } from './validate-input.js';
 
@@ -65,7 +66,16 @@ export function createRemediationRoutes(options: RemediationRoutesOptions): Rout
     const job = jobs.get(String(req.params.id));
     if (!job) throw new HttpProblem(404, 'Not found', `No replacement job ${String(req.params.id)}.`);
     const [withReason] = withWaitReasons(reasons, [job]);
-    res.json({ ...withReason, audit: audit.list({ jobId: job.jobId }) });
+    // Bounded however long the job ran: the first page of its trail; the rest pages under /audit.
+    const trail = audit.page({ jobId: job.jobId }, { limit: DEFAULT_PAGE_SIZE });
+    const auditHref = `/api/v1/audit?${new URLSearchParams({ jobId: job.jobId }).toString()}`;
+    res.json({
+      ...withReason,
+      audit: trail.items,
+      auditTotal: audit.count({ jobId: job.jobId }),
+      auditNext: trail.next === null ? null : `${auditHref}&cursor=${encodeCursor(trail.next)}`,
+      auditHref,
+    });
   });
 
   router.post('/replacements/:id/approve', options.requireScope('admin'), (req, res) => {

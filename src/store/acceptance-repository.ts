@@ -50,10 +50,10 @@ export function createAcceptanceRepository(db: Database, now: () => Date): Accep
     'UPDATE acceptances SET revoked_at = @at, revoked_by = @by WHERE id = @id AND revoked_at IS NULL',
   );
 
-  /** Newest first; `before` starts after a page's last id, `limit` bounds the rows read. */
-  function listAcceptances(query: AcceptanceQuery, page: { before?: number; limit?: number }): Acceptance[] {
+  /** The acceptances `query` asks for: active ones unless `includeInactive`, of one instance if given. */
+  function filterSql(query: AcceptanceQuery): { where: string[]; params: Record<string, unknown> } {
     const where: string[] = [];
-    const params: Record<string, unknown> = { limit: page.limit ?? -1 };
+    const params: Record<string, unknown> = {};
     if (!query.includeInactive) {
       where.push(ACTIVE);
       params.at = toIsoUtc(query.at ?? now().toISOString(), 'at');
@@ -62,6 +62,13 @@ export function createAcceptanceRepository(db: Database, now: () => Date): Accep
       where.push('instance_id = @instanceId');
       params.instanceId = query.instanceId;
     }
+    return { where, params };
+  }
+
+  /** Newest first; `before` starts after a page's last id, `limit` bounds the rows read. */
+  function listAcceptances(query: AcceptanceQuery, page: { before?: number; limit?: number }): Acceptance[] {
+    const { where, params } = filterSql(query);
+    params.limit = page.limit ?? -1;
     if (page.before !== undefined) {
       where.push('id < @before');
       params.before = page.before;
@@ -103,6 +110,15 @@ export function createAcceptanceRepository(db: Database, now: () => Date): Accep
     page(query: AcceptanceQuery, page: PageRequest<number>): Page<Acceptance, number> {
       const rows = listAcceptances(query, { before: page.after, limit: page.limit + 1 });
       return toPage(rows, page.limit, (a) => a.id);
+    },
+
+    count(query: AcceptanceQuery): number {
+      const { where, params } = filterSql(query);
+      return (
+        prepared<Record<string, unknown>, { n: number }>(
+          `SELECT count(*) AS n FROM acceptances ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+        ).get(params)?.n ?? 0
+      );
     },
 
     get,

@@ -1,7 +1,9 @@
 // The web UI's read models over the fleet tables: counts by place and state, the drifted-instance table.
+import { toPage, type Page, type PageRequest } from '../app/paging.js';
 import {
   DRIFTED_SORT_DESCENDING_BY_DEFAULT,
   type DriftedInstance,
+  type DriftedKey,
   type DriftedQuery,
   type DriftedSortKey,
   type FleetViews,
@@ -13,14 +15,15 @@ import { OPEN_UNACCEPTED, SEVERITY_BY_RANK, SEVERITY_RANK_SQL } from './fleet-sn
 import { cachedPerQueryUntilChange, cachedUntilChange, createChangeStamp } from './change-stamp.js';
 import { createStatementCache } from './statement-cache.js';
 
-// Each key is a fixed SQL expression: user input never reaches ORDER BY as text.
+// Each key is a fixed SQL expression over the grouped rows (none is null): user input never
+// reaches ORDER BY as text.
 const SORT_SQL = {
   severity: 'rank',
-  instance: 'i.instance_id',
-  region: 'i.region',
-  group: "coalesce(i.grp, '')",
-  image: 'i.image_id',
-  rule: 'min(f.rule)',
+  instance: 'instance_id',
+  region: 'region',
+  group: "coalesce(grp, '')",
+  image: 'image_id',
+  rule: 'first_rule',
   firstSeen: 'first_seen',
   age: 'first_seen',
 } satisfies Record<DriftedSortKey, string>;
@@ -39,6 +42,7 @@ interface DriftedRow {
   rules: string;
   findings: number;
   first_seen: string;
+  sort_key: string | number;
 }
 
 interface DriftedFilter {
@@ -116,25 +120,44 @@ export function createFleetViews(db: Database): FleetViews {
      WHERE present = 1 AND image_id IN (SELECT value FROM json_each(?)) GROUP BY image_id`,
   );
 
-  // One read transaction: the page and its total come from the same committed state.
-  const listDrifted = db.transaction((query: DriftedQuery) => {
-    const { where, having, params } = driftedFilter(query);
-    const grouped = `SELECT i.instance_id, i.account, i.region, i.grp, i.image_id, i.status,
+  // One read transaction: the page and its total come from the same committed state. The sort is
+  // on aggregates, so no index gives the order: the grouping walks the open findings (cached below
+  // until the next commit) and the cursor bounds what is handed back to a page plus one.
+  const listDrifted = db.transaction(
+    ({ query, page }: { query: DriftedQuery; page: PageRequest<DriftedKey> }) => {
+      const { where, having, params } = driftedFilter(query);
+      const grouped = `SELECT i.instance_id, i.account, i.region, i.grp, i.image_id, i.status,
         max(${SEVERITY_RANK_SQL}) AS rank, json_group_array(DISTINCT f.rule) AS rules,
-        count(*) AS findings, min(f.first_seen) AS first_seen
+        min(f.rule) AS first_rule, count(*) AS findings, min(f.first_seen) AS first_seen
       ${OPEN_UNACCEPTED}${where} GROUP BY i.instance_id ${having}`;
-    const sort: DriftedSortKey = query.sort ?? 'severity';
-    const descending =
-      (query.descending ?? DRIFTED_SORT_DESCENDING_BY_DEFAULT.includes(sort)) !== REVERSED.has(sort);
-    const items = prepared<Record<string, unknown>, DriftedRow>(
-      `${grouped} ORDER BY ${SORT_SQL[sort]} ${descending ? 'DESC' : 'ASC'}, first_seen ASC, i.instance_id ASC
-       LIMIT @limit OFFSET @offset`,
-    ).all({ ...params, limit: query.limit ?? -1, offset: query.offset ?? 0 });
-    const total = prepared<Record<string, unknown>, { n: number }>(
-      `SELECT count(*) AS n FROM (${grouped})`,
-    ).get(params);
-    return { items: items.map(toDriftedInstance), total: total?.n ?? 0 };
-  });
+      const sort: DriftedSortKey = query.sort ?? 'severity';
+      const descending =
+        (query.descending ?? DRIFTED_SORT_DESCENDING_BY_DEFAULT.includes(sort)) !== REVERSED.has(sort);
+      const key = SORT_SQL[sort];
+      let after = '';
+      const pageParams: Record<string, unknown> = { limit: page.limit + 1 };
+      if (page.after !== undefined) {
+        // The sort key, then the tie-breakers first_seen and instance id (always ascending).
+        after = `WHERE (${key} ${descending ? '<' : '>'} @afterValue
+        OR (${key} = @afterValue AND (first_seen, instance_id) > (@afterFirstSeen, @afterId)))`;
+        [, pageParams.afterValue, pageParams.afterFirstSeen, pageParams.afterId] = page.after;
+      }
+      const rows = prepared<Record<string, unknown>, DriftedRow>(
+        `SELECT *, ${key} AS sort_key FROM (${grouped}) ${after}
+       ORDER BY ${key} ${descending ? 'DESC' : 'ASC'}, first_seen ASC, instance_id ASC LIMIT @limit`,
+      ).all({ ...params, ...pageParams });
+      const total = prepared<Record<string, unknown>, { n: number }>(
+        `SELECT count(*) AS n FROM (${grouped})`,
+      ).get(params);
+      const found = toPage(rows, page.limit, (r): DriftedKey => [
+        sort,
+        r.sort_key,
+        r.first_seen,
+        r.instance_id,
+      ]);
+      return { items: found.items.map(toDriftedInstance), next: found.next, total: total?.n ?? 0 };
+    },
+  );
 
   // The overview's aggregates walk every present instance (or open finding); they change only when
   // a scan or a write commits, so every page view in between reuses them.
@@ -156,8 +179,11 @@ export function createFleetViews(db: Database): FleetViews {
 
   // The drifted table groups every open finding to sort on aggregates; the pages on-call keeps
   // reloading are answered from memory until the next commit (at most 32 distinct queries kept).
-  const cachedDrifted = cachedPerQueryUntilChange(stamp, 32, (query: DriftedQuery) =>
-    listDrifted.deferred(query),
+  // Each page is its own entry (the cursor is part of the key).
+  const cachedDrifted = cachedPerQueryUntilChange(
+    stamp,
+    32,
+    (request: { query: DriftedQuery; page: PageRequest<DriftedKey> }) => listDrifted.deferred(request),
   );
 
   return {
@@ -165,8 +191,11 @@ export function createFleetViews(db: Database): FleetViews {
       return cachedStatusCounts();
     },
 
-    listDrifted(query: DriftedQuery): { items: DriftedInstance[]; total: number } {
-      return cachedDrifted(query);
+    listDrifted(
+      query: DriftedQuery,
+      page: PageRequest<DriftedKey>,
+    ): Page<DriftedInstance, DriftedKey> & { total: number } {
+      return cachedDrifted({ query, page });
     },
 
     driftFacets() {

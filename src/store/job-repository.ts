@@ -4,6 +4,7 @@ import {
   type AuditEntry,
   type AuditEntryInput,
   type AuditLog,
+  type AuditSubject,
   type JobKey,
   type JobPatch,
   type JobQuery,
@@ -123,7 +124,7 @@ function toJob(row: JobRow): ReplacementJob {
 
 /** `viaStateIndex: false` keeps SQLite off the state index (`+state`), to walk an order index instead. */
 function jobFilterSql(
-  query: Omit<JobQuery, 'limit'>,
+  query: JobQuery,
   viaStateIndex = true,
 ): { where: string[]; params: Record<string, unknown> } {
   const where: string[] = [];
@@ -145,6 +146,21 @@ function toDbValue(key: keyof JobPatch, value: unknown): unknown {
   return value;
 }
 
+/** Audit entries of one job and/or instance. */
+function auditFilterSql(query: AuditSubject): { where: string[]; params: Record<string, unknown> } {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (query.jobId !== undefined) {
+    where.push('job_id = @jobId');
+    params.jobId = query.jobId;
+  }
+  if (query.instanceId !== undefined) {
+    where.push('instance_id = @instanceId');
+    params.instanceId = query.instanceId;
+  }
+  return { where, params };
+}
+
 export function createAuditLog(db: Database): AuditLog {
   const prepared = createStatementCache(db);
   const insert = db.prepare(
@@ -152,16 +168,8 @@ export function createAuditLog(db: Database): AuditLog {
   );
 
   const list: AuditLog['list'] = (query = {}) => {
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: query.limit ?? 500 };
-    if (query.jobId !== undefined) {
-      where.push('job_id = @jobId');
-      params.jobId = query.jobId;
-    }
-    if (query.instanceId !== undefined) {
-      where.push('instance_id = @instanceId');
-      params.instanceId = query.instanceId;
-    }
+    const { where, params } = auditFilterSql(query);
+    params.limit = query.limit ?? 500;
     if (query.afterId !== undefined) {
       where.push('id > @afterId');
       params.afterId = query.afterId;
@@ -207,6 +215,15 @@ export function createAuditLog(db: Database): AuditLog {
       );
     },
     list,
+    count(query) {
+      // An index range count (audit_log_job, audit_log_instance): no entry is read.
+      const { where, params } = auditFilterSql(query);
+      return (
+        prepared<Record<string, unknown>, { n: number }>(
+          `SELECT count(*) AS n FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+        ).get(params)?.n ?? 0
+      );
+    },
     page(query, { limit, after }) {
       // The cursor narrows the range the query asks for: before it (newest first) or after it.
       const bound =
@@ -235,6 +252,10 @@ export function createJobRepository(db: Database, audit: AuditLog): JobRepositor
   );
   const byState = db.prepare<[], { state: JobState; n: number }>(
     'SELECT state, count(*) AS n FROM replacement_jobs GROUP BY state',
+  );
+  // One instance's jobs: a range of the (instance_id, state) index, already grouped by state.
+  const byStateOfInstance = db.prepare<[string], { state: JobState; n: number }>(
+    'SELECT state, count(*) AS n FROM replacement_jobs WHERE instance_id = ? GROUP BY state',
   );
   const finished = db.prepare<[], { strategy: JobStrategy; state: TerminalJobState; n: number }>(
     `SELECT strategy, state, count(*) AS n FROM replacement_jobs
@@ -313,24 +334,12 @@ export function createJobRepository(db: Database, audit: AuditLog): JobRepositor
       ];
       return toPage(rows.map(toJob), limit, keyOf);
     },
-    list(query = {}) {
-      const { where, params } = jobFilterSql(query);
-      params.limit = query.limit ?? 500;
-      // Finished jobs read newest finished first: a job created long ago may have just ended.
-      const order =
-        query.orderBy === 'finished' ? 'coalesce(finished_at, updated_at) DESC' : 'created_at DESC';
-      return prepared<Record<string, unknown>, JobRow>(
-        `SELECT * FROM replacement_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY ${order}, job_id LIMIT @limit`,
-      )
-        .all(params)
-        .map(toJob);
-    },
     save: (jobId, patch, at, entry, expectedState) => save(jobId, patch, at, entry, expectedState),
     countStartedSince: (at) => startedSince.get(at)?.n ?? 0,
-    countByState: () => {
+    countByState: (filter = {}) => {
       const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
-      for (const { state, n } of byState.all()) counts[state] = n;
+      const rows = filter.instanceId === undefined ? byState.all() : byStateOfInstance.all(filter.instanceId);
+      for (const { state, n } of rows) counts[state] = n;
       return counts;
     },
     countFinished: () => finished.all().map((r) => ({ strategy: r.strategy, outcome: r.state, count: r.n })),

@@ -124,6 +124,40 @@ describe('accept on a database file', () => {
     expect(table.stdout).toMatch(/\n2\s+\*\s+required-tags\s+\S+\s+active\s+cli:oncall\s+tags\n/);
   });
 
+  it('lists one page at a time with --limit, says how many there are and how to go on', async () => {
+    const all = JSON.parse((await cli('accept', '--list', '--all', '--json')).stdout) as {
+      items: Acceptance[];
+      total: number;
+      next: string | null;
+    };
+    expect(all).toMatchObject({ total: 3, next: null });
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const args: string[] = ['accept', '--list', '--all', '--limit', '2', '--json'];
+      if (cursor !== null) args.push('--cursor', cursor);
+      const page = JSON.parse((await cli(...args)).stdout) as {
+        items: Acceptance[];
+        total: number;
+        next: string | null;
+      };
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      expect(page.total).toBe(3);
+      seen.push(...page.items.map((a) => a.id));
+      cursor = page.next;
+    } while (cursor !== null);
+    expect(seen).toEqual(all.items.map((a) => a.id));
+
+    const table = await cli('accept', '--list', '--all', '--limit', '2');
+    expect(table.code).toBe(0);
+    expect(table.stdout.trim().split('\n')).toHaveLength(3);
+    const note = /^showing 2 of 3; next page: --cursor (\S+) \(--limit up to 1000\)\n$/.exec(table.stderr);
+    expect(note, table.stderr).not.toBeNull();
+    const rest = await cli('accept', '--list', '--all', '--limit', '2', '--cursor', note?.[1] ?? '');
+    expect(rest.stdout).toMatch(/\n1\s+/);
+    expect(rest.stderr).toBe('');
+  });
+
   it('refuses what it cannot store, with exit 1 and a message naming the problem', async () => {
     const cases: [string[], string][] = [
       [
@@ -146,6 +180,10 @@ describe('accept on a database file', () => {
       [['--revoke', '1', INSTANCE], '--revoke cannot be combined with instanceId'],
       [['--revoke', 'one'], '--revoke must be a whole number'],
       [['--revoke', '99'], 'driftwarden: no acceptance 99'],
+      [['--revoke', '1', '--limit', '5'], '--revoke cannot be combined with --limit'],
+      [[INSTANCE, '--until', '1d', '--reason', 'x', '--cursor', 'Mw'], '--cursor only goes with --list'],
+      [['--list', '--limit', '1001'], 'limit'],
+      [['--list', '--cursor', 'bm90LWEta2V5'], 'not a cursor this daemon handed out'],
     ];
     const before = JSON.parse((await cli('accept', '--list', '--all', '--json')).stdout) as {
       items: unknown[];

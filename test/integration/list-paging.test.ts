@@ -234,7 +234,36 @@ describe('refusals', () => {
   });
 });
 
+/** Follows one table's "Next page" links (its pager is labelled `of`) from `first`; returns each page's HTML. */
+async function walkPages(first: string, of: string): Promise<string[]> {
+  const pages: string[] = [];
+  let href: string | null = first;
+  while (href !== null) {
+    const page = await server.page(href);
+    expect(page.status, href).toBe(200);
+    pages.push(page.html);
+    const pager = new RegExp(`aria-label="Pages of ${of}" class="pager">\\s*<a rel="next" href="([^"]+)"`);
+    href = pager.exec(page.html)?.[1]?.replace(/&amp;/g, '&') ?? null;
+  }
+  return pages;
+}
+
 describe('the web UI shows one page with a link to the next', () => {
+  it.each(['severity', 'instance', 'age'])(
+    '/ui drifted table sorted by %s: each drifted instance once across pages, in order',
+    async (sort) => {
+      const whole = store.views
+        .listDrifted({ sort: sort as 'severity' | 'instance' | 'age' }, { limit: 1000 })
+        .items.map((d) => d.instanceId);
+      const pages = await walkPages(`/ui?sort=${sort}&perPage=7`, 'drifted instances');
+      expect(pages.length).toBe(Math.ceil(whole.length / 7));
+      const ids = pages.flatMap((html) =>
+        [...html.matchAll(/<tr data-instance="([^"]+)">/g)].map((m) => m[1]),
+      );
+      expect(ids).toEqual(whole);
+    },
+  );
+
   it('/ui/manifests: the total and a Next page link that continues the list', async () => {
     const total = store.manifests.count();
     expect(total).toBeGreaterThan(0);
@@ -253,5 +282,64 @@ describe('the web UI shows one page with a link to the next', () => {
     const firstIds = [...first.html.matchAll(/bulk\.(\d+)/g)].map((m) => Number(m[1]));
     const secondIds = [...second.html.matchAll(/bulk\.(\d+)/g)].map((m) => Number(m[1]));
     expect(Math.min(...firstIds)).toBeGreaterThan(Math.max(...secondIds));
+  });
+});
+
+describe("one job's audit trail and one instance's jobs page like the lists", () => {
+  const JOB = 'job-03';
+  const STEPS = 230;
+  beforeAll(() => {
+    store.db.transaction(() => {
+      for (let n = 0; n < STEPS; n++) {
+        store.audit.append({ actor: 'driftwarden', action: `step.${n}`, jobId: JOB }, at(800));
+      }
+    })();
+  });
+
+  it('/api/v1/replacements/{id}: the first page of its audit, then auditNext walks the rest once, oldest first', async () => {
+    const job = await server.get<{ audit: { id: number }[]; auditTotal: number; auditNext: string | null }>(
+      `/api/v1/replacements/${JOB}`,
+    );
+    expect(job.body.audit).toHaveLength(100);
+    const ids = [
+      ...job.body.audit.map((e) => e.id),
+      ...(await walk<{ id: number }>(job.body.auditNext ?? '')).map((e) => e.id),
+    ];
+    expect(ids).toHaveLength(job.body.auditTotal);
+    expect(ids).toEqual(store.audit.list({ jobId: JOB, limit: 1000 }).map((e) => e.id));
+  });
+
+  it('/ui/replacements/{id}: each audit entry once across its pages, oldest first', async () => {
+    const pages = await walkPages(`/ui/replacements/${JOB}`, 'audit entries');
+    expect(pages).toHaveLength(3);
+    expect(pages[0]).toContain(`Every step and decision, oldest first: 100 of ${STEPS + 1}`);
+    const steps = pages.flatMap((html) =>
+      [...html.matchAll(/<code>step\.(\d+)<\/code>/g)].map((m) => Number(m[1])),
+    );
+    expect(steps).toEqual(Array.from({ length: STEPS }, (_, n) => n));
+  });
+
+  it("/ui/replacements?instanceId=: one instance's finished jobs, each once across pages", async () => {
+    const busy = instanceId(1);
+    for (let j = 0; j < 105; j++) {
+      const jobId = `busy-${String(j).padStart(3, '0')}`;
+      store.jobs.create(plannedJob(jobId, busy), at(900 + j), {
+        actor: 'driftwarden',
+        action: 'job.planned',
+      });
+      store.jobs.save(jobId, { state: 'cancelled', finishedAt: at(900 + j) }, at(900 + j));
+    }
+    const pages = await walkPages(`/ui/replacements?instanceId=${busy}`, 'finished jobs');
+    expect(pages[0]).toContain('Finished jobs, newest first: 100 of 105');
+    const jobs = pages.flatMap((html) => {
+      const table = html.slice(
+        html.indexOf('id="jobs-finished"'),
+        html.indexOf('</table>', html.indexOf('id="jobs-finished"')),
+      );
+      return [...table.matchAll(/>(busy-\d+)</g)].map((m) => m[1]);
+    });
+    expect(jobs).toEqual(Array.from({ length: 105 }, (_, j) => `busy-${String(104 - j).padStart(3, '0')}`));
+    // Another instance's jobs are not on it.
+    expect(pages.join('')).not.toContain('job-00');
   });
 });

@@ -37,6 +37,12 @@ let rowsRead: RowsRead;
 let store: Store;
 let server: StoreServer;
 const busy = instanceId(7);
+/** An instance replaced over and over: more jobs than its page shows. */
+const jobby = instanceId(4_000);
+const JOBBY_JOBS = 60;
+/** A job that ran long enough to write more audit entries than any page shows. */
+const LONG_JOB = 'job-1';
+const LONG_JOB_AUDIT = 5_000;
 
 beforeAll(async () => {
   // Installed before the store opens: it wraps every statement the repositories prepare.
@@ -75,6 +81,22 @@ beforeAll(async () => {
       });
     }
   }
+  for (let j = 0; j < JOBBY_JOBS; j++) {
+    const id = `jobby-${String(j).padStart(3, '0')}`;
+    store.jobs.create(plannedJob(id, jobby), at(61), { actor: 'driftwarden', action: 'job.planned' });
+    store.jobs.save(id, { state: 'cancelled', finishedAt: at(62) }, at(62), {
+      actor: 'cli',
+      action: 'job.cancelled',
+    });
+  }
+  store.db.transaction(() => {
+    for (let n = 0; n < LONG_JOB_AUDIT; n++) {
+      store.audit.append(
+        { actor: 'driftwarden', action: 'job.waiting', jobId: LONG_JOB, detail: { n } },
+        at(62),
+      );
+    }
+  })();
   store.reasons.replaceInstanceReasons(
     Array.from({ length: 1_000 }, (_, i) => ({
       id: instanceId(1_000 + i),
@@ -131,6 +153,13 @@ it.each([
   ['/ui/replacements', 4, UI_PAGE],
   // Five finding sections, the resolved history, the instance's jobs (at most 50).
   [`/ui/instances/${busy}`, 7, UI_PAGE],
+  [`/ui/instances/${jobby}`, 7, UI_PAGE],
+  // One job and the first page of its 5,000-entry audit trail.
+  [`/ui/replacements/${LONG_JOB}`, 1, UI_PAGE],
+  [`/api/v1/replacements/${LONG_JOB}`, 1, UI_PAGE],
+  // One instance's jobs (open, finished), its waiting reason, its audit entries.
+  [`/ui/replacements?instanceId=${jobby}`, 3, UI_PAGE],
+  [`/api/v1/acceptances?limit=${API_PAGE}`, 1, API_PAGE],
 ])('%s reads at most (page + 1) per listing plus a constant', async (path, listings, page) => {
   const rows = await rowsFor(path);
   const bound = listings * (page + 1) + CONSTANT_ROWS;
@@ -138,6 +167,39 @@ it.each([
     rows,
     `${path} read ${rows} rows (bound ${bound}); top statements:\n${topStatements()}`,
   ).toBeLessThanOrEqual(bound);
+});
+
+it("the overview's second page of drifted instances reads its page, not the pages before it", async () => {
+  const first = await server.page('/ui?sort=instance&perPage=100');
+  const next = /<a rel="next" href="([^"]+)">Next page<\/a>/.exec(first.html)?.[1]?.replace(/&amp;/g, '&');
+  expect(next).toMatch(/[?&]drifted=/);
+  const rows = await rowsFor(next ?? '');
+  expect(rows, topStatements()).toBeLessThanOrEqual(UI_PAGE + 1 + CONSTANT_ROWS);
+  const second = await server.page(next ?? '');
+  expect(second.html).toContain('Drifted instances: showing 100 of 5,000 (continued)');
+});
+
+it('an instance with more jobs than its page shows says how many, and links to all of them', async () => {
+  const page = await server.page(`/ui/instances/${jobby}`);
+  expect(page.html).toContain(`Showing the newest 50 of ${JOBBY_JOBS} jobs`);
+  expect(page.html).toContain(`href="/ui/replacements?instanceId=${jobby}"`);
+  const all = await server.page(`/ui/replacements?instanceId=${jobby}`);
+  expect(all.html).toContain(`Finished jobs, newest first: ${JOBBY_JOBS}`);
+});
+
+it('one job answers the first page of its audit trail with the way to the rest', async () => {
+  const { body } = await server.get<{
+    audit: unknown[];
+    auditTotal: number;
+    auditNext: string;
+    auditHref: string;
+  }>(`/api/v1/replacements/${LONG_JOB}`);
+  expect(body.audit).toHaveLength(UI_PAGE);
+  expect(body.auditTotal).toBe(LONG_JOB_AUDIT + 1);
+  expect(body.auditHref).toBe(`/api/v1/audit?jobId=${LONG_JOB}`);
+  expect(body.auditNext).toMatch(new RegExp(`^/api/v1/audit\\?jobId=${LONG_JOB}&cursor=`));
+  const rows = await rowsFor(body.auditNext);
+  expect(rows, topStatements()).toBeLessThanOrEqual(UI_PAGE + 1 + 1);
 });
 
 it('a deep page costs what the first page costs', async () => {

@@ -81,7 +81,7 @@ describe('the overview', () => {
   it('lists every instance with open drift worst first, with state, rule, group and image', async () => {
     const { html } = await page('/ui');
     const table = textById(html, 'drifted-table');
-    expect(table).toContain('Drifted instances 1–4 of 4');
+    expect(table).toContain('Drifted instances: showing 4 of 4');
     const rows = [...html.matchAll(/<tr data-instance="([^"]+)">/g)].map((m) => m[1]);
     // critical (unknown image) first, then the two warnings (in either order), then info.
     expect(rows[0]).toBe(fleet.unknownImage);
@@ -107,16 +107,34 @@ describe('the overview', () => {
     expect(ids).toEqual([...ids].sort());
     expect(sorted.html).toMatch(/aria-sort="ascending"/);
 
-    const second = await page('/ui?sort=instance&dir=asc&perPage=3&page=2');
-    expect(textById(second.html, 'drifted-table')).toContain('Drifted instances 4–4 of 4');
+    const first = await page('/ui?sort=instance&dir=asc&perPage=3');
+    expect(textById(first.html, 'drifted-table')).toContain('Drifted instances: showing 3 of 4');
+    const next = /<a rel="next" href="([^"]+)">Next page<\/a>/.exec(first.html)?.[1]?.replace(/&amp;/g, '&');
+    expect(next).toMatch(/^\/ui\?sort=instance&dir=asc&perPage=3&drifted=[\w-]+#drifted$/);
+    const second = await page(next ?? '');
+    expect(textById(second.html, 'drifted-table')).toContain('Drifted instances: showing 1 of 4 (continued)');
     expect([...second.html.matchAll(/<tr data-instance="([^"]+)">/g)].map((m) => m[1])).toEqual(ids.slice(3));
-    expect(second.html).toContain('rel="prev" href="/ui?sort=instance&amp;dir=asc&amp;perPage=3#drifted"');
+    expect(second.html).toContain('href="/ui?sort=instance&amp;dir=asc&amp;perPage=3#drifted">First page');
     expect(second.html).not.toContain('rel="next"');
 
-    // A saved link past the end (the drift it listed has resolved) lands on the last page.
-    const past = await page('/ui?sort=instance&dir=asc&perPage=3&page=9');
+    // A cursor belongs to its sort order; another sort's cursor is refused, naming the parameter.
+    const cursor = new URL(next ?? '', fleet.h.url).searchParams.get('drifted') ?? '';
+    const mixed = await page(`/ui?sort=region&drifted=${cursor}`);
+    expect(mixed.status).toBe(400);
+    expect(decode(mixed.html)).toContain(
+      'drifted: a cursor of the instance order; this view sorts by region',
+    );
+
+    // A page past the end (the drift it listed has resolved since) opens the first page.
+    const beyond = Buffer.from(JSON.stringify(['instance', 'i-~', '9999', 'i-~'])).toString('base64url');
+    const past = await page(`/ui?sort=instance&dir=asc&perPage=3&drifted=${beyond}`);
     expect(past.status).toBe(302);
-    expect(past.headers.get('location')).toBe('/ui?sort=instance&dir=asc&page=2&perPage=3#drifted');
+    expect(past.headers.get('location')).toBe('/ui?sort=instance&dir=asc&perPage=3#drifted');
+
+    // A saved numbered-page link opens the first page of the same view.
+    const numbered = await page('/ui?sort=instance&dir=asc&perPage=3&page=9');
+    expect(numbered.status).toBe(302);
+    expect(numbered.headers.get('location')).toBe('/ui?sort=instance&dir=asc&perPage=3#drifted');
   });
 
   it('answers a bad query parameter with a 400 page naming it', async () => {

@@ -38,13 +38,14 @@ it('answers repeated views from memory and sees another connection’s commit at
     scanInput('scan-1', 1, [scanned('i-1', [finding('i-1', 'launch.instanceType')]), scanned('i-2')]),
   );
   expect(drifted(reader)).toBe(1);
-  const query = { sort: 'severity' as const, limit: 10, offset: 0 };
-  expect(reader.views.listDrifted(query).total).toBe(1);
+  const query = { sort: 'severity' as const };
+  const page = { limit: 10 };
+  expect(reader.views.listDrifted(query, page).total).toBe(1);
   expect(reader.views.driftFacets().rules).toEqual(['imds-downgrade']);
 
   rowsRead.reset();
   expect(drifted(reader)).toBe(1);
-  expect(reader.views.listDrifted(query).total).toBe(1);
+  expect(reader.views.listDrifted(query, page).total).toBe(1);
   expect(reader.views.driftFacets().rules).toEqual(['imds-downgrade']);
   // Only the change stamp is read (two one-row statements per view), never the fleet's tables.
   expect(rowsRead.bySql().filter((s) => !/data_version|total_changes/.test(s.sql))).toEqual([]);
@@ -56,11 +57,31 @@ it('answers repeated views from memory and sees another connection’s commit at
     ]),
   );
   expect(drifted(reader)).toBe(2);
-  expect(reader.views.listDrifted(query).total).toBe(2);
+  expect(reader.views.listDrifted(query, page).total).toBe(2);
 });
 
 it('sees its own connection’s writes too', () => {
   reader.fleet.persistScan(scanInput('scan-3', 3, [scanned('i-1'), scanned('i-2')]));
   expect(drifted(reader)).toBe(0);
-  expect(reader.views.listDrifted({ sort: 'severity', limit: 10, offset: 0 }).total).toBe(0);
+  expect(reader.views.listDrifted({ sort: 'severity' }, { limit: 10 }).total).toBe(0);
+});
+
+it('keeps each page of the drifted table on its own until the next commit', () => {
+  writer.fleet.persistScan(
+    scanInput('scan-4', 4, [
+      scanned('i-1', [finding('i-1', 'launch.instanceType')]),
+      scanned('i-2', [finding('i-2', 'launch.instanceType')]),
+    ]),
+  );
+  const query = { sort: 'instance' as const };
+  const first = reader.views.listDrifted(query, { limit: 1 });
+  const after = first.next ?? undefined;
+  expect(after).toBeDefined();
+  const second = reader.views.listDrifted(query, { limit: 1, ...(after ? { after } : {}) });
+  expect([...first.items, ...second.items].map((d) => d.instanceId)).toEqual(['i-1', 'i-2']);
+
+  rowsRead.reset();
+  expect(reader.views.listDrifted(query, { limit: 1 })).toEqual(first);
+  expect(reader.views.listDrifted(query, { limit: 1, ...(after ? { after } : {}) })).toEqual(second);
+  expect(rowsRead.bySql().filter((s) => !/data_version|total_changes/.test(s.sql))).toEqual([]);
 });

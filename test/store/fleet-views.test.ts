@@ -1,5 +1,6 @@
 // The web UI's read models on a real SQLite file: counts by place and state, the drifted table.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DRIFTED_SORT_KEYS, type DriftedKey } from '../../src/app/ports.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { T0, finding, scanInput, scanned, useTempDir } from './fixtures.js';
 
@@ -31,6 +32,7 @@ describe('FleetViews (SQLite)', () => {
   afterEach(() => store.close());
 
   const ids = (items: { instanceId: string }[]) => items.map((i) => i.instanceId);
+  const FIRST_PAGE = { limit: 100 };
 
   it('counts instances in the fleet by account, region, group and status', () => {
     expect(store.views.statusCounts()).toEqual([
@@ -48,7 +50,7 @@ describe('FleetViews (SQLite)', () => {
   });
 
   it('lists drifted instances worst first with their rules, finding count and earliest first seen', () => {
-    const { items, total } = store.views.listDrifted({});
+    const { items, total } = store.views.listDrifted({}, FIRST_PAGE);
     expect(total).toBe(3);
     expect(items).toEqual([
       expect.objectContaining({
@@ -69,35 +71,67 @@ describe('FleetViews (SQLite)', () => {
   });
 
   it('sorts by age oldest first by default, and by any column either way', () => {
-    expect(ids(store.views.listDrifted({ sort: 'age' }).items)).toEqual(['i-a1', 'i-b2', 'i_c3']);
-    expect(ids(store.views.listDrifted({ sort: 'age', descending: false }).items)).toEqual([
+    expect(ids(store.views.listDrifted({ sort: 'age' }, FIRST_PAGE).items)).toEqual(['i-a1', 'i-b2', 'i_c3']);
+    expect(ids(store.views.listDrifted({ sort: 'age', descending: false }, FIRST_PAGE).items)).toEqual([
       'i_c3',
       'i-b2',
       'i-a1',
     ]);
-    expect(ids(store.views.listDrifted({ sort: 'instance' }).items)).toEqual(['i-a1', 'i-b2', 'i_c3']);
-    expect(ids(store.views.listDrifted({ sort: 'instance', descending: true }).items)).toEqual([
+    expect(ids(store.views.listDrifted({ sort: 'instance' }, FIRST_PAGE).items)).toEqual([
+      'i-a1',
+      'i-b2',
+      'i_c3',
+    ]);
+    expect(ids(store.views.listDrifted({ sort: 'instance', descending: true }, FIRST_PAGE).items)).toEqual([
       'i_c3',
       'i-b2',
       'i-a1',
     ]);
-    expect(ids(store.views.listDrifted({ sort: 'group' }).items)).toEqual(['i-a1', 'i-b2', 'i_c3']);
+    expect(ids(store.views.listDrifted({ sort: 'group' }, FIRST_PAGE).items)).toEqual([
+      'i-a1',
+      'i-b2',
+      'i_c3',
+    ]);
   });
 
   it('filters by severity or rule (any open finding), group and a literal instance id prefix', () => {
-    expect(ids(store.views.listDrifted({ severity: 'info' }).items)).toEqual(['i_c3', 'i-a1']);
-    expect(ids(store.views.listDrifted({ rule: 'imds-downgrade' }).items)).toEqual(['i-b2']);
-    expect(ids(store.views.listDrifted({ group: 'api' }).items)).toEqual(['i-a1']);
+    expect(ids(store.views.listDrifted({ severity: 'info' }, FIRST_PAGE).items)).toEqual(['i_c3', 'i-a1']);
+    expect(ids(store.views.listDrifted({ rule: 'imds-downgrade' }, FIRST_PAGE).items)).toEqual(['i-b2']);
+    expect(ids(store.views.listDrifted({ group: 'api' }, FIRST_PAGE).items)).toEqual(['i-a1']);
     // `_` is literal, not LIKE's single-character wildcard.
-    expect(ids(store.views.listDrifted({ instance: 'i_' }).items)).toEqual(['i_c3']);
-    expect(store.views.listDrifted({ instance: 'i%' }).total).toBe(0);
+    expect(ids(store.views.listDrifted({ instance: 'i_' }, FIRST_PAGE).items)).toEqual(['i_c3']);
+    expect(store.views.listDrifted({ instance: 'i%' }, FIRST_PAGE).total).toBe(0);
   });
 
   it('pages with a total that counts every match', () => {
-    const page = store.views.listDrifted({ sort: 'instance', limit: 2, offset: 2 });
-    expect(ids(page.items)).toEqual(['i_c3']);
-    expect(page.total).toBe(3);
+    const first = store.views.listDrifted({ sort: 'instance' }, { limit: 2 });
+    expect(ids(first.items)).toEqual(['i-a1', 'i-b2']);
+    expect(first.next).toEqual(['instance', 'i-b2', expect.any(String), 'i-b2']);
+    const second = store.views.listDrifted(
+      { sort: 'instance' },
+      { limit: 2, after: first.next ?? undefined },
+    );
+    expect(ids(second.items)).toEqual(['i_c3']);
+    expect(second.next).toBeNull();
+    expect(second.total).toBe(3);
   });
+
+  it.each(
+    DRIFTED_SORT_KEYS.flatMap((sort) => [false, true].map((descending) => [sort, descending] as const)),
+  )(
+    'pages sorted by %s (descending: %s): every row once, in the order of the whole list',
+    (sort, descending) => {
+      const whole = ids(store.views.listDrifted({ sort, descending }, FIRST_PAGE).items);
+      const paged: string[] = [];
+      let after: DriftedKey | undefined;
+      do {
+        const page = store.views.listDrifted({ sort, descending }, { limit: 1, ...(after ? { after } : {}) });
+        paged.push(...ids(page.items));
+        after = page.next ?? undefined;
+      } while (after !== undefined);
+      expect(paged).toEqual(whole);
+    },
+  );
 
   it('offers the regions, groups and rules there are to filter on', () => {
     expect(store.views.driftFacets()).toEqual({

@@ -62,8 +62,8 @@ describe('the job repository', () => {
     ).toBe('running');
     expect(
       store.jobs
-        .list()
-        .map((j) => j.jobId)
+        .page({}, { limit: 100 })
+        .items.map((j) => j.jobId)
         .sort(),
     ).toEqual(['job-1', 'job-3']);
   });

@@ -122,7 +122,6 @@ export interface JobQuery {
   instanceId?: string;
   /** Newest created first (default), or newest finished first (history). */
   orderBy?: 'created' | 'finished';
-  limit?: number;
 }
 
 /** Sort key of a jobs page: the ordering time (created, or finished), then the job id; newest first. */
@@ -132,10 +131,8 @@ export interface JobRepository {
   /** Creates a job and audits it in one transaction; null when the instance already has an open job. */
   create(job: NewJob, at: string, audit: AuditEntryInput): ReplacementJob | null;
   get(jobId: string): ReplacementJob | null;
-  /** Newest first (see JobQuery.orderBy). */
-  list(query?: JobQuery): ReplacementJob[];
-  /** Like `list`, one keyset page at a time (ties on the time broken by job id, descending). */
-  page(query: Omit<JobQuery, 'limit'>, page: PageRequest<JobKey>): Page<ReplacementJob, JobKey>;
+  /** Newest first (see JobQuery.orderBy), one keyset page at a time (ties on the time broken by job id, descending). */
+  page(query: JobQuery, page: PageRequest<JobKey>): Page<ReplacementJob, JobKey>;
   /**
    * Saves a transition and its audit entry atomically; returns the saved job. With `expectedState`,
    * the save only happens if the job is still in that state (else ConflictError): two processes
@@ -149,14 +146,18 @@ export interface JobRepository {
     expectedState?: JobState,
   ): ReplacementJob;
   countStartedSince(at: string): number;
-  /** Jobs per state (every state present, 0 when none): counts without loading rows. */
-  countByState(): Record<JobState, number>;
+  /** Jobs per state (every state present, 0 when none), of one instance if given: counts without loading rows. */
+  countByState(filter?: { instanceId?: string }): Record<JobState, number>;
   countFinished(): { strategy: JobStrategy; outcome: TerminalJobState; count: number }[];
 }
 
-export interface AuditQuery {
+/** Whose audit entries: one job's and/or one instance's (neither: all). */
+export interface AuditSubject {
   jobId?: string;
   instanceId?: string;
+}
+
+export interface AuditQuery extends AuditSubject {
   /** Entries with a larger id only. */
   afterId?: number;
   /** Entries with a smaller id only. */
@@ -170,6 +171,8 @@ export interface AuditLog {
   list(query?: AuditQuery & { limit?: number }): AuditEntry[];
   /** `list` one keyset page at a time: the key is the entry id. */
   page(query: Omit<AuditQuery, 'beforeId'>, page: PageRequest<number>): Page<AuditEntry, number>;
+  /** Entries of this job and/or instance (an index count). */
+  count(query: AuditSubject): number;
 }
 
 export interface RemediationSwitch {

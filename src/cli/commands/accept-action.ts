@@ -7,11 +7,14 @@ import { errorMessage } from '../../domain/errors.js';
 import { UNCLASSIFIED_RULE } from '../../domain/types.js';
 import { loadRules } from '../../rules/index.js';
 import type { Store } from '../../store/index.js';
+import { CURSOR_KEYS } from '../../http/cursor.js';
 import { CLI_ACTOR, printJson } from '../cli-exit.js';
 import { withStore } from '../context.js';
+import type { PageOptions } from '../page-options.js';
+import { moreNote, nextCursor, pageRequest } from '../paging.js';
 import { renderTable } from '../render.js';
 
-export interface AcceptOptions {
+export interface AcceptOptions extends PageOptions {
   rule?: string;
   until?: string;
   reason?: string;
@@ -55,7 +58,12 @@ function warnIfUnknown(store: Store, config: Config, instanceId: string | null, 
   }
 }
 
-function conflicting(options: AcceptOptions, instanceId: string | undefined, allowed: string[]): string[] {
+function conflicting(
+  options: AcceptOptions,
+  instanceId: string | undefined,
+  command: Command,
+  allowed: string[],
+): string[] {
   const given: Record<string, boolean> = {
     instanceId: instanceId !== undefined,
     '--rule': options.rule !== undefined,
@@ -64,6 +72,9 @@ function conflicting(options: AcceptOptions, instanceId: string | undefined, all
     '--list': options.list === true,
     '--all': options.all === true,
     '--revoke': options.revoke !== undefined,
+    // --limit has a default: only a value typed on the command line counts as given.
+    '--limit': command.getOptionValueSource('limit') === 'cli',
+    '--cursor': options.cursor !== undefined,
   };
   return Object.entries(given)
     .filter(([name, set]) => set && !allowed.includes(name))
@@ -93,23 +104,28 @@ export function runAccept(instanceId: string | undefined, options: AcceptOptions
   }
   if (options.list || options.all) {
     if (!options.list) fail('--all only goes with --list');
-    const extra = conflicting(options, instanceId, ['--list', '--all']);
+    const extra = conflicting(options, instanceId, command, ['--list', '--all', '--limit', '--cursor']);
     if (extra.length) fail(`--list cannot be combined with ${extra.join(', ')}`);
-    const items = withStore(command, (store) =>
-      store.acceptances.list({ includeInactive: options.all === true }),
-    );
-    if (options.json) return printJson({ items });
-    if (items.length === 0) {
+    const request = pageRequest(options, CURSOR_KEYS.id);
+    // One time for the page and its count, so both judge "active" alike.
+    const query = { includeInactive: options.all === true, at: new Date().toISOString() };
+    const { page, total } = withStore(command, (store) => ({
+      page: store.acceptances.page(query, request),
+      total: store.acceptances.count(query),
+    }));
+    if (options.json) return printJson({ items: page.items, total, next: nextCursor(page) });
+    if (page.items.length === 0) {
       process.stdout.write(options.all ? 'no acceptances\n' : 'no active acceptances\n');
       return;
     }
-    process.stdout.write(renderAcceptances(items, options.all === true));
+    process.stdout.write(renderAcceptances(page.items, options.all === true));
+    process.stderr.write(moreNote(page, total));
     return;
   }
 
   if (options.revoke !== undefined) {
     const id = options.revoke;
-    const extra = conflicting(options, instanceId, ['--revoke']);
+    const extra = conflicting(options, instanceId, command, ['--revoke']);
     if (extra.length) fail(`--revoke cannot be combined with ${extra.join(', ')}`);
     const { before, after } = withStore(command, (store) => ({
       before: store.acceptances.get(id),
@@ -128,6 +144,8 @@ export function runAccept(instanceId: string | undefined, options: AcceptOptions
     return;
   }
 
+  const paging = conflicting(options, instanceId, command, ['instanceId', '--rule', '--until', '--reason']);
+  if (paging.length) fail(`${paging.join(' and ')} only ${paging.length === 1 ? 'goes' : 'go'} with --list`);
   if (instanceId === undefined && options.rule === undefined) {
     fail('name what to accept: an instance id, --rule <id>, or both (or use --list / --revoke <id>)');
   }

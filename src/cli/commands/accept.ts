@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { INSTANCE_ID_PATTERN } from '../../config/aws-patterns.js';
 import { resolveAcceptanceUntil } from '../../core/acceptance.js';
 import { parseIntOption } from '../options.js';
+import { addPageOptions } from '../page-options.js';
 import type { AcceptOptions } from './accept-action.js';
 
 function parseInstanceId(value: string): string {
@@ -24,7 +25,7 @@ function parseRule(value: string): string {
 }
 
 export function registerAcceptCommand(program: Command): void {
-  program
+  const accept = program
     .command('accept')
     .description(
       'accept drift until a date: matching findings are reported as accepted, not as drift (from the next scan)',
@@ -37,14 +38,15 @@ export function registerAcceptCommand(program: Command): void {
       parseUntil,
     )
     .option('--reason <text>', 'why the drift is accepted (recorded)')
-    .option('--list', 'list active acceptances')
-    .option('--all', 'with --list: also expired and revoked ones')
+    .option('--list', 'list active acceptances, newest first, one page (--limit, --cursor) at a time')
+    .option('--all', 'with --list: also expired and revoked ones');
+  addPageOptions(accept)
     .option(
       '--revoke <id>',
       'revoke an acceptance: its findings are drift again from the next scan',
       parseIntOption('--revoke', 1, Number.MAX_SAFE_INTEGER),
     )
-    .option('--json', 'print as JSON')
+    .option('--json', "print as JSON (a list with the total and the next page's cursor)")
     .addHelpText(
       'after',
       `
@@ -57,7 +59,7 @@ Examples:
   $ driftwarden accept i-0123456789abcdef0 --until 7d --reason "vendor hotfix, CHG-1234"
   $ driftwarden accept --rule tag-drift --until 2026-12-31 --reason "tag migration in progress"
   $ driftwarden accept i-0123456789abcdef0 --rule imds-downgrade --until 2026-12-01T18:00:00Z --reason "legacy agent"
-  $ driftwarden accept --list --all
+  $ driftwarden accept --list --all --limit 20
   $ driftwarden accept --revoke 3`,
     )
     .action(async (instanceId: string | undefined, options: AcceptOptions, command: Command) => {

@@ -41,7 +41,9 @@ export interface InstanceModel {
   hosts: HostObservation[];
   /** Freshness limit per host source. */
   hostMaxAgeMs: Record<HostSource, number>;
+  /** The newest jobs of the instance; `jobsTotal` counts them all. */
   jobs: ReplacementJob[];
+  jobsTotal: number;
   /** Why remediation waits for this instance (its own reason, else its open job's); null when nothing waits. */
   waitReason: StoredReason | null;
   /** The last scan re-observed this instance in EC2 (its region answered). */
@@ -350,6 +352,17 @@ function history(model: InstanceModel): Html {
   return html`<section aria-labelledby="history-heading">
     <h2 id="history-heading">History</h2>
     <h3 id="replacements-heading">Replacements</h3>
+    ${
+      model.jobs.length < model.jobsTotal
+        ? html`<p class="hint" id="instance-jobs-more">
+            Showing the newest ${model.jobs.length} of ${model.jobsTotal.toLocaleString('en-US')} jobs;
+            <a
+              href="/ui/replacements?${new URLSearchParams({ instanceId: model.instance.instanceId }).toString()}"
+              >every job of this instance</a
+            >.
+          </p>`
+        : null
+    }
     <table id="instance-jobs">
       <caption class="visually-hidden">
         Replacement jobs of this instance, newest first

@@ -16,6 +16,7 @@ import {
   imageLink,
   instanceLink,
   orDash,
+  pager,
   severityBadge,
   statusBadge,
   statusLabel,
@@ -33,8 +34,9 @@ export interface DriftedTableQuery {
   instance?: string;
   sort: DriftedSortKey;
   dir?: 'asc' | 'desc';
-  page: number;
   perPage: number;
+  /** The opaque cursor where the page starts (absent: the first page). */
+  drifted?: string;
 }
 
 export interface RemediationView {
@@ -50,7 +52,10 @@ export interface OverviewModel {
   scans: ScanRecord[];
   scanRunning: boolean;
   remediation: RemediationView;
-  drifted: { items: DriftedInstance[]; total: number };
+  /** One page of the table, how many match in all, and the link to the next page (null: last). */
+  drifted: { items: DriftedInstance[]; total: number; next: string | null };
+  /** The page did not start at the beginning (a cursor was given). */
+  continued: boolean;
   facets: { regions: string[]; groups: string[]; rules: string[] };
   query: DriftedTableQuery;
 }
@@ -240,8 +245,8 @@ export function overviewHref(query: DriftedTableQuery, change: Partial<DriftedTa
   }
   if (q.sort !== 'severity') params.set('sort', q.sort);
   if (q.dir !== undefined) params.set('dir', q.dir);
-  if (q.page !== 1) params.set('page', String(q.page));
   if (q.perPage !== DEFAULT_PER_PAGE) params.set('perPage', String(q.perPage));
+  if (q.drifted !== undefined) params.set('drifted', q.drifted);
   const text = params.toString();
   return text ? `/ui?${text}#drifted` : '/ui#drifted';
 }
@@ -270,7 +275,7 @@ function sortHeader(query: DriftedTableQuery, column: (typeof COLUMNS)[number]):
   const next = active ? (descending ? 'asc' : 'desc') : undefined;
   const ariaSort = active ? (descending ? 'descending' : 'ascending') : null;
   return html`<th scope="col" ${ariaSort ? html`aria-sort="${ariaSort}"` : null}>
-    <a href="${overviewHref(query, { sort: column.key, dir: next, page: 1 })}"
+    <a href="${overviewHref(query, { sort: column.key, dir: next })}"
       >${column.label}${active ? html`<span aria-hidden="true">${descending ? ' ▼' : ' ▲'}</span>` : null}<span
         class="visually-hidden"
         >, sort ${active ? (descending ? 'ascending' : 'descending') : 'by this column'}</span
@@ -291,9 +296,6 @@ function select(name: string, label: string, options: readonly string[], current
 
 function driftedSection(model: OverviewModel): Html {
   const { query, drifted, facets, now } = model;
-  const pages = Math.max(1, Math.ceil(drifted.total / query.perPage));
-  const first = drifted.total === 0 ? 0 : (query.page - 1) * query.perPage + 1;
-  const last = Math.min(drifted.total, query.page * query.perPage);
   const filtered = ['region', 'group', 'severity', 'rule', 'instance'].some(
     (k) => query[k as keyof DriftedTableQuery] !== undefined,
   );
@@ -338,7 +340,7 @@ function driftedSection(model: OverviewModel): Html {
             ? filtered
               ? 'No drifted instance matches these filters.'
               : 'No drifted instances.'
-            : `Drifted instances ${first}–${last} of ${drifted.total}`
+            : `Drifted instances: showing ${drifted.items.length} of ${drifted.total.toLocaleString('en-US')}${model.continued ? ' (continued)' : ''}`
         }
       </caption>
       <thead>
@@ -368,23 +370,8 @@ function driftedSection(model: OverviewModel): Html {
         )}
       </tbody>
     </table>
-    ${
-      pages > 1
-        ? html`<nav class="pagination" aria-label="Pages of drifted instances">
-            ${
-              query.page > 1
-                ? html`<a rel="prev" href="${overviewHref(query, { page: query.page - 1 })}">Previous</a>`
-                : html`<span class="muted">Previous</span>`
-            }
-            <span aria-current="page">Page ${query.page} of ${pages}</span>
-            ${
-              query.page < pages
-                ? html`<a rel="next" href="${overviewHref(query, { page: query.page + 1 })}">Next</a>`
-                : html`<span class="muted">Next</span>`
-            }
-          </nav>`
-        : null
-    }
+    ${model.continued ? html`<p><a href="${overviewHref(query, {})}">First page</a></p>` : null}
+    ${drifted.next === null && !model.continued ? null : pager(drifted.next, 'drifted instances')}
   </section>`;
 }
 

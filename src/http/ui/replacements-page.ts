@@ -34,6 +34,8 @@ export interface TablePage<T> {
 export interface ReplacementsModel {
   now: Date;
   remediation: RemediationView;
+  /** The page shows this instance's jobs, waiting reason and audit entries only (null: every instance's). */
+  instanceId: string | null;
   /** Open jobs, newest created first; `openTotal` counts them all (from the per-state counts). */
   open: TablePage<ReplacementJob>;
   openTotal: number;
@@ -276,8 +278,19 @@ export function renderReplacementsPage(model: ReplacementsModel): string {
     section: 'replacements',
     now,
     actions: true,
-    api: '/api/v1/replacements',
+    api:
+      model.instanceId === null
+        ? '/api/v1/replacements'
+        : `/api/v1/replacements?${new URLSearchParams({ instanceId: model.instanceId }).toString()}`,
     body: html`<h1>Replacements</h1>
+      ${
+        model.instanceId === null
+          ? null
+          : html`<p class="notice" id="instance-filter">
+              Jobs, waiting reason and audit entries of instance ${instanceLink(model.instanceId)} only.
+              <a href="/ui/replacements">Every instance</a>
+            </p>`
+      }
       <section aria-labelledby="remediation-heading">
         <h2 id="remediation-heading">Remediation</h2>
         ${remediationSummary(model.remediation, now)} ${switchControls(model.remediation)}
@@ -308,7 +321,11 @@ export interface JobModel {
   now: Date;
   job: ReplacementJob;
   waitReason: StoredReason | null;
-  audit: AuditEntry[];
+  /** One page of the job's audit trail, oldest first; `auditTotal` counts every entry. */
+  audit: TablePage<AuditEntry>;
+  auditTotal: number;
+  /** The trail's page did not start at the beginning (a cursor was given). */
+  auditContinued: boolean;
 }
 
 export function renderJobPage(model: JobModel): string {
@@ -376,7 +393,9 @@ export function renderJobPage(model: JobModel): string {
       </div>
       <section aria-labelledby="trail-heading">
         <h2 id="trail-heading">Audit trail</h2>
-        ${auditTable('job-audit', `Every step and decision, oldest first: ${model.audit.length}`, model.audit, now)}
+        ${auditTable('job-audit', `Every step and decision, oldest first: ${model.auditContinued ? `${model.audit.items.length} more of ${model.auditTotal.toLocaleString('en-US')}` : shownOfTotal(model.audit.items.length, model.auditTotal)}`, model.audit.items, now)}
+        ${model.auditContinued ? html`<p><a href="/ui/replacements/${encodeURIComponent(job.jobId)}#trail-heading">First page</a></p>` : null}
+        ${model.audit.next === null && !model.auditContinued ? null : pager(model.audit.next, 'audit entries')}
       </section>`,
   });
 }

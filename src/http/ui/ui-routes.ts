@@ -21,6 +21,7 @@ import { findingsPage, instanceSectionViews } from '../../app/instance-findings.
 import { DEFAULT_PAGE_SIZE, type Page } from '../../app/paging.js';
 import { currentReason, type ReasonRepository } from '../../app/remediation/reason-port.js';
 import type { ScanRunner } from '../../app/scan-runner.js';
+import { ValidationError } from '../../domain/errors.js';
 import { HOST_SOURCES, SEVERITIES, type HostSource } from '../../domain/types.js';
 import { packagePath } from '../../package-root.js';
 import { CURSOR_KEYS, cursorParam, encodeCursor, nextPageHref } from '../cursor.js';
@@ -92,8 +93,10 @@ const overviewQuery = z.strictObject({
     .optional(),
   sort: z.enum(DRIFTED_SORT_KEYS).default('severity'),
   dir: z.enum(['asc', 'desc']).optional(),
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
   perPage: z.coerce.number().int().min(1).max(500).default(DEFAULT_PER_PAGE),
+  drifted: cursorParam(CURSOR_KEYS.drifted).optional(),
+  // Numbered pages were replaced by the cursor: a saved link opens its view's first page.
+  page: z.coerce.number().int().min(1).optional(),
 });
 
 function send(res: express.Response, page: string): void {
@@ -129,11 +132,16 @@ const instancePageQuery = z.strictObject({ history: cursorParam(CURSOR_KEYS.hist
 const manifestsQuery = z.strictObject({ cursor: cursorParam(CURSOR_KEYS.manifest).optional() });
 const manifestQuery = z.strictObject({ cursor: cursorParam(CURSOR_KEYS.instance).optional() });
 const replacementsQuery = z.strictObject({
+  instanceId: z.string().min(1).max(100).optional(),
   open: cursorParam(CURSOR_KEYS.job).optional(),
   waiting: cursorParam(CURSOR_KEYS.reason).optional(),
   finished: cursorParam(CURSOR_KEYS.job).optional(),
   audit: cursorParam(CURSOR_KEYS.id).optional(),
 });
+const jobQuery = z.strictObject({ audit: cursorParam(CURSOR_KEYS.id).optional() });
+
+/** The instance page shows its newest jobs; the rest are on `/ui/replacements?instanceId=`. */
+const INSTANCE_JOBS_SHOWN = 50;
 
 /** `{after}` when a cursor was given: the page request's optional start. */
 function after<K>(cursor: K | undefined): { after?: K } {
@@ -174,17 +182,23 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
   };
 
   router.get('/', (req, res) => {
-    const query = validateInput(overviewQuery, req.query, 'query');
-    const drifted = views.listDrifted({
-      ...query,
-      descending: query.dir === undefined ? undefined : query.dir === 'desc',
-      limit: query.perPage,
-      offset: (query.page - 1) * query.perPage,
-    });
-    // A saved link can outlive the drift it listed: past the last page, go to the last page.
-    const pages = Math.max(1, Math.ceil(drifted.total / query.perPage));
-    if (query.page > pages) {
-      res.redirect(302, overviewHref(query, { page: pages }));
+    const { drifted: cursor, page, ...query } = validateInput(overviewQuery, req.query, 'query');
+    if (page !== undefined) {
+      res.redirect(302, overviewHref(query, {}));
+      return;
+    }
+    if (cursor !== undefined && cursor[0] !== query.sort) {
+      throw new ValidationError('invalid query', [
+        `drifted: a cursor of the ${cursor[0]} order; this view sorts by ${query.sort}`,
+      ]);
+    }
+    const drifted = views.listDrifted(
+      { ...query, descending: query.dir === undefined ? undefined : query.dir === 'desc' },
+      { limit: query.perPage, ...after(cursor) },
+    );
+    // A saved link can outlive the drift it listed: a page past the end goes to the first page.
+    if (cursor !== undefined && drifted.items.length === 0) {
+      res.redirect(302, overviewHref(query, {}));
       return;
     }
     send(
@@ -195,7 +209,12 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
         scans: fleet.listScans(10),
         scanRunning: options.scans.running,
         remediation: remediationView(),
-        drifted,
+        drifted: {
+          items: drifted.items,
+          total: drifted.total,
+          next: drifted.next === null ? null : overviewHref(query, { drifted: encodeCursor(drifted.next) }),
+        },
+        continued: cursor !== undefined,
         facets: views.driftFacets(),
         query,
       }),
@@ -228,7 +247,8 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
         ec2Current: instance.lastScanId === fleet.listScans(1)[0]?.scanId,
         hosts: HOST_SOURCES.flatMap((source) => options.hosts.get(id, source) ?? []),
         hostMaxAgeMs: options.hostMaxAgeMs,
-        jobs: jobs.list({ instanceId: id, limit: 50 }),
+        jobs: jobs.page({ instanceId: id }, { limit: INSTANCE_JOBS_SHOWN }).items,
+        jobsTotal: Object.values(jobs.countByState({ instanceId: id })).reduce((n, c) => n + c, 0),
         waitReason: currentReason(options.reasons, id),
       }),
     );
@@ -291,27 +311,47 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
   });
 
   router.get('/replacements', (req, res) => {
-    const q = validateInput(replacementsQuery, req.query, 'query');
+    const { instanceId, ...q } = validateInput(replacementsQuery, req.query, 'query');
     const limit = DEFAULT_PAGE_SIZE;
-    const open = tablePage(req, jobs.page({ states: OPEN_JOB_STATES }, { limit, ...after(q.open) }), 'open');
-    const counts = jobs.countByState();
+    // `?instanceId=` narrows the page to one instance: its jobs, its waiting reason, its audit entries.
+    const subject = instanceId === undefined ? {} : { instanceId };
+    const open = tablePage(
+      req,
+      jobs.page({ states: OPEN_JOB_STATES, ...subject }, { limit, ...after(q.open) }),
+      'open',
+    );
+    const counts = jobs.countByState(subject);
     const sum = (states: readonly JobState[]): number => states.reduce((n, s) => n + counts[s], 0);
     send(
       res,
       renderReplacementsPage({
         now: clock(),
         remediation: remediationView(),
+        instanceId: instanceId ?? null,
         open,
         openTotal: sum(OPEN_JOB_STATES),
         openReasons: options.reasons.forJobs(open.items.map((j) => j.jobId)),
-        waiting: tablePage(req, options.reasons.listInstances({ limit, ...after(q.waiting) }), 'waiting'),
+        waiting:
+          instanceId === undefined
+            ? tablePage(req, options.reasons.listInstances({ limit, ...after(q.waiting) }), 'waiting')
+            : {
+                items: options.reasons.forInstance(instanceId).filter((r) => r.subject === 'instance'),
+                next: null,
+              },
         finished: tablePage(
           req,
-          jobs.page({ states: TERMINAL_JOB_STATES, orderBy: 'finished' }, { limit, ...after(q.finished) }),
+          jobs.page(
+            { states: TERMINAL_JOB_STATES, orderBy: 'finished', ...subject },
+            { limit, ...after(q.finished) },
+          ),
           'finished',
         ),
         finishedTotal: sum(TERMINAL_JOB_STATES),
-        audit: tablePage(req, audit.page({ newestFirst: true }, { limit, ...after(q.audit) }), 'audit'),
+        audit: tablePage(
+          req,
+          audit.page({ newestFirst: true, ...subject }, { limit, ...after(q.audit) }),
+          'audit',
+        ),
       }),
     );
   });
@@ -320,13 +360,20 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     const jobId = String(req.params.jobId);
     const job = jobs.get(jobId);
     if (!job) throw new HttpProblem(404, 'Not found', `No replacement job ${jobId}.`);
+    const q = validateInput(jobQuery, req.query, 'query');
     send(
       res,
       renderJobPage({
         now: clock(),
         job,
         waitReason: options.reasons.forJobs([jobId]).get(jobId) ?? null,
-        audit: audit.list({ jobId, limit: 1000 }),
+        audit: tablePage(
+          req,
+          audit.page({ jobId }, { limit: DEFAULT_PAGE_SIZE, ...after(q.audit) }),
+          'audit',
+        ),
+        auditTotal: audit.count({ jobId }),
+        auditContinued: q.audit !== undefined,
       }),
     );
   });
