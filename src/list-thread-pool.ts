@@ -120,7 +120,6 @@ export class ListThreadPool implements PartLister {
     const { aws, pageSize, niceness } = this.options;
     const worker = new Worker(workerEntry(import.meta.url, 'list-thread.js'), {
       workerData: { aws, pageSize, niceness } satisfies ListThreadData,
-      ...(process.env.XP_YOUNG ? { resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.XP_YOUNG) } } : {}),
       stdout: false,
       stderr: false,
     });

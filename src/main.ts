@@ -18,7 +18,7 @@ import { postWebhook } from './webhook/webhook.js';
 import { errorMessage } from './domain/errors.js';
 import { createHttpApp, type ReadinessCheck } from './http/app.js';
 import { Metrics } from './metrics/metrics.js';
-import { createRuntime, expandTargets, type Runtime, type RuntimeOptions } from './runtime.js';
+import { createRuntime, expandTargets, targetBudgets, type Runtime, type RuntimeOptions } from './runtime.js';
 import { ScanThread } from './scan-thread-client.js';
 import type { Store } from './store/index.js';
 import { pendingMigrations } from './store/migrations.js';
@@ -77,6 +77,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ? new ScanThread({
           config,
           logLevel: logger.level,
+          budgets: targetBudgets(runtime),
           writeLog: logLineWriter(logger),
           recordAwsRequest: (...args) => daemonMetrics.recordAwsRequest(...args),
           onExit: (code) =>

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { runScanCycle, type ScanReport } from './app/scan-cycle.js';
 import type { CollectProgress } from './app/instance-source.js';
 import type { AwsRequestRecorder } from './aws/aws-middleware.js';
-import { AwsClients } from './aws/aws-clients.js';
+import { AwsClients, clientKeyId } from './aws/aws-clients.js';
 import type { Config } from './config/index.js';
 import { errorMessage } from './domain/errors.js';
 import type { RuleSet, Target } from './domain/types.js';
@@ -22,6 +22,8 @@ export interface RuntimeOptions {
   clock?: () => Date;
   recordAwsRequest?: AwsRequestRecorder;
   onTargetProgress?: (target: Target, progress: CollectProgress) => void;
+  /** Request budgets of another thread's AwsClients, by client key (see AwsClientsOptions.sharedBudget). */
+  sharedBudget?: (keyId: string) => SharedArrayBuffer | undefined;
 }
 
 /** Everything one scan needs; shared by `serve`, `scan --once` and `demo`. */
@@ -49,6 +51,15 @@ export function expandTargets(config: Config): Target[] {
   );
 }
 
+/** Each target's request budget, to hand to another thread that calls the same accounts and regions. */
+export function targetBudgets(
+  runtime: Pick<Runtime, 'config' | 'clients'>,
+): Record<string, SharedArrayBuffer> {
+  return Object.fromEntries(
+    expandTargets(runtime.config).map((target) => [clientKeyId(target), runtime.clients.budgetState(target)]),
+  );
+}
+
 export function createRuntime(options: RuntimeOptions): Runtime {
   const { config, logger } = options;
   const clock = options.clock ?? (() => new Date());
@@ -61,6 +72,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     maxAttempts: config.aws.maxAttempts,
     maxRequestsPerSecond: config.aws.maxRequestsPerSecond,
     record: options.recordAwsRequest ?? (() => undefined),
+    ...(options.sharedBudget ? { sharedBudget: options.sharedBudget } : {}),
   });
   const listThreads =
     config.aws.listThreads > 0

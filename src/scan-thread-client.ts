@@ -11,6 +11,8 @@ import { workerEntry } from './package-root.js';
 export interface ScanThreadData {
   config: Config;
   logLevel: string;
+  /** The main thread's request budget per client key: scans and replacements share one per account+region. */
+  budgets: Record<string, SharedArrayBuffer>;
 }
 
 export type ToScanThread =
@@ -30,6 +32,7 @@ export interface ScanThreadOptions {
   config: Config;
   /** The daemon logger's level; the thread's log lines are written through `writeLog` as they are. */
   logLevel: string;
+  budgets: Record<string, SharedArrayBuffer>;
   writeLog: (line: string) => void;
   recordAwsRequest: (service: string, operation: string, outcome: AwsRequestOutcome) => void;
   /** Told when the thread exits unexpectedly (a crash or out of memory); the next scan starts a new one. */
@@ -99,7 +102,11 @@ export class ScanThread {
   private ensureWorker(): Worker {
     if (this.worker !== null) return this.worker;
     const worker = new Worker(workerEntry(import.meta.url, 'scan-thread.js'), {
-      workerData: { config: this.options.config, logLevel: this.options.logLevel } satisfies ScanThreadData,
+      workerData: {
+        config: this.options.config,
+        logLevel: this.options.logLevel,
+        budgets: this.options.budgets,
+      } satisfies ScanThreadData,
       // The thread writes its logs through the daemon's logger; its own stdio is not used.
       stdout: false,
       stderr: false,

@@ -28,6 +28,7 @@ const runtime = createRuntime({
   config: data.config,
   logger,
   recordAwsRequest: (service, operation, outcome) => post({ type: 'aws', service, operation, outcome }),
+  sharedBudget: (keyId) => data.budgets[keyId],
 });
 
 let running: { id: number; controller: AbortController; done: Promise<void> } | null = null;
