@@ -1,6 +1,8 @@
 // The scan's listing threads: a pool of worker threads that fetch and parse DescribeInstances pages
 // of the parts it is given, so parsing (most of a scan's CPU) runs on every core.
 import { Worker } from 'node:worker_threads';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import type { ClientKey } from './aws/aws-clients.js';
 import type { AwsRequestOutcome, AwsRequestRecorder } from './aws/aws-middleware.js';
 import { errorMessage } from './domain/errors.js';
 import type { Target } from './domain/types.js';
@@ -19,6 +21,12 @@ export interface ListThreadData {
 
 export type ToListThread =
   | { type: 'list'; id: number; target: Target; partition: ListPartition; budget: SharedArrayBuffer }
+  | {
+      type: 'credentials';
+      requestId: number;
+      identity: AwsCredentialIdentity | null;
+      error?: SerializedError;
+    }
   | { type: 'abort'; id: number; reason: string }
   | { type: 'close' };
 
@@ -33,6 +41,8 @@ export interface SerializedError {
 
 export type FromListThread =
   | { type: 'aws'; service: string; operation: string; outcome: AwsRequestOutcome }
+  /** The credentials of a target's role: assumed (and cached, refreshed) once, on the scan's side. */
+  | { type: 'credentials'; requestId: number; key: ClientKey }
   | { type: 'page'; id: number; instances: ListedInstance[] }
   | { type: 'done'; id: number }
   | { type: 'failed'; id: number; error: SerializedError };
@@ -42,6 +52,8 @@ export interface ListThreadPoolOptions extends ListThreadData {
   threads: number;
   /** The budget of the target's account+region on the scan's side (AwsClients.budgetState). */
   budgetState(target: Target): SharedArrayBuffer;
+  /** The scan side's credentials of a target with a `roleArn` (AwsClients.roleCredentials). */
+  roleCredentials(key: ClientKey): Promise<AwsCredentialIdentity> | null;
   recordAwsRequest: AwsRequestRecorder;
   /** Told when a thread exits unexpectedly; its parts fail, and the next part starts a new thread. */
   onThreadExit?(code: number): void;
@@ -105,6 +117,16 @@ export class ListThreadPool implements PartLister {
     });
   }
 
+  /**
+   * Starts every thread now (each loads the AWS SDK, about half a second), so the first scan does not
+   * wait for them; they are unreferenced until a part is given to them.
+   */
+  start(): void {
+    for (let thread = 0; thread < this.workers.length; thread++) {
+      if (!this.closing && this.load[thread] === 0) this.ensureWorker(thread).unref();
+    }
+  }
+
   /** Stops every thread; parts still listing fail. */
   async close(): Promise<void> {
     this.closing = true;
@@ -123,7 +145,7 @@ export class ListThreadPool implements PartLister {
       stdout: false,
       stderr: false,
     });
-    worker.on('message', (message: FromListThread) => this.onMessage(message));
+    worker.on('message', (message: FromListThread) => this.onMessage(worker, message));
     worker.on('error', (error) =>
       this.failThread(thread, new Error(`listing thread failed: ${error.message}`)),
     );
@@ -136,11 +158,22 @@ export class ListThreadPool implements PartLister {
     return worker;
   }
 
-  private onMessage(message: FromListThread): void {
+  private onMessage(worker: Worker, message: FromListThread): void {
     switch (message.type) {
       case 'aws':
         this.options.recordAwsRequest(message.service, message.operation, message.outcome);
         return;
+      case 'credentials': {
+        const { requestId } = message;
+        const reply = (
+          answer: Omit<Extract<ToListThread, { type: 'credentials' }>, 'type' | 'requestId'>,
+        ): void => worker.postMessage({ type: 'credentials', requestId, ...answer } satisfies ToListThread);
+        Promise.resolve(this.options.roleCredentials(message.key)).then(
+          (identity) => reply({ identity }),
+          (error: unknown) => reply({ identity: null, error: serializeError(error) }),
+        );
+        return;
+      }
       case 'page':
         this.tasks.get(message.id)?.options.onPage(message.instances);
         return;
@@ -187,7 +220,7 @@ export function serializeError(error: unknown): SerializedError {
 }
 
 /** The SDK's error shape again, so classification (throttled, server fault) reads it as it was. */
-function deserializeError(serialized: SerializedError): Error {
+export function deserializeError(serialized: SerializedError): Error {
   const { name, message, httpStatusCode, ...rest } = serialized;
   const error = Object.assign(
     new Error(message),

@@ -85,6 +85,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         })
       : null;
   scanThread?.start();
+  if (scanThread === null) runtime.startListThreads();
   const scans = new ScanRunner(async (signal) => {
     const started = performance.now();
     let report: ScanReport;

@@ -36,6 +36,8 @@ export interface Runtime {
   /** Re-reads rules; invalid rules keep the previous ones and the error is returned. */
   reloadRules(): Error | null;
   runScan(signal?: AbortSignal): Promise<ScanReport>;
+  /** Starts the listing threads before the first scan (by whoever will scan with this runtime). */
+  startListThreads(): void;
   close(): void;
 }
 
@@ -86,6 +88,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           pageSize: config.aws.pageSize,
           niceness: config.scan.niceness,
           budgetState: (target) => clients.budgetState(target),
+          roleCredentials: (key) => clients.roleCredentials(key),
           recordAwsRequest: options.recordAwsRequest ?? (() => undefined),
           onThreadExit: (code) =>
             logger.warn(
@@ -150,6 +153,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         },
         { signal, timeoutMs: config.scan.timeoutMs },
       ),
+    startListThreads() {
+      listThreads?.start();
+    },
     close() {
       void listThreads?.close();
       clients.destroy();

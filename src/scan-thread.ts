@@ -31,6 +31,8 @@ const runtime = createRuntime({
   sharedBudget: (keyId) => data.budgets[keyId],
 });
 
+runtime.startListThreads();
+
 let running: { id: number; controller: AbortController; done: Promise<void> } | null = null;
 
 function runScan(id: number): void {

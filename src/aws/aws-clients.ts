@@ -3,7 +3,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { instrumentClient, type AwsRequestRecorder } from './aws-middleware.js';
 import { RequestBudget } from './request-budget.js';
 import { assumeRoleCredentials } from './assume-role-credentials.js';
@@ -22,6 +22,11 @@ export interface AwsClientsOptions {
    * draw from one budget; undefined = a budget of this instance's own.
    */
   sharedBudget?: (keyId: string) => SharedArrayBuffer | undefined;
+  /**
+   * Credentials of a key with a `roleArn` from elsewhere (a listing thread asks the scan thread,
+   * which assumes each role once); undefined = assumed here through STS.
+   */
+  roleCredentials?: (key: ClientKey) => AwsCredentialIdentityProvider | undefined;
 }
 
 export interface ClientKey {
@@ -36,6 +41,8 @@ interface ClientSet {
   asg: AutoScalingClient;
   config: ConfigServiceClient;
   budget: RequestBudget;
+  /** Undefined: the SDK's default credential chain. */
+  credentials: AwsCredentialIdentityProvider | undefined;
 }
 
 interface AssumedRole {
@@ -84,6 +91,12 @@ export class AwsClients {
     return this.set(key).config;
   }
 
+  /** The credentials a key's clients sign with: its role's (cached, refreshed), or null for the default chain. */
+  roleCredentials(key: ClientKey): Promise<AwsCredentialIdentity> | null {
+    const credentials = this.set(key).credentials;
+    return credentials ? credentials() : null;
+  }
+
   /** The shared memory of this key's request budget, for a thread that calls the same key. */
   budgetState(key: ClientKey): SharedArrayBuffer {
     return this.set(key).budget.state;
@@ -109,7 +122,8 @@ export class AwsClients {
       const budget = new RequestBudget({ maxRequestsPerSecond, ...(state ? { state } : {}) });
       // No roleArn: the SDK's default credential chain, as before.
       const credentials = key.roleArn
-        ? this.role(key.roleArn, key.externalId ?? null, key.region, budget)
+        ? (this.options.roleCredentials?.(key) ??
+          this.role(key.roleArn, key.externalId ?? null, key.region, budget))
         : undefined;
       const common = {
         region: key.region,
@@ -124,7 +138,7 @@ export class AwsClients {
       instrumentClient(ec2, { service: 'ec2', budget, record });
       instrumentClient(asg, { service: 'autoscaling', budget, record });
       instrumentClient(config, { service: 'config', budget, record });
-      set = { ec2, asg, config, budget };
+      set = { ec2, asg, config, budget, credentials };
       this.sets.set(id, set);
     }
     return set;
