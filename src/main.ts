@@ -15,7 +15,7 @@ import { isRetryableAwsError } from './aws/aws-errors.js';
 import { Ec2Actions } from './aws/ec2-actions.js';
 import { roleForAccount } from './aws/aws-clients.js';
 import { postWebhook } from './webhook/webhook.js';
-import { errorMessage } from './domain/errors.js';
+import { TerminalError, errorMessage } from './domain/errors.js';
 import { createHttpApp, type ReadinessCheck } from './http/app.js';
 import { Metrics } from './metrics/metrics.js';
 import { createRuntime, expandTargets, type Runtime, type RuntimeOptions } from './runtime.js';
@@ -158,7 +158,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       mode: config.remediation.mode,
     },
   });
-  const server = await listen(app, config.http.host, config.http.port);
+  let server: Server;
+  try {
+    server = await listen(app, config.http.host, config.http.port);
+  } catch (error) {
+    // Nothing else may keep a daemon that cannot serve alive: the timer and the scan thread would
+    // hold the event loop open with no API to stop it through.
+    clearInterval(remediationTimer);
+    await scans.stop();
+    await scanThread?.close();
+    await remediation.idle();
+    runtime.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
@@ -234,9 +246,25 @@ function listen(app: ReturnType<typeof createHttpApp>, host: string, port: numbe
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
     server.once('listening', () => resolve(server));
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      const reason = error.code ? (LISTEN_ERRORS[error.code] ?? error.message) : error.message;
+      reject(
+        new TerminalError(`cannot listen on ${where}: ${reason}${error.code ? ` (${error.code})` : ''}`, {
+          location: where,
+          cause: error,
+        }),
+      );
+    });
   });
 }
+
+/** The usual reasons a listen fails, in words (the code follows in parentheses). */
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'address not available on this host',
+};
 
 export function createRemediationController(
   runtime: Runtime,
