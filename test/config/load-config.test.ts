@@ -257,6 +257,16 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('lists the first 100 of 40,000 unknown keys with their lines, then how many more', () => {
+    const keys = Array.from({ length: 40_000 }, (_, i) => `  unknown${i}: 1`);
+    const file = writeConfig(`http:\n${keys.join('\n')}\n`);
+    const error = loadError({ file, env: {} });
+    expect(error.issues).toHaveLength(101);
+    expect(error.issues[0]).toMatch(/driftwarden\.yaml:2: http\.unknown0: unknown key \(valid keys: /);
+    expect(error.issues[99]).toMatch(/driftwarden\.yaml:101: http\.unknown99: unknown key/);
+    expect(error.issues[100]).toBe('… and 39900 more problems');
+  });
+
   it('enables the AWS Config source from the environment, and names the key of a bad maxAge', () => {
     const config = loadConfig({
       env: { DRIFTWARDEN_SOURCES_AWS_CONFIG_ENABLED: 'true', DRIFTWARDEN_SOURCES_AWS_CONFIG_MAX_AGE: '30m' },

@@ -163,6 +163,13 @@ describe('parseManifestText (native)', () => {
       ]);
     }
   });
+  it('lists the first 100 of 30,000 invalid packages with their lines, then how many more', () => {
+    const packages = Object.fromEntries(Array.from({ length: 30_000 }, (_, i) => [`pkg-${i}`, '']));
+    const error = parseError(JSON.stringify({ ...valid, host: { packages } }, null, 1));
+    expect(error.issues).toHaveLength(101);
+    expect(error.issues[0]).toMatch(/^web\.json:\d+: host\.packages\.pkg-0: must not be empty$/);
+    expect(error.issues[100]).toBe('… and 29900 more problems');
+  });
 });
 
 describe('parseManifestText (union messages)', () => {
