@@ -12,7 +12,7 @@ import {
   visit,
 } from 'yaml';
 import type { z } from 'zod';
-import { ValidationError } from '../domain/errors.js';
+import { ValidationError, errorMessage } from '../domain/errors.js';
 
 export type KeyPath = readonly PropertyKey[];
 
@@ -85,7 +85,26 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     }
     return line;
   };
-  return { file, value: doc.toJS() as unknown, lineOf };
+  return { file, value: toValue(doc, file), lineOf };
+}
+
+/** Alias expansions allowed per alias (the yaml package's default): past it, a "billion laughs" document. */
+const MAX_ALIAS_COUNT = 100;
+
+function toValue(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  } catch (error) {
+    // The yaml package throws a bare ReferenceError that names no file.
+    const reason =
+      error instanceof ReferenceError
+        ? `too many alias expansions (more than ${MAX_ALIAS_COUNT} for one alias), refused as a YAML bomb`
+        : errorMessage(error);
+    throw new ValidationError(`${file}: invalid YAML`, [`${file}: ${reason}`], {
+      location: file,
+      cause: error,
+    });
+  }
 }
 
 /** A key repeated in one mapping: YAML requires map keys to be unique, and a repeat would hide the first value. */

@@ -257,6 +257,26 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses a YAML bomb (aliases expanding without bound) naming the file', () => {
+    const file = writeConfig(
+      [
+        'a: &a [x, x, x, x, x, x, x, x, x]',
+        'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+        'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+        'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+        'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
+        'f: [*e, *e, *e, *e, *e, *e, *e, *e, *e]',
+        '',
+      ].join('\n'),
+    );
+    const error = loadError({ file, env: {} });
+    expect(error.message).toMatch(/^.*driftwarden\.yaml: invalid YAML/);
+    expect(error.issues).toEqual([
+      expect.stringMatching(/driftwarden\.yaml: too many alias expansions \(more than \d+ for one alias\)/),
+    ]);
+    expect(error.location).toBe(file);
+  });
+
   it('lists the first 100 of 40,000 unknown keys with their lines, then how many more', () => {
     const keys = Array.from({ length: 40_000 }, (_, i) => `  unknown${i}: 1`);
     const file = writeConfig(`http:\n${keys.join('\n')}\n`);
