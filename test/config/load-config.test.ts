@@ -257,6 +257,24 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses a NUL or another control character in a host or path, naming the key', () => {
+    const file = writeConfig(
+      'database:\n  path: "./data/\\tdw.db"\nhttp:\n  host: "127.0.0.1\\0.evil.example"\nrules:\n  dir: "./ru\\x7fles"\n',
+    );
+    const error = loadError({ file, env: {} });
+    expect(error.issues).toEqual([
+      expect.stringMatching(
+        /driftwarden\.yaml:2: database\.path: must not contain control characters \(U\+0009 at position 8\)$/,
+      ),
+      expect.stringMatching(
+        /driftwarden\.yaml:4: http\.host: must not contain control characters \(U\+0000 at position 10\)$/,
+      ),
+      expect.stringMatching(
+        /driftwarden\.yaml:6: rules\.dir: must not contain control characters \(U\+007F at position 5\)$/,
+      ),
+    ]);
+  });
+
   it('refuses a YAML bomb (aliases expanding without bound) naming the file', () => {
     const file = writeConfig(
       [
