@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import cron from 'node-cron';
 import { pino, type Logger } from 'pino';
 import type { FleetSnapshot } from './app/ports.js';
 import type { ScanReport } from './app/scan-cycle.js';
@@ -19,6 +18,7 @@ import { TerminalError, errorMessage } from './domain/errors.js';
 import { createHttpApp, type ReadinessCheck } from './http/app.js';
 import { Metrics } from './metrics/metrics.js';
 import { createRuntime, expandTargets, type Runtime, type RuntimeOptions } from './runtime.js';
+import { scheduleScans } from './scan-schedule.js';
 import { ScanThread } from './scan-thread-client.js';
 import type { Store } from './store/index.js';
 import { pendingMigrations } from './store/migrations.js';
@@ -174,18 +174,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
-  const task =
-    options.schedule === false
-      ? null
-      : cron.schedule(
-          config.schedule,
-          async () => {
-            await scans
-              .trigger()
-              .catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'scan failed'));
-          },
-          { noOverlap: true, name: 'scan' },
-        );
+  const task = options.schedule === false ? null : scheduleScans(config.schedule, scans, logger);
   logger.info(
     { url, schedule: config.schedule, targets: expandTargets(config).length },
     'driftwarden serving',
