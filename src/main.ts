@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import cron from 'node-cron';
 import { pino, type Logger } from 'pino';
 import type { FleetSnapshot } from './app/ports.js';
 import type { ScanReport } from './app/scan-cycle.js';
@@ -15,10 +14,11 @@ import { isRetryableAwsError } from './aws/aws-errors.js';
 import { Ec2Actions } from './aws/ec2-actions.js';
 import { roleForAccount } from './aws/aws-clients.js';
 import { postWebhook } from './webhook/webhook.js';
-import { errorMessage } from './domain/errors.js';
+import { TerminalError, errorMessage } from './domain/errors.js';
 import { createHttpApp, type ReadinessCheck } from './http/app.js';
 import { Metrics } from './metrics/metrics.js';
 import { createRuntime, expandTargets, targetBudgets, type Runtime, type RuntimeOptions } from './runtime.js';
+import { scheduleScans } from './scan-schedule.js';
 import { ScanThread } from './scan-thread-client.js';
 import type { Store } from './store/index.js';
 import { pendingMigrations } from './store/migrations.js';
@@ -160,22 +160,23 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       mode: config.remediation.mode,
     },
   });
-  const server = await listen(app, config.http.host, config.http.port);
+  let server: Server;
+  try {
+    server = await listen(app, config.http.host, config.http.port);
+  } catch (error) {
+    // Nothing else may keep a daemon that cannot serve alive: the timer and the scan thread would
+    // hold the event loop open with no API to stop it through.
+    clearInterval(remediationTimer);
+    await scans.stop();
+    await scanThread?.close();
+    await remediation.idle();
+    runtime.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
-  const task =
-    options.schedule === false
-      ? null
-      : cron.schedule(
-          config.schedule,
-          async () => {
-            await scans
-              .trigger()
-              .catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'scan failed'));
-          },
-          { noOverlap: true, name: 'scan' },
-        );
+  const task = options.schedule === false ? null : scheduleScans(config.schedule, scans, logger);
   logger.info(
     { url, schedule: config.schedule, targets: expandTargets(config).length },
     'driftwarden serving',
@@ -236,9 +237,25 @@ function listen(app: ReturnType<typeof createHttpApp>, host: string, port: numbe
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
     server.once('listening', () => resolve(server));
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      const reason = error.code ? (LISTEN_ERRORS[error.code] ?? error.message) : error.message;
+      reject(
+        new TerminalError(`cannot listen on ${where}: ${reason}${error.code ? ` (${error.code})` : ''}`, {
+          location: where,
+          cause: error,
+        }),
+      );
+    });
   });
 }
+
+/** The usual reasons a listen fails, in words (the code follows in parentheses). */
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'address not available on this host',
+};
 
 export function createRemediationController(
   runtime: Runtime,

@@ -63,10 +63,14 @@ export function createFingerprintIngest(
     }
     const completed = completeHost(push, options.hosts.get(push.instanceId, 'agent'));
     if ('reason' in completed) return reject(completed);
+    // The store keeps the push with the newest observedAt. A stamp ahead of the server (within the
+    // allowed skew) is recorded as the receive time: kept as sent, it would outrank every
+    // correct-clock push with new content until the server's clock caught up with it.
+    const observedAt = Math.min(Date.parse(push.observedAt), now.getTime());
     const observation: HostObservation = {
       instanceId: push.instanceId,
       source: 'agent',
-      observedAt: new Date(push.observedAt).toISOString(),
+      observedAt: new Date(observedAt).toISOString(),
       host: completed.host,
       digests: completed.digests,
       ...(push.skipped?.length ? { skipped: push.skipped } : {}),

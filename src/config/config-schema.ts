@@ -37,7 +37,28 @@ const duration = (fallback: string) =>
 
 const integer = (min: number, max: number, fallback: number) =>
   z.number().int().min(min).max(max).default(fallback);
-const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
+// Names, hosts and paths: a control character there is a mistake or an attack (the C library
+// cuts a host or path at a NUL, silently), never meant.
+const nonEmpty = z
+  .string()
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .superRefine((value, ctx) => {
+    const problem = describeControlCharacter(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/** Names the first C0 control character or DEL in `value` (1-based position), or null if it has none. */
+function describeControlCharacter(value: string): string | null {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) {
+      const hex = code.toString(16).toUpperCase().padStart(4, '0');
+      return `must not contain control characters (U+${hex} at position ${i + 1})`;
+    }
+  }
+  return null;
+}
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const clockTime = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, {

@@ -1,7 +1,18 @@
 // Parses YAML keeping source positions, and turns zod issues into "file:line: key: reason" messages.
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+  visit,
+} from 'yaml';
 import type { z } from 'zod';
-import { ValidationError } from '../domain/errors.js';
+import { ValidationError, errorMessage } from '../domain/errors.js';
 
 export type KeyPath = readonly PropertyKey[];
 
@@ -23,25 +34,45 @@ export function formatKeyPath(path: KeyPath): string {
 
 export function parseYamlSource(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const problems = [...doc.errors];
+  // The yaml package's own `uniqueKeys` check compares each key with every earlier one (10 s for a
+  // mapping of 40,000 keys); duplicateKeys does the same check with one Set per mapping.
+  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const problems = [
+    ...doc.errors.map((e) => ({ offset: e.pos[0], message: e.message.split('\n')[0] ?? e.message })),
+    ...(doc.errors.length === 0 ? duplicateKeys(doc) : []),
+  ];
   if (problems.length > 0) {
     throw new ValidationError(
       `${file}: invalid YAML`,
-      problems.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return `${file}:${pos.line}:${pos.col}: ${e.message.split('\n')[0] ?? e.message}`;
+      problems.map((problem) => {
+        const pos = lineCounter.linePos(problem.offset);
+        return `${file}:${pos.line}:${pos.col}: ${problem.message}`;
       }),
       { location: file },
     );
   }
+  // Each mapping's keys are indexed on first use, so locating every one of N reported issues costs
+  // O(N × depth) rather than a scan of the mapping per issue (40,000 issues took tens of seconds).
+  const keyIndex = new WeakMap<YAMLMap, Map<unknown, Pair>>();
+  const pairOf = (map: YAMLMap, key: PropertyKey): Pair | undefined => {
+    let index = keyIndex.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const pair of map.items) {
+        const name = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (!index.has(name)) index.set(name, pair);
+      }
+      keyIndex.set(map, index);
+    }
+    return index.get(key);
+  };
   const lineOf = (path: KeyPath): number => {
     let node: unknown = doc.contents;
     let line =
       node && typeof node === 'object' && 'range' in node ? lineFromNode(node as Node, lineCounter) : 1;
     for (const key of path) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+        const pair = pairOf(node, key);
         if (!pair) break;
         line = lineFromNode((pair.key as Node | null) ?? node, lineCounter);
         node = pair.value;
@@ -54,7 +85,47 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     }
     return line;
   };
-  return { file, value: doc.toJS() as unknown, lineOf };
+  return { file, value: toValue(doc, file), lineOf };
+}
+
+/** Alias expansions allowed per alias (the yaml package's default): past it, a "billion laughs" document. */
+const MAX_ALIAS_COUNT = 100;
+
+function toValue(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  } catch (error) {
+    // The yaml package throws a bare ReferenceError that names no file.
+    const reason =
+      error instanceof ReferenceError
+        ? `too many alias expansions (more than ${MAX_ALIAS_COUNT} for one alias), refused as a YAML bomb`
+        : errorMessage(error);
+    throw new ValidationError(`${file}: invalid YAML`, [`${file}: ${reason}`], {
+      location: file,
+      cause: error,
+    });
+  }
+}
+
+/** A key repeated in one mapping: YAML requires map keys to be unique, and a repeat would hide the first value. */
+function duplicateKeys(doc: Document): { offset: number; message: string }[] {
+  const found: { offset: number; message: string }[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const name = pair.key.value;
+        if (seen.has(name)) {
+          found.push({
+            offset: pair.key.range?.[0] ?? 0,
+            message: `duplicate key ${JSON.stringify(String(name))} (map keys must be unique)`,
+          });
+        } else seen.add(name);
+      }
+    },
+  });
+  return found;
 }
 
 function lineFromNode(node: Node, lineCounter: LineCounter): number {

@@ -16,13 +16,24 @@ abstract class DriftwardenError extends Error {
   }
 }
 
+/** How many problems a ValidationError lists; the rest are counted, so 40,000 bad entries stay a short answer. */
+export const MAX_LISTED_ISSUES = 100;
+
 /** Bad input from a user (config, rules, manifest, API body). Never retried. */
 export class ValidationError extends DriftwardenError {
   readonly retryable = false;
+  /** The first MAX_LISTED_ISSUES problems, then `… and N more problems` when there are more. */
   readonly issues: string[];
+  /** Every problem, for a caller that gathers several errors into one (which lists and counts them again). */
+  readonly allIssues: readonly string[];
   constructor(message: string, issues: string[] = [], options: DriftwardenErrorOptions = {}) {
-    super(issues.length ? `${message}\n  - ${issues.join('\n  - ')}` : message, options);
-    this.issues = issues;
+    const listed =
+      issues.length > MAX_LISTED_ISSUES
+        ? [...issues.slice(0, MAX_LISTED_ISSUES), `… and ${issues.length - MAX_LISTED_ISSUES} more problems`]
+        : issues;
+    super(listed.length ? `${message}\n  - ${listed.join('\n  - ')}` : message, options);
+    this.issues = listed;
+    this.allIssues = issues;
   }
 }
 

@@ -19,6 +19,7 @@ import { HOST_SOURCES, INSTANCE_STATUSES, SEVERITIES, type HostObservation } fro
 import { MAX_SKIPPED } from '../host/skips.js';
 import { hostSectionSchema } from '../manifests/manifest-schema.js';
 import { parseManifestObject } from '../manifests/parse-manifest.js';
+import { refuseDuplicateJsonKeys } from '../manifests/json-syntax-error.js';
 import type { Scope } from './auth.js';
 import { CURSOR_KEYS, encodeCursor, pageAnswer, pageParams } from './cursor.js';
 import { encodeFindingCursor, sectionFindingsQuery } from './finding-cursor.js';
@@ -90,10 +91,18 @@ const revokeBody = z.strictObject({ reason: z.string().trim().min(1, 'a reason i
 // Same wording as manifest errors: `host.files["/etc/x"].mode: …`, "required", "unknown key (valid keys: …)".
 /**
  * Parses a JSON body. express.json() silently skips a body of another type, which would then be
- * reported as "missing"; say what is actually wrong instead.
+ * reported as "missing"; say what is actually wrong instead. With `uniqueKeys`, a key repeated in
+ * one object is a 400 naming it (JSON.parse would keep the last value without a word); a syntax
+ * error is left to the parser, which reports it as malformed JSON.
  */
-export function jsonBody(limit: string | number): RequestHandler {
-  const parseJson = json({ limit, strict: false });
+export function jsonBody(limit: string | number, options: { uniqueKeys?: boolean } = {}): RequestHandler {
+  const parseJson = json({
+    limit,
+    strict: false,
+    ...(options.uniqueKeys
+      ? { verify: (_req, _res, raw: Buffer) => refuseDuplicateJsonKeys(raw.toString('utf8'), 'request body') }
+      : {}),
+  });
   return (req, res, next) => {
     if (req.is('application/json') === false) {
       next(
@@ -132,6 +141,7 @@ function param(req: Request, name: string): string {
 export function createApiRoutes(options: ApiRoutesOptions): Router {
   const router = Router();
   const body = jsonBody(options.bodyLimit);
+  const manifestBody = jsonBody(options.bodyLimit, { uniqueKeys: true });
   const { manifests, fleet, hosts } = options;
 
   router.get('/instances', (req, res) => {
@@ -261,7 +271,7 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
     res.json(manifest);
   });
 
-  router.post('/manifests', options.requireScope('manifests'), body, (req, res) => {
+  router.post('/manifests', options.requireScope('manifests'), manifestBody, (req, res) => {
     const parsed = parseManifestObject(req.body, 'request body');
     const results = importManifests(manifests, parsed, options.clock());
     res.status(results.some((r) => r.outcome === 'created') ? 201 : 200).json({ items: results });

@@ -1,4 +1,6 @@
-// Finds where JSON text breaks (line and column), which Node 20's JSON.parse messages do not say.
+// Finds where JSON text breaks (line and column), which Node 20's JSON.parse messages do not say, and
+// where valid JSON repeats a key, which JSON.parse accepts silently (the last value wins).
+import { ValidationError } from '../domain/errors.js';
 
 export interface JsonSyntaxProblem {
   /** 1-based. */
@@ -19,6 +21,9 @@ class Stop extends Error {
   }
 }
 
+/** A key repeated in one object: the text is valid JSON, but two values claim one key. */
+class DuplicateKey extends Stop {}
+
 /** Null when the text is valid JSON (or too deeply nested to check without overflowing the stack). */
 export function findJsonSyntaxError(text: string): JsonSyntaxProblem | null {
   try {
@@ -28,6 +33,34 @@ export function findJsonSyntaxError(text: string): JsonSyntaxProblem | null {
     if (!(error instanceof Stop)) return null;
     return { ...lineAndColumn(text, error.offset), message: error.message };
   }
+}
+
+/**
+ * The first key repeated within one object; null when there is none before the text's first syntax
+ * error (if any), or when it is too deeply nested to check.
+ */
+export function findDuplicateJsonKey(text: string): JsonSyntaxProblem | null {
+  try {
+    new JsonChecker(text, true).document();
+    return null;
+  } catch (error) {
+    if (!(error instanceof DuplicateKey)) return null;
+    return { ...lineAndColumn(text, error.offset), message: error.message };
+  }
+}
+
+/**
+ * Throws a ValidationError naming `origin`, the line and the key when JSON text repeats a key in
+ * one object: `"region":"us-east-1","region":"eu-west-1"` would otherwise import eu-west-1 silently.
+ */
+export function refuseDuplicateJsonKeys(text: string, origin: string): void {
+  const duplicate = findDuplicateJsonKey(text);
+  if (duplicate === null) return;
+  throw new ValidationError(
+    `${origin}: invalid JSON`,
+    [`${origin}:${duplicate.line}:${duplicate.column}: ${duplicate.message}`],
+    { location: `${origin}:${duplicate.line}` },
+  );
 }
 
 export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
@@ -45,7 +78,11 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
 /** A recursive-descent recogniser for RFC 8259; it builds nothing, it only finds the first error. */
 class JsonChecker {
   private pos = 0;
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    /** Also stop at the second occurrence of a key within one object. */
+    private readonly uniqueKeys = false,
+  ) {}
 
   document(): void {
     this.space();
@@ -88,10 +125,13 @@ class JsonChecker {
       this.pos++;
       return;
     }
+    const keys = this.uniqueKeys ? new Map<string, number>() : null;
     for (;;) {
       this.space();
       if (this.text[this.pos] !== '"') throw this.unexpected('a property name in double quotes');
+      const start = this.pos;
       this.string();
+      if (keys !== null) this.checkKey(keys, start);
       this.space();
       if (this.text[this.pos] !== ':') throw this.unexpected("':'");
       this.pos++;
@@ -104,6 +144,17 @@ class JsonChecker {
         this.pos++;
         return;
       } else throw this.unexpected("',' or '}'");
+    }
+  }
+
+  /** Records the key that starts at `start` (its opening quote), stopping if the object already has it. */
+  private checkKey(keys: Map<string, number>, start: number): void {
+    const key = JSON.parse(this.text.slice(start, this.pos)) as string;
+    const first = keys.get(key);
+    if (first === undefined) keys.set(key, start);
+    else {
+      const firstLine = lineAndColumn(this.text, first).line;
+      throw new DuplicateKey(start, `duplicate key ${JSON.stringify(key)} (first on line ${firstLine})`);
     }
   }
 

@@ -1,7 +1,7 @@
 // Parses JSON text, naming origin, line and column on a syntax error and locating paths for later errors.
 import { parseYamlSource, type YamlSource } from '../config/yaml-source.js';
 import { ValidationError, errorMessage } from '../domain/errors.js';
-import { findJsonSyntaxError } from './json-syntax-error.js';
+import { findJsonSyntaxError, refuseDuplicateJsonKeys } from './json-syntax-error.js';
 import type { LineLocator } from './manifest-issues.js';
 
 export interface JsonText {
@@ -23,6 +23,7 @@ export function parseJsonText(text: string, origin: string): JsonText {
       : `${origin}: ${errorMessage(error)}`;
     throw new ValidationError(`${origin}: invalid JSON`, [issue], { location: origin, cause: error });
   }
+  refuseDuplicateJsonKeys(body, origin);
   // JSON is YAML, and the YAML parser keeps positions; only paid for when an error needs a line.
   let source: YamlSource | null | undefined;
   const locate: LineLocator = (path) => {

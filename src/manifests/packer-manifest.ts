@@ -100,7 +100,7 @@ export function manifestsFromPacker(value: unknown, options: PackerManifestOptio
       embedded = readEmbedded(build, index, options);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      issues.push(...(error.issues.length > 0 ? error.issues : [error.message]));
+      issues.push(...(error.allIssues.length > 0 ? error.allIssues : [error.message]));
       continue;
     }
     for (const artifact of artifacts) {

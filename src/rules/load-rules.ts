@@ -131,8 +131,8 @@ export function checkRules(dir: string): RulesCheck {
       source = parseYamlSource(readFileSync(file, 'utf8'), file);
     } catch (error) {
       issues.push(
-        ...(error instanceof ValidationError && error.issues.length > 0
-          ? error.issues
+        ...(error instanceof ValidationError && error.allIssues.length > 0
+          ? error.allIssues
           : [`${file}: ${errorMessage(error)}`]),
       );
       continue;

@@ -86,6 +86,25 @@ describe('fingerprint ingest', () => {
     expect(ingest(push({ packages: PACKAGES }, { observedAt: at(10.5) })).accepted).toBe(true);
   });
 
+  it('records a push stamped ahead of the server as observed when received, so later correct-clock pushes still land', () => {
+    let now = NOW;
+    const skewed = createFingerprintIngest({
+      fleet: store.fleet,
+      hosts: store.hosts,
+      clock: () => new Date(now),
+      maxClockSkewMs: 60_000,
+    });
+    expect(skewed(push({ packages: PACKAGES }, { observedAt: at(10.8) })).accepted).toBe(true);
+    expect(store.hosts.get('i-live', 'agent')?.observedAt).toBe(NOW);
+    now = at(10.5);
+    const changed = { ...PACKAGES, openssl: '3.0.14' };
+    expect(skewed(push({ packages: changed }, { observedAt: at(10.5) })).accepted).toBe(true);
+    expect(store.hosts.get('i-live', 'agent')).toMatchObject({
+      observedAt: at(10.5),
+      host: { packages: changed },
+    });
+  });
+
   it('refuses host data for an instance no scan has listed, and for one that left the fleet', () => {
     expect(ingest(push({ packages: PACKAGES }, { instanceId: 'i-never' }))).toMatchObject({
       accepted: false,

@@ -222,6 +222,14 @@ describe.concurrent('rules check', () => {
     expect(result.stderr).toContain('1 error(s)');
   });
 
+  it('loads the configuration given with -c also when a directory is named, and stops on its errors', async () => {
+    const config = file('rules-check-bad.yaml', 'http:\n  port: 99999\n');
+    const result = await cli(['-c', config, 'rules', 'check', packagePath('rules')]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`${config}:2: http.port:`);
+  });
+
   it('reports the same as JSON with --json', async () => {
     const rulesDir = badRules();
     const result = await cli(['rules', 'check', rulesDir, '--json']);

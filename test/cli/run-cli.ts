@@ -18,9 +18,12 @@ export interface RunCliOptions {
   env: NodeJS.ProcessEnv;
   cwd?: string;
   timeoutMs?: number;
-  /** Run as this user (tests that need an unreadable file when the suite runs as root). */
-  uid?: number;
-  gid?: number;
+  /**
+   * Let file modes apply even when the suite runs as root (tests of unreadable files): the CLI then
+   * runs under `setpriv` without the capabilities that override them. It stays root, so it still
+   * reaches a checkout that other users cannot traverse (a 0700 home or temp directory).
+   */
+  honourFileModes?: boolean;
   /** Options for node itself, before the script (e.g. `--import` a preload). */
   nodeArgs?: readonly string[];
 }
@@ -36,7 +39,14 @@ export function runCli(args: readonly string[], options: RunCliOptions): Promise
       child.kill('SIGKILL');
       reject(new Error(`driftwarden ${args.join(' ')} did not exit\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, options.timeoutMs ?? 30_000);
-    child.on('error', reject);
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (options.honourFileModes && error.code === 'ENOENT' && error.path === 'setpriv')
+        reject(
+          new Error('setpriv is missing: install util-linux (Debian package `util-linux`)', { cause: error }),
+        );
+      else reject(error);
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
@@ -48,10 +58,19 @@ export function spawnCli(
   args: readonly string[],
   options: RunCliOptions,
 ): ChildProcessByStdio<null, Readable, Readable> {
-  return spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
+  const command = [process.execPath, ...(options.nodeArgs ?? []), CLI, ...args];
+  const [file = process.execPath, ...rest] =
+    options.honourFileModes && process.getuid?.() === 0 ? [...DROP_FILE_OVERRIDES, ...command] : command;
+  return spawn(file, rest, {
     cwd: options.cwd ?? REPO,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
   });
 }
+
+/** Root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH: a mode-000 file is unreadable (EACCES). */
+const DROP_FILE_OVERRIDES = [
+  'setpriv',
+  '--bounding-set=-dac_override,-dac_read_search',
+  '--inh-caps=-dac_override,-dac_read_search',
+];

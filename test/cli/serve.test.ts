@@ -1,5 +1,6 @@
 // `driftwarden serve` as a process: announces its URL, serves, drains on SIGTERM; refuses to start with bad rules.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,13 +28,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function writeConfig(name: string, rulesDir: string): string {
+function writeConfig(name: string, rulesDir: string, port = 0): string {
   const path = join(dir, name);
   writeFileSync(
     path,
     [
       `database: { path: ${JSON.stringify(join(dir, `${name}.db`))} }`,
-      'http: { host: 127.0.0.1, port: 0 }',
+      `http: { host: 127.0.0.1, port: ${port} }`,
       `aws: { endpoint: ${JSON.stringify(sim.url)}, maxAttempts: 1 }`,
       'targets:',
       '  - regions: [us-east-1]',
@@ -89,6 +90,28 @@ function serveThenStop(
   });
 }
 
+/** A TCP server on 127.0.0.1 holding a port, as another process would. */
+function holdPort(): Promise<{ server: Server; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') reject(new Error('no TCP address'));
+      else resolve({ server, port: address.port });
+    });
+  });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function parseLines(text: string): LogLine[] {
   return text
     .split('\n')
@@ -133,4 +156,60 @@ describe('serve', () => {
     expect(result.stdout).not.toContain('driftwarden serving');
     expect(result.stderr).toContain(`${ruleFile}:4: rules[0].severity:`);
   });
+
+  it('exits 1 with one line naming host:port when the port is taken, leaving no process behind', async () => {
+    const held = await holdPort();
+    try {
+      const config = writeConfig('port-taken.yaml', packagePath('rules'), held.port);
+      const result = await serveOnTakenPort(config, false);
+      expect(result).toMatchObject({ code: 1, signal: null, running: false });
+      expect(result.stderr.trim().split('\n')).toEqual([
+        `driftwarden: cannot listen on 127.0.0.1:${held.port}: address already in use (EADDRINUSE)`,
+      ]);
+      expect(result.stdout).not.toContain('driftwarden serving');
+    } finally {
+      await new Promise((resolve) => held.server.close(resolve));
+    }
+  });
+
+  it('ends when a supervisor sends SIGTERM as the failed start is reported', async () => {
+    const held = await holdPort();
+    try {
+      const config = writeConfig('port-taken-sigterm.yaml', packagePath('rules'), held.port);
+      const result = await serveOnTakenPort(config, true);
+      // Exit 1 (failed start) or the signal itself, if it arrived as the process was exiting.
+      expect(result.code === 1 || result.signal === 'SIGTERM').toBe(true);
+      expect(result.running).toBe(false);
+      expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${held.port}`);
+    } finally {
+      await new Promise((resolve) => held.server.close(resolve));
+    }
+  });
 });
+
+/** Runs `serve` whose port is taken; with `sigterm`, sends SIGTERM once it reported a failure on stderr. */
+function serveOnTakenPort(
+  config: string,
+  sigterm: boolean,
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; running: boolean }> {
+  const child = spawnCli(['--config', config, 'serve'], { env });
+  let stdout = '';
+  let stderr = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve kept running with its port taken\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, 15_000);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (sigterm && stderr.includes('\n')) child.kill('SIGTERM');
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const running = child.pid !== undefined && isRunning(child.pid);
+      resolve({ code, signal, stdout, stderr, running });
+    });
+  });
+}

@@ -260,6 +260,54 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses a NUL or another control character in a host or path, naming the key', () => {
+    const file = writeConfig(
+      'database:\n  path: "./data/\\tdw.db"\nhttp:\n  host: "127.0.0.1\\0.evil.example"\nrules:\n  dir: "./ru\\x7fles"\n',
+    );
+    const error = loadError({ file, env: {} });
+    expect(error.issues).toEqual([
+      expect.stringMatching(
+        /driftwarden\.yaml:2: database\.path: must not contain control characters \(U\+0009 at position 8\)$/,
+      ),
+      expect.stringMatching(
+        /driftwarden\.yaml:4: http\.host: must not contain control characters \(U\+0000 at position 10\)$/,
+      ),
+      expect.stringMatching(
+        /driftwarden\.yaml:6: rules\.dir: must not contain control characters \(U\+007F at position 5\)$/,
+      ),
+    ]);
+  });
+
+  it('refuses a YAML bomb (aliases expanding without bound) naming the file', () => {
+    const file = writeConfig(
+      [
+        'a: &a [x, x, x, x, x, x, x, x, x]',
+        'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]',
+        'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
+        'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
+        'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]',
+        'f: [*e, *e, *e, *e, *e, *e, *e, *e, *e]',
+        '',
+      ].join('\n'),
+    );
+    const error = loadError({ file, env: {} });
+    expect(error.message).toMatch(/^.*driftwarden\.yaml: invalid YAML/);
+    expect(error.issues).toEqual([
+      expect.stringMatching(/driftwarden\.yaml: too many alias expansions \(more than \d+ for one alias\)/),
+    ]);
+    expect(error.location).toBe(file);
+  });
+
+  it('lists the first 100 of 40,000 unknown keys with their lines, then how many more', () => {
+    const keys = Array.from({ length: 40_000 }, (_, i) => `  unknown${i}: 1`);
+    const file = writeConfig(`http:\n${keys.join('\n')}\n`);
+    const error = loadError({ file, env: {} });
+    expect(error.issues).toHaveLength(101);
+    expect(error.issues[0]).toMatch(/driftwarden\.yaml:2: http\.unknown0: unknown key \(valid keys: /);
+    expect(error.issues[99]).toMatch(/driftwarden\.yaml:101: http\.unknown99: unknown key/);
+    expect(error.issues[100]).toBe('… and 39900 more problems');
+  });
+
   it('enables the AWS Config source from the environment, and names the key of a bad maxAge', () => {
     const config = loadConfig({
       env: { DRIFTWARDEN_SOURCES_AWS_CONFIG_ENABLED: 'true', DRIFTWARDEN_SOURCES_AWS_CONFIG_MAX_AGE: '30m' },

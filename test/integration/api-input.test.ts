@@ -92,6 +92,16 @@ describe('POST /api/v1/manifests with bad input', () => {
     expect(await manifestIds()).toEqual(before);
   });
 
+  it('refuses a key repeated in one object with 400 naming the key and its line, and stores nothing', async () => {
+    const text = JSON.stringify(nativeManifest(), null, 2).replace(
+      '"region": "us-east-1",',
+      '"region": "us-east-1",\n    "region": "eu-west-1",',
+    );
+    const problem = expectProblem(await postText('/api/v1/manifests', text, ADMIN_TOKEN), 400);
+    expect(problem.errors).toEqual(['request body:6:5: duplicate key "region" (first on line 5)']);
+    expect(await manifestIds()).toEqual(before);
+  });
+
   it('refuses a body that is not declared as JSON with 415 instead of calling it missing', async () => {
     const response = await fetch(`${h.url}/api/v1/manifests`, {
       method: 'POST',

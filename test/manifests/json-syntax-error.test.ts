@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findJsonSyntaxError } from '../../src/manifests/json-syntax-error.js';
+import { findDuplicateJsonKey, findJsonSyntaxError } from '../../src/manifests/json-syntax-error.js';
 
 describe('findJsonSyntaxError', () => {
   it('finds nothing wrong in any serialised JSON value', () => {
@@ -41,5 +41,27 @@ describe('findJsonSyntaxError', () => {
       column: 9,
       message: 'control character in string (escape it)',
     });
+  });
+});
+
+describe('findDuplicateJsonKey', () => {
+  it('finds no repeated key in any serialised JSON value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(findDuplicateJsonKey(JSON.stringify(value, null, 1))).toBeNull();
+      }),
+    );
+  });
+
+  it('points at the second occurrence, also when the key is spelled with escapes', () => {
+    expect(findDuplicateJsonKey('{"a": {"k": 1,\n "\\u006b": 2}}')).toEqual({
+      line: 2,
+      column: 2,
+      message: 'duplicate key "k" (first on line 1)',
+    });
+  });
+
+  it('leaves syntax errors to findJsonSyntaxError', () => {
+    expect(findDuplicateJsonKey('{"a": , "a": 1}')).toBeNull();
   });
 });

@@ -201,4 +201,22 @@ describe('Packer manifests', () => {
       },
     ]);
   });
+
+  it('lists the first 100 of 40,000 invalid package versions in an inline manifest, then how many more', () => {
+    const packages = Object.fromEntries(Array.from({ length: 40_000 }, (_, i) => [`pkg-${i}`, '']));
+    const inline = JSON.stringify({ ...embedded, host: { packages } }, null, 2);
+    const error = errorOf(() =>
+      parseManifestObject(
+        { builds: [build({ custom_data: { driftwarden_manifest: inline } })] },
+        'packer.json',
+      ),
+    );
+    expect(error.issues).toHaveLength(101);
+    expect(error.issues[0]).toBe(
+      'packer.json: builds[0].custom_data.driftwarden_manifest:16: host.packages.pkg-0: must not be empty',
+    );
+    expect(error.issues[99]).toMatch(/:115: host\.packages\.pkg-99: must not be empty$/);
+    expect(error.issues[100]).toBe('… and 39900 more problems');
+    expect(error.message.length).toBeLessThan(20_000);
+  });
 });

@@ -73,6 +73,20 @@ describe('parseManifestText (native)', () => {
     expect(error.message).toContain('bad.json:3:35');
   });
 
+  it('refuses a key repeated in one object, naming the key and both lines', () => {
+    const error = parseError(
+      '{\n  "schemaVersion": 1,\n  "image": {\n    "id": "ami-0123abcd",\n    "region": "us-east-1",\n    "region": "eu-west-1"\n  }\n}',
+      'dup.json',
+    );
+    expect(error.message).toMatch(/^dup\.json: invalid JSON/);
+    expect(error.issues).toEqual(['dup.json:6:5: duplicate key "region" (first on line 5)']);
+  });
+
+  it('accepts the same key in different objects', () => {
+    const text = JSON.stringify({ ...valid, host: { packages: { id: '1' }, services: { id: 'enabled' } } });
+    expect(parseManifestText(text, 'ok.json')[0]?.host?.services).toEqual({ id: 'enabled' });
+  });
+
   it('reports truncated JSON at its end', () => {
     const error = parseError('{"schemaVersion": 1,\n', 'cut.json');
     expect(error.issues[0]).toMatch(/^cut\.json:2:1: unexpected end of input/);
@@ -162,6 +176,13 @@ describe('parseManifestText (native)', () => {
         'request body: image.id: required (expected string)',
       ]);
     }
+  });
+  it('lists the first 100 of 30,000 invalid packages with their lines, then how many more', () => {
+    const packages = Object.fromEntries(Array.from({ length: 30_000 }, (_, i) => [`pkg-${i}`, '']));
+    const error = parseError(JSON.stringify({ ...valid, host: { packages } }, null, 1));
+    expect(error.issues).toHaveLength(101);
+    expect(error.issues[0]).toMatch(/^web\.json:\d+: host\.packages\.pkg-0: must not be empty$/);
+    expect(error.issues[100]).toBe('… and 29900 more problems');
   });
 });
 

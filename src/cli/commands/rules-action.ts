@@ -5,7 +5,9 @@ import { CliExit, printJson, type GlobalOptions } from '../cli-exit.js';
 import { loadCliConfig } from '../context.js';
 
 export function runRulesCheck(dir: string | undefined, options: { json?: boolean }, command: Command): void {
-  const target = dir ?? loadCliConfig(command.optsWithGlobals<GlobalOptions>()).rules.dir;
+  // Loaded even when DIR is given: like every command, an invalid configuration stops it.
+  const config = loadCliConfig(command.optsWithGlobals<GlobalOptions>());
+  const target = dir ?? config.rules.dir;
   const result = checkRules(target);
   const ok = result.issues.length === 0;
   if (options.json) {
