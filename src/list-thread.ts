@@ -41,6 +41,7 @@ const clients = new AwsClients({
   record: (service, operation, outcome) => post({ type: 'aws', service, operation, outcome }),
   sharedBudget: (keyId) => budgets.get(keyId),
   roleCredentials,
+  scanOnly: true,
 });
 const lister = createInThreadLister({ clientFor: (target) => clients.ec2(target), pageSize: data.pageSize });
 const running = new Map<number, AbortController>();

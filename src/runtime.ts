@@ -24,6 +24,8 @@ export interface RuntimeOptions {
   onTargetProgress?: (target: Target, progress: CollectProgress) => void;
   /** Request budgets of another thread's AwsClients, by client key (see AwsClientsOptions.sharedBudget). */
   sharedBudget?: (keyId: string) => SharedArrayBuffer | undefined;
+  /** Nothing but scans uses this runtime's AWS clients (scan thread, `scan --once`): see AwsClientsOptions.scanOnly. */
+  scanOnly?: boolean;
 }
 
 /** Everything one scan needs; shared by `serve`, `scan --once` and `demo`. */
@@ -75,6 +77,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     maxRequestsPerSecond: config.aws.maxRequestsPerSecond,
     record: options.recordAwsRequest ?? (() => undefined),
     ...(options.sharedBudget ? { sharedBudget: options.sharedBudget } : {}),
+    scanOnly: options.scanOnly ?? false,
   });
   const listThreads =
     config.aws.listThreads > 0

@@ -29,6 +29,7 @@ const runtime = createRuntime({
   logger,
   recordAwsRequest: (service, operation, outcome) => post({ type: 'aws', service, operation, outcome }),
   sharedBudget: (keyId) => data.budgets[keyId],
+  scanOnly: true,
 });
 
 runtime.startListThreads();

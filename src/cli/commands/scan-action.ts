@@ -19,6 +19,8 @@ export async function runScan(options: ScanOptions, command: Command): Promise<v
   const runtime = createRuntime({
     config,
     logger,
+    // A one-shot scan replaces nothing: its clients read DescribeInstances for the scan only.
+    scanOnly: true,
     onTargetProgress: tty
       ? (target, p) =>
           process.stderr.write(`\r  ${target.region}: ${p.pages} pages, ${p.instances} instances   `)
