@@ -17,9 +17,13 @@ import { describeCronProblem } from './cron-schedule.js';
 /** Scan and listing threads run at this nice value at least, below the main thread's HTTP. */
 export const DEFAULT_SCAN_NICENESS = 10;
 
-/** One listing thread per core, at most 4: beyond that the AWS budget, not parsing, is the limit. */
+/**
+ * The cores the main and scan threads leave, at most 4. Parsing a page costs little since the scan's
+ * own reader (about 16 µs per instance), so on two cores the scan thread parses faster than it could
+ * hand pages over; beyond 4 the AWS budget, not parsing, is the limit.
+ */
 export function defaultListThreads(): number {
-  return Math.min(4, availableParallelism());
+  return Math.max(0, Math.min(4, availableParallelism() - 2));
 }
 
 /** Tokens below this length are guessable; the check applies to the resolved value of `env:NAME` too. */

@@ -101,7 +101,7 @@ export interface Config {
     readonly listPartitions: number;
     /**
      * Worker threads that fetch and parse the parts' pages (0..16; 0 = on the scan's own thread).
-     * Default: the machine's cores, at most 4.
+     * Default: the cores the main and scan threads leave (cores − 2), at most 4.
      */
     readonly listThreads: number;
   };

@@ -59,8 +59,8 @@ describe('loadConfig', () => {
       maxAttempts: 3,
       pageSize: 1000,
       listPartitions: 4,
-      // One per core, at most 4.
-      listThreads: Math.min(4, availableParallelism()),
+      // The cores beyond the main and scan threads', at most 4.
+      listThreads: Math.max(0, Math.min(4, availableParallelism() - 2)),
     });
     expect(config.targets).toEqual([
       { account: null, regions: ['us-east-1'], roleArn: null, externalId: null, filters: {} },
