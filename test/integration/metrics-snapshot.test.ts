@@ -93,6 +93,14 @@ describe('/metrics between scans', () => {
     expect(metricValue(after, 'driftwarden_scans_total', { outcome: 'success' })).toBe(scansBefore + 1);
   });
 
+  it('renders the drift ages afresh at every scrape, though the rest of the text is reused', async () => {
+    const age = async (): Promise<number> =>
+      metricValue(await h.metrics(), 'driftwarden_drift_oldest_seconds', { severity: 'critical' }) ?? 0;
+    const first = await age();
+    expect(first).toBeGreaterThan(0);
+    await expect.poll(age).toBeGreaterThan(first);
+  });
+
   it('shows a pause and a resume through the API at the next scrape, without a scan', async () => {
     expect((await h.post('/api/v1/remediation/pause', { reason: 'INC-9' }, ADMIN_TOKEN)).status).toBe(200);
     expect(metricValue(await h.metrics(), 'driftwarden_remediation_paused', { reason: 'manual' })).toBe(1);
