@@ -27,8 +27,7 @@ export type ToListThread =
       identity: AwsCredentialIdentity | null;
       error?: SerializedError;
     }
-  | { type: 'abort'; id: number; reason: string }
-  | { type: 'close' };
+  | { type: 'abort'; id: number; reason: string };
 
 /** An error as it crosses threads: what logs, retries and the scan record read of it. */
 export interface SerializedError {
@@ -81,7 +80,7 @@ export class ListThreadPool implements PartLister {
 
   listPart(target: Target, partition: ListPartition, options: ListPartOptions): Promise<void> {
     if (this.closing) return Promise.reject(new Error('listing threads are closing'));
-    options.signal.throwIfAborted();
+    if (options.signal.aborted) return Promise.reject(abortReason(options.signal));
     const thread = this.load.indexOf(Math.min(...this.load));
     const worker = this.ensureWorker(thread);
     const id = this.nextId++;
@@ -92,10 +91,7 @@ export class ListThreadPool implements PartLister {
           id,
           reason: errorMessage(options.signal.reason),
         } satisfies ToListThread);
-        this.settle(
-          id,
-          options.signal.reason instanceof Error ? options.signal.reason : new Error('aborted'),
-        );
+        this.settle(id, abortReason(options.signal));
       };
       options.signal.addEventListener('abort', onAbort, { once: true });
       const cleanup = (): void => options.signal.removeEventListener('abort', onAbort);
@@ -127,7 +123,7 @@ export class ListThreadPool implements PartLister {
     }
   }
 
-  /** Stops every thread; parts still listing fail. */
+  /** Stops every thread (a listing thread holds nothing to save); parts still listing fail. */
   async close(): Promise<void> {
     this.closing = true;
     const exits = this.workers.map((worker) =>
@@ -199,6 +195,10 @@ export class ListThreadPool implements PartLister {
   private failThread(thread: number, error: Error): void {
     for (const [id, task] of this.tasks) if (task.thread === thread) this.settle(id, error);
   }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }
 
 export function serializeError(error: unknown): SerializedError {

@@ -78,10 +78,5 @@ port.on('message', (message: ToListThread) => {
     case 'abort':
       running.get(message.id)?.abort(new Error(message.reason));
       return;
-    case 'close':
-      for (const controller of running.values()) controller.abort(new Error('shutting down'));
-      clients.destroy();
-      port.close();
-      return;
   }
 });
