@@ -164,15 +164,30 @@ export class ListThreadPool implements PartLister {
         const reply = (
           answer: Omit<Extract<ToListThread, { type: 'credentials' }>, 'type' | 'requestId'>,
         ): void => worker.postMessage({ type: 'credentials', requestId, ...answer } satisfies ToListThread);
-        Promise.resolve(this.options.roleCredentials(message.key)).then(
+        // A synchronous throw is an answer too: the listing thread's request must not hang.
+        new Promise<AwsCredentialIdentity | null>((resolve) =>
+          resolve(this.options.roleCredentials(message.key)),
+        ).then(
           (identity) => reply({ identity }),
           (error: unknown) => reply({ identity: null, error: serializeError(error) }),
         );
         return;
       }
-      case 'page':
-        this.tasks.get(message.id)?.options.onPage(message.instances);
+      case 'page': {
+        const task = this.tasks.get(message.id);
+        try {
+          task?.options.onPage(message.instances);
+        } catch (error) {
+          // As on the scan's own thread: a page its consumer refuses fails the part.
+          worker.postMessage({
+            type: 'abort',
+            id: message.id,
+            reason: errorMessage(error),
+          } satisfies ToListThread);
+          this.settle(message.id, error instanceof Error ? error : new Error(errorMessage(error)));
+        }
         return;
+      }
       case 'done':
         this.settle(message.id, null);
         return;

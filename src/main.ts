@@ -20,6 +20,7 @@ import { Metrics } from './metrics/metrics.js';
 import { createRuntime, expandTargets, targetBudgets, type Runtime, type RuntimeOptions } from './runtime.js';
 import { scheduleScans } from './scan-schedule.js';
 import { ScanThread } from './scan-thread-client.js';
+import { startThreadPool } from './thread-priority.js';
 import type { Store } from './store/index.js';
 import { pendingMigrations } from './store/migrations.js';
 
@@ -84,8 +85,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
             logger.error({ code }, 'scan thread exited unexpectedly; the next scan starts a new one'),
         })
       : null;
-  scanThread?.start();
-  if (scanThread === null) runtime.startListThreads();
+  if (scanThread) {
+    await startThreadPool();
+    scanThread.start();
+  } else runtime.startListThreads();
   const scans = new ScanRunner(async (signal) => {
     const started = performance.now();
     let report: ScanReport;

@@ -1,4 +1,5 @@
 // Lowers the calling thread's CPU priority, so the daemon's main thread (HTTP, /metrics) wins a busy core.
+import { stat } from 'node:fs/promises';
 import { getPriority, setPriority } from 'node:os';
 
 /**
@@ -14,4 +15,14 @@ export function lowerThreadPriority(niceness: number): void {
   } catch {
     // Raising the nice value is always allowed on Linux; a sandbox that refuses it costs only latency.
   }
+}
+
+/**
+ * Starts libuv's threadpool (file system, DNS, crypto, zlib) from the calling thread. Its threads
+ * are created once, at first use, and inherit their creator's nice value: the main thread makes
+ * sure they exist (loading ES modules has usually started them already) before a scan thread with a
+ * lowered priority could start them, so the main thread's own I/O keeps its priority.
+ */
+export async function startThreadPool(): Promise<void> {
+  await stat(process.cwd());
 }

@@ -8,16 +8,18 @@ export interface RequestBudgetOptions {
    * = a new, full bucket.
    */
   state?: SharedArrayBuffer;
-  /** Injected for tests; defaults to wall-clock milliseconds, which every thread reads alike. */
+  /** Injected for tests; defaults to the system's monotonic clock in milliseconds, which every thread reads alike. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
-const wallClockMs = (): number => performance.timeOrigin + performance.now();
+// Not performance.now(): its origin is each thread's start, and timeOrigin follows the wall clock,
+// which may have been stepped between two threads' starts.
+const monotonicMs = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;
 
 /**
  * Each request reserves the next free slot, one interval after the previous one, and waits for it:
- * a compare-and-swap on one shared 64-bit slot time, so threads never hand out the same slot. A slot
+ * a compare-and-swap on one shared 64-bit slot time (microseconds of the monotonic clock), so threads never hand out the same slot. A slot
  * may lie up to one second's budget in the past, which is the burst an idle bucket allows. Callers
  * are served in the order they asked.
  */
@@ -35,7 +37,7 @@ export class RequestBudget {
     this.intervalUs = BigInt(Math.max(1, Math.round(1_000_000 / rate)));
     // A burst of one second's budget at most: enough for pagination, never a spike AWS would throttle.
     this.burstUs = this.intervalUs * BigInt(Math.max(1, Math.floor(rate)));
-    this.now = options.now ?? wallClockMs;
+    this.now = options.now ?? monotonicMs;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.state = options.state ?? new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
     this.nextSlot = new BigInt64Array(this.state);
