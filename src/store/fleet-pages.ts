@@ -25,46 +25,36 @@ import {
   type InstanceRow,
   type ScanRow,
 } from './fleet-rows.js';
+import { equalsFilter, type SqlFilter } from './sql-filter.js';
 import { createStatementCache } from './statement-cache.js';
-
-export interface SqlFilter {
-  where: string[];
-  params: Record<string, unknown>;
-}
 
 /** Present instances matching the filter (gone instances left the fleet; getInstance still finds them). */
 export function instanceFilterSql(filter: InstanceFilter): SqlFilter {
-  const where = ['present = 1'];
-  const params: Record<string, unknown> = {};
-  if (filter.status !== undefined) where.push('status = @status');
-  if (filter.region !== undefined) where.push('region = @region');
-  if (filter.group !== undefined) where.push('grp = @group');
-  if (filter.imageId !== undefined) where.push('image_id = @imageId');
-  if (filter.status !== undefined) params.status = filter.status;
-  if (filter.region !== undefined) params.region = filter.region;
-  if (filter.group !== undefined) params.group = filter.group;
-  if (filter.imageId !== undefined) params.imageId = filter.imageId;
-  return { where, params };
+  return equalsFilter(
+    {
+      status: ['status', filter.status],
+      region: ['region', filter.region],
+      group: ['grp', filter.group],
+      imageId: ['image_id', filter.imageId],
+    },
+    ['present = 1'],
+  );
 }
 
 /** Findings matching the filter, over table alias `f`: open only unless `includeResolved`. */
 export function findingFilterSql(filter: FindingFilter): SqlFilter {
-  const where: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (!filter.includeResolved) where.push('f.resolved_at IS NULL');
-  if (filter.instanceId !== undefined) {
-    where.push('f.instance_id = @instanceId');
-    params.instanceId = filter.instanceId;
-  }
-  if (filter.rule !== undefined) {
-    where.push('f.rule = @rule');
-    params.rule = filter.rule;
-  }
-  if (filter.severity !== undefined) {
-    where.push('f.severity = @severity');
-    params.severity = filter.severity;
-  }
-  return { where, params };
+  return equalsFilter(findingEquals(filter), filter.includeResolved ? [] : ['f.resolved_at IS NULL']);
+}
+
+/** The equality filters every findings listing takes, over table alias `f`. */
+export function findingEquals(
+  filter: Pick<FindingFilter, 'instanceId' | 'rule' | 'severity'>,
+): Record<string, readonly [string, unknown]> {
+  return {
+    instanceId: ['f.instance_id', filter.instanceId],
+    rule: ['f.rule', filter.rule],
+    severity: ['f.severity', filter.severity],
+  };
 }
 
 function whereClause(where: readonly string[]): string {

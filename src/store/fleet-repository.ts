@@ -21,9 +21,10 @@ import {
   type InstanceRow,
   type ScanRow,
 } from './fleet-rows.js';
-import { createFleetPages, instanceFilterSql } from './fleet-pages.js';
+import { createFleetPages, findingEquals, instanceFilterSql } from './fleet-pages.js';
 import { createLastSuccessReader, createSnapshotReader } from './fleet-snapshot.js';
 import { createScanWriter } from './scan-writer.js';
+import { equalsFilter } from './sql-filter.js';
 import { createStatementCache } from './statement-cache.js';
 
 /** SQLite reads LIMIT -1 as "no limit". */
@@ -82,22 +83,13 @@ export function createFleetRepository(db: Database): FleetRepository {
     },
 
     listFindings(query: FindingQuery = {}): StoredFinding[] {
-      const where: string[] = [];
-      const params: Record<string, unknown> = { ...limitOf(query) };
-      if (query.resolvedOnly) where.push('f.resolved_at IS NOT NULL');
-      else if (!query.includeResolved) where.push('f.resolved_at IS NULL');
-      if (query.instanceId !== undefined) {
-        where.push('f.instance_id = @instanceId');
-        params.instanceId = query.instanceId;
-      }
-      if (query.rule !== undefined) {
-        where.push('f.rule = @rule');
-        params.rule = query.rule;
-      }
-      if (query.severity !== undefined) {
-        where.push('f.severity = @severity');
-        params.severity = query.severity;
-      }
+      const resolved = query.resolvedOnly
+        ? ['f.resolved_at IS NOT NULL']
+        : query.includeResolved
+          ? []
+          : ['f.resolved_at IS NULL'];
+      const { where, params } = equalsFilter(findingEquals(query), resolved);
+      Object.assign(params, limitOf(query));
       if (query.section !== undefined) {
         where.push(SECTION_RANGE);
         Object.assign(params, sectionBounds(query.section));

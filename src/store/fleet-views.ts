@@ -13,6 +13,7 @@ import type { InstanceStatus } from '../domain/types.js';
 import type { Database } from './database.js';
 import { OPEN_UNACCEPTED, SEVERITY_BY_RANK, SEVERITY_RANK_SQL } from './fleet-snapshot.js';
 import { cachedPerQueryUntilChange, cachedUntilChange, createChangeStamp } from './change-stamp.js';
+import { equalsFilter } from './sql-filter.js';
 import { createStatementCache } from './statement-cache.js';
 
 // Each key is a fixed SQL expression over the grouped rows (none is null): user input never
@@ -52,17 +53,11 @@ interface DriftedFilter {
 }
 
 function driftedFilter(query: DriftedQuery): DriftedFilter {
-  const where: string[] = [];
+  const { where, params } = equalsFilter({
+    region: ['i.region', query.region],
+    group: ['i.grp', query.group],
+  });
   const having: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (query.region !== undefined) {
-    where.push('i.region = @region');
-    params.region = query.region;
-  }
-  if (query.group !== undefined) {
-    where.push('i.grp = @group');
-    params.group = query.group;
-  }
   if (query.instance !== undefined && query.instance !== '') {
     // A prefix match without LIKE: `_` and `%` in the input are literal.
     where.push('substr(i.instance_id, 1, length(@instance)) = @instance');

@@ -21,6 +21,7 @@ import { strategyDataSchema, type StrategyData } from '../app/remediation/job-da
 import type { TerminalJobState } from '../core/remediation-types.js';
 import { ConflictError, NotFoundError, TerminalError, errorMessage } from '../domain/errors.js';
 import type { Database } from './database.js';
+import { equalsFilter, type SqlFilter } from './sql-filter.js';
 import { createStatementCache } from './statement-cache.js';
 
 interface JobRow {
@@ -123,21 +124,16 @@ function toJob(row: JobRow): ReplacementJob {
 }
 
 /** `viaStateIndex: false` keeps SQLite off the state index (`+state`), to walk an order index instead. */
-function jobFilterSql(
-  query: JobQuery,
-  viaStateIndex = true,
-): { where: string[]; params: Record<string, unknown> } {
-  const where: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (query.states?.length) {
-    where.push(`${viaStateIndex ? '' : '+'}state IN (${query.states.map((_, i) => `@s${i}`).join(', ')})`);
-    query.states.forEach((s, i) => (params[`s${i}`] = s));
-  }
-  if (query.instanceId !== undefined) {
-    where.push('instance_id = @instanceId');
-    params.instanceId = query.instanceId;
-  }
-  return { where, params };
+function jobFilterSql(query: JobQuery, viaStateIndex = true): SqlFilter {
+  const states = query.states ?? [];
+  const filter = equalsFilter(
+    { instanceId: ['instance_id', query.instanceId] },
+    states.length
+      ? [`${viaStateIndex ? '' : '+'}state IN (${states.map((_, i) => `@s${i}`).join(', ')})`]
+      : [],
+  );
+  states.forEach((s, i) => (filter.params[`s${i}`] = s));
+  return filter;
 }
 
 function toDbValue(key: keyof JobPatch, value: unknown): unknown {
@@ -147,18 +143,8 @@ function toDbValue(key: keyof JobPatch, value: unknown): unknown {
 }
 
 /** Audit entries of one job and/or instance. */
-function auditFilterSql(query: AuditSubject): { where: string[]; params: Record<string, unknown> } {
-  const where: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (query.jobId !== undefined) {
-    where.push('job_id = @jobId');
-    params.jobId = query.jobId;
-  }
-  if (query.instanceId !== undefined) {
-    where.push('instance_id = @instanceId');
-    params.instanceId = query.instanceId;
-  }
-  return { where, params };
+function auditFilterSql(query: AuditSubject): SqlFilter {
+  return equalsFilter({ jobId: ['job_id', query.jobId], instanceId: ['instance_id', query.instanceId] });
 }
 
 export function createAuditLog(db: Database): AuditLog {
