@@ -57,6 +57,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     jobs: runtime.store.jobs,
     remediation: runtime.store.remediation,
     reasons: runtime.store.reasons,
+    targets: expandTargets(config),
   });
   const daemonMetrics = metrics;
   // /metrics serves a snapshot: taken now, after each scan (fleet and state) and after each
@@ -129,7 +130,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ok: pending.length === 0,
       detail: pending.length ? `pending: ${pending.join(', ')}` : 'applied',
     });
-    const last = runtime.store.fleet.lastSuccessfulScanAt();
+    // The scanner works if a recent scan listed any target: one denied account or failing region
+    // makes scans partial for good, and is a per-target alert, not a daemon to take out of service.
+    const last = runtime.store.fleet.lastTargetScanAt();
     const now = runtime.clock().getTime();
     const fresh = last !== null && now - Date.parse(last) <= config.scan.staleAfterMs;
     checks.push({
@@ -331,12 +334,12 @@ function tallyDecisions(decisions: readonly Decision[]): {
 }
 
 function scanDetail(
-  lastSuccess: string | null,
+  lastTargetScan: string | null,
   latest: { outcome: string; finishedAt: string } | undefined,
   running: boolean,
 ): string {
-  if (lastSuccess !== null) return `last successful scan at ${lastSuccess}`;
+  if (lastTargetScan !== null) return `last scan that listed a target at ${lastTargetScan}`;
   if (latest !== undefined)
-    return `no successful scan yet; the last one (${latest.finishedAt}) was ${latest.outcome}`;
-  return running ? 'no successful scan yet (first scan running)' : 'no successful scan yet';
+    return `no target listed yet; the last scan (${latest.finishedAt}) was ${latest.outcome}`;
+  return running ? 'no target listed yet (first scan running)' : 'no target listed yet';
 }

@@ -187,10 +187,20 @@ export interface FleetSnapshot {
   instancesByStatus: Record<InstanceStatus, number>;
   findingsByRuleSeverity: { rule: string; severity: Severity; count: number }[];
   /** Drifted instances with their worst open severity, worst first, at most `limit`. */
-  driftedInstances: { instanceId: string; imageId: string; group: string | null; severity: Severity }[];
+  driftedInstances: {
+    instanceId: string;
+    /** The instance's target, so an alert on it can be matched to that target's staleness. */
+    account: string | null;
+    region: string;
+    imageId: string;
+    group: string | null;
+    severity: Severity;
+  }[];
   /** Oldest first_seen of an open, unaccepted finding, per severity. */
   oldestOpenBySeverity: Partial<Record<Severity, string>>;
   lastSuccessfulScanAt: string | null;
+  /** When each target (account × region) was last listed successfully; targets never listed are absent. */
+  targetScans: { account: string | null; region: string; scannedAt: string }[];
   scansByOutcome: Record<ScanOutcome, number>;
 }
 
@@ -215,8 +225,11 @@ export interface FleetRepository {
   /** Scans, newest finished first, one keyset page. */
   pageScans(page: PageRequest<ScanKey>): Page<ScanRecord, ScanKey>;
   snapshot(driftedLimit: number): FleetSnapshot;
-  /** Finish time of the newest successful scan: one indexed read, for probes that run every few seconds. */
-  lastSuccessfulScanAt(): string | null;
+  /**
+   * When the newest scan that listed at least one target successfully finished (whatever its
+   * outcome): one read of the per-target table, for probes that run every few seconds.
+   */
+  lastTargetScanAt(): string | null;
 }
 
 /** Sort keys of the drifted-instance table; `age` is `firstSeen` in the other direction. */

@@ -72,7 +72,7 @@ export interface Config {
     /** A scan running longer is abandoned and recorded as a failure. Default `5m`. */
     readonly timeout: string;
     readonly timeoutMs: number;
-    /** /readyz reports not ready when the last successful scan is older. Default `3m`. */
+    /** /readyz reports not ready when the newest scan that listed any target is older. Default `3m`. */
     readonly staleAfter: string;
     readonly staleAfterMs: number;
     /**

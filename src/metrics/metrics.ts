@@ -4,7 +4,7 @@ import type { FleetRepository, FleetSnapshot, ManifestRepository } from '../app/
 import type { JobRepository, RemediationStateRepository } from '../app/remediation/ports.js';
 import type { ReasonRepository } from '../app/remediation/reason-port.js';
 import { REASON_CODES } from '../core/remediation-reasons.js';
-import { INSTANCE_STATUSES, SEVERITIES, type ScanOutcome } from '../domain/types.js';
+import { INSTANCE_STATUSES, SEVERITIES, type ScanOutcome, type Target } from '../domain/types.js';
 import type { AwsRequestOutcome } from '../aws/aws-middleware.js';
 
 export interface MetricsOptions {
@@ -16,6 +16,17 @@ export interface MetricsOptions {
   jobs: JobRepository;
   remediation: RemediationStateRepository;
   reasons: ReasonRepository;
+  /** The configured targets: one `driftwarden_target_last_scanned_timestamp_seconds` series each. */
+  targets: readonly Pick<Target, 'account' | 'region'>[];
+}
+
+function targetKey(target: Pick<Target, 'account' | 'region'>): string {
+  return `${target.account ?? ''}\u0000${target.region}`;
+}
+
+/** The label pair of a target; '' is a target without an explicit account, as in the database. */
+function targetLabels(target: Pick<Target, 'account' | 'region'>): { account: string; region: string } {
+  return { account: target.account ?? '', region: target.region };
 }
 
 const OUTCOMES: readonly ScanOutcome[] = ['success', 'partial', 'failure'];
@@ -29,11 +40,14 @@ export class Metrics {
   private changes = 0;
   private readonly instances: Gauge<'state'>;
   private readonly findings: Gauge<'rule' | 'severity'>;
-  private readonly instanceDrift: Gauge<'instance_id' | 'image_id' | 'group' | 'severity'>;
+  private readonly instanceDrift: Gauge<
+    'instance_id' | 'account' | 'region' | 'image_id' | 'group' | 'severity'
+  >;
   private readonly driftOldest: Gauge<'severity'>;
   private readonly scansTotal: Counter<'outcome'>;
   private readonly scanDuration: Histogram;
   private readonly lastSuccess: Gauge;
+  private readonly targetLastScanned: Gauge<'account' | 'region'>;
   private readonly manifestsGauge: Gauge<'status'>;
   private readonly awsRequests: Counter<'service' | 'operation' | 'outcome'>;
   private readonly scansCounted = new Map<ScanOutcome, number>();
@@ -62,7 +76,7 @@ export class Metrics {
     this.instanceDrift = new Gauge({
       name: 'driftwarden_instance_drift',
       help: 'Set to 1 for each drifted instance with its worst severity (capped series).',
-      labelNames: ['instance_id', 'image_id', 'group', 'severity'],
+      labelNames: ['instance_id', 'account', 'region', 'image_id', 'group', 'severity'],
       registers,
     });
     this.driftOldest = new Gauge({
@@ -86,6 +100,12 @@ export class Metrics {
     this.lastSuccess = new Gauge({
       name: 'driftwarden_last_successful_scan_timestamp_seconds',
       help: 'Unix time at which the last fully successful scan finished.',
+      registers,
+    });
+    this.targetLastScanned = new Gauge({
+      name: 'driftwarden_target_last_scanned_timestamp_seconds',
+      help: 'Unix time at which the last scan that listed the target (account, region) successfully finished; 0 if none has.',
+      labelNames: ['account', 'region'],
       registers,
     });
     this.manifestsGauge = new Gauge({
@@ -161,7 +181,13 @@ export class Metrics {
     this.instanceDrift.reset();
     for (const d of snapshot.driftedInstances) {
       this.instanceDrift.set(
-        { instance_id: d.instanceId, image_id: d.imageId, group: d.group ?? '', severity: d.severity },
+        {
+          instance_id: d.instanceId,
+          ...targetLabels(d),
+          image_id: d.imageId,
+          group: d.group ?? '',
+          severity: d.severity,
+        },
         1,
       );
     }
@@ -177,6 +203,14 @@ export class Metrics {
 
     if (snapshot.lastSuccessfulScanAt !== null)
       this.lastSuccess.set(Date.parse(snapshot.lastSuccessfulScanAt) / 1000);
+
+    // Configured targets only (a removed target's row stays in the database): bounded by the config.
+    const scannedAt = new Map<string, string>();
+    for (const t of snapshot.targetScans) scannedAt.set(targetKey(t), t.scannedAt);
+    for (const target of this.options.targets) {
+      const at = scannedAt.get(targetKey(target));
+      this.targetLastScanned.set(targetLabels(target), at === undefined ? 0 : Date.parse(at) / 1000);
+    }
   }
 
   /**

@@ -22,7 +22,7 @@ import {
   type ScanRow,
 } from './fleet-rows.js';
 import { createFleetPages, findingEquals, instanceFilterSql } from './fleet-pages.js';
-import { createLastSuccessReader, createSnapshotReader } from './fleet-snapshot.js';
+import { createLastTargetScanReader, createSnapshotReader } from './fleet-snapshot.js';
 import { createScanWriter } from './scan-writer.js';
 import { equalsFilter } from './sql-filter.js';
 import { createStatementCache } from './statement-cache.js';
@@ -65,7 +65,7 @@ export function createFleetRepository(db: Database): FleetRepository {
   return {
     persistScan,
     snapshot,
-    lastSuccessfulScanAt: createLastSuccessReader(db),
+    lastTargetScanAt: createLastTargetScanReader(db),
     ...createFleetPages(db),
 
     listInstances(query: InstanceQuery = {}): StoredInstance[] {

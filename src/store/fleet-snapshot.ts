@@ -11,15 +11,20 @@ export const SEVERITY_RANK_SQL =
   "CASE f.severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 WHEN 'info' THEN 1 END";
 export const SEVERITY_BY_RANK: Record<number, Severity> = { 1: 'info', 2: 'warning', 3: 'critical' };
 
-export function createLastSuccessReader(db: Database): () => string | null {
-  const lastSuccess = db.prepare<[], { at: string | null }>(
-    "SELECT max(finished_at) AS at FROM scans WHERE outcome = 'success'",
-  );
-  return () => lastSuccess.get()?.at ?? null;
+/** When any target was last listed successfully: one read of a table with a row per target. */
+export function createLastTargetScanReader(db: Database): () => string | null {
+  const lastTargetScan = db.prepare<[], { at: string | null }>('SELECT max(seen_at) AS at FROM target_scans');
+  return () => lastTargetScan.get()?.at ?? null;
 }
 
 export function createSnapshotReader(db: Database): (driftedLimit: number) => FleetSnapshot {
-  const lastSuccessfulScanAt = createLastSuccessReader(db);
+  const lastSuccess = db.prepare<[], { at: string | null }>(
+    "SELECT max(finished_at) AS at FROM scans WHERE outcome = 'success'",
+  );
+  // account '' is a target without an explicit account (migrations/0007_target_scans.sql).
+  const targetScans = db.prepare<[], { account: string; region: string; seen_at: string }>(
+    'SELECT account, region, seen_at FROM target_scans ORDER BY account, region',
+  );
   const byStatus = db.prepare<[], { status: InstanceStatus; n: number }>(
     'SELECT status, count(*) AS n FROM instances WHERE present = 1 GROUP BY status',
   );
@@ -31,9 +36,16 @@ export function createSnapshotReader(db: Database): (driftedLimit: number) => Fl
   // outage of the scanner must not silence a page about drift it already saw.
   const drifted = db.prepare<
     [number],
-    { instance_id: string; image_id: string; grp: string | null; rank: number }
+    {
+      instance_id: string;
+      account: string | null;
+      region: string;
+      image_id: string;
+      grp: string | null;
+      rank: number;
+    }
   >(
-    `SELECT i.instance_id, i.image_id, i.grp, max(${SEVERITY_RANK_SQL}) AS rank ${OPEN_UNACCEPTED}
+    `SELECT i.instance_id, i.account, i.region, i.image_id, i.grp, max(${SEVERITY_RANK_SQL}) AS rank ${OPEN_UNACCEPTED}
      GROUP BY i.instance_id ORDER BY rank DESC, i.instance_id LIMIT ?`,
   );
   const oldest = db.prepare<[], { severity: Severity; first_seen: string }>(
@@ -63,12 +75,19 @@ export function createSnapshotReader(db: Database): (driftedLimit: number) => Fl
         .map((r) => ({ rule: r.rule, severity: r.severity, count: r.n })),
       driftedInstances: drifted.all(Math.max(0, Math.floor(driftedLimit))).map((r) => ({
         instanceId: r.instance_id,
+        account: r.account,
+        region: r.region,
         imageId: r.image_id,
         group: r.grp,
         severity: SEVERITY_BY_RANK[r.rank] ?? 'warning',
       })),
       oldestOpenBySeverity,
-      lastSuccessfulScanAt: lastSuccessfulScanAt(),
+      lastSuccessfulScanAt: lastSuccess.get()?.at ?? null,
+      targetScans: targetScans.all().map((r) => ({
+        account: r.account === '' ? null : r.account,
+        region: r.region,
+        scannedAt: r.seen_at,
+      })),
       scansByOutcome: scans,
     };
   });

@@ -1,10 +1,15 @@
 // End to end: daemon → a real Prometheus evaluating deploy/prometheus/alerts.yml → a real Alertmanager → a webhook.
 //
+// One of the daemon's accounts is denied from the start (its role refuses AssumeRole), so every
+// scan is partial: the drift page of another account must still arrive, past the shipped
+// inhibit_rules, while that account's DriftwardenTargetStale names it.
+//
 // Everything listens on 127.0.0.1 only. Prometheus scrapes and evaluates every second. It loads a
 // copy of alerts.yml with every `for:` rewritten to `0s` (the production durations, 2m for critical
 // drift, would only make the test slow; the rule expressions and labels are the shipped ones).
-// Alertmanager uses a test configuration with the production idea (route, send_resolved) and
-// a webhook receiver served by this test, with 1-second group timers. Prometheus has the external
+// Alertmanager uses a test configuration with the production idea (route, send_resolved, and the
+// shipped inhibit_rules as they are) and a webhook receiver served by this test, with 1-second
+// group timers. Prometheus has the external
 // label driftwarden_url set to the daemon's URL, so the alert's ui_url is the daemon's instance page.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +17,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
 import { packagePath } from '../../src/package-root.js';
@@ -21,6 +27,9 @@ import { startHarness, type Harness } from '../support/harness.js';
 /** How long each notification (firing, then resolved) may take to reach the webhook. */
 const NOTIFICATION_TIMEOUT_MS = 60_000;
 const READY_TIMEOUT_MS = 30_000;
+const DENIED_ACCOUNT = '111122223333';
+const DENIED_ROLE = `arn:aws:iam::${DENIED_ACCOUNT}:role/driftwarden-scan`;
+const REGIONS = ['us-east-1', 'eu-west-1'];
 
 interface WebhookAlert {
   status: 'firing' | 'resolved';
@@ -120,25 +129,49 @@ async function diagnose(): Promise<string> {
   ].join('\n');
 }
 
-function notification(status: WebhookAlert['status'], instanceId: string): WebhookAlert | undefined {
+function receivedAlert(
+  status: WebhookAlert['status'],
+  labels: Record<string, string>,
+): WebhookAlert | undefined {
   for (const payload of received) {
     const alert = payload.alerts.find(
-      (a) =>
-        a.status === status &&
-        a.labels.alertname === 'DriftwardenCriticalDrift' &&
-        a.labels.instance_id === instanceId,
+      (a) => a.status === status && Object.entries(labels).every(([k, v]) => a.labels[k] === v),
     );
     if (alert) return alert;
   }
   return undefined;
 }
 
+function notification(status: WebhookAlert['status'], instanceId: string): WebhookAlert | undefined {
+  return receivedAlert(status, { alertname: 'DriftwardenCriticalDrift', instance_id: instanceId });
+}
+
+/** The inhibit_rules of deploy/alertmanager/alertmanager.yml, unchanged. */
+function shippedInhibitRules(): unknown[] {
+  const shipped = parse(readFileSync(packagePath('deploy/alertmanager/alertmanager.yml'), 'utf8')) as {
+    inhibit_rules: unknown[];
+  };
+  expect(shipped.inhibit_rules.length).toBeGreaterThan(0);
+  return shipped.inhibit_rules;
+}
+
 beforeAll(async () => {
   const prometheus = prometheusBinary();
   const alertmanager = alertmanagerBinary();
   dir = mkdtempSync(join(tmpdir(), 'dw-alerting-'));
-  h = await startHarness({ instances: 12 });
-  await h.scan(); // a recent successful scan before Prometheus looks
+  h = await startHarness({
+    instances: 12,
+    regions: REGIONS,
+    env: {
+      DRIFTWARDEN_TARGETS: JSON.stringify([
+        { regions: REGIONS },
+        { roleArn: DENIED_ROLE, regions: ['us-east-1'] },
+      ]),
+    },
+  });
+  await h.control.role({ roleArn: DENIED_ROLE, deny: true });
+  // A recent scan before Prometheus looks: partial, as every scan of this daemon is.
+  expect((await h.scan()).outcome).toBe('partial');
 
   webhook = createHttpServer((req, res) => {
     let body = '';
@@ -170,6 +203,7 @@ beforeAll(async () => {
         repeat_interval: '1h',
         routes: [{ matchers: ['severity="critical"'], receiver: 'webhook' }],
       },
+      inhibit_rules: shippedInhibitRules(),
       receivers: [{ name: 'webhook', webhook_configs: [{ url: webhookUrl, send_resolved: true }] }],
     }),
   );
@@ -216,7 +250,7 @@ afterAll(async () => {
 });
 
 it(
-  'pages DriftwardenCriticalDrift with the instance id through Alertmanager, and sends resolved when the drift is undone',
+  'pages DriftwardenCriticalDrift with the instance id through Alertmanager while another account is denied, and sends resolved when the drift is undone',
   { timeout: 150_000 },
   async () => {
     const before = await h.scan();
@@ -230,6 +264,7 @@ it(
     // IMDSv1 re-enabled: rule imds-downgrade (rules/20-launch.yaml), severity critical.
     await h.control.drift(id, { httpTokens: 'optional' });
     const scan = await h.scan();
+    expect(scan.outcome).toBe('partial');
     expect(scan.findings).toContainEqual(
       expect.objectContaining({ instanceId: id, rule: 'imds-downgrade', severity: 'critical' }),
     );
@@ -240,9 +275,20 @@ it(
       () => notification('firing', id),
       diagnose,
     );
+    // The denied account has its own page, naming it; the scanner as a whole is not stale.
+    const targetStale = await waitFor(
+      `a firing DriftwardenTargetStale for account ${DENIED_ACCOUNT} at the webhook`,
+      NOTIFICATION_TIMEOUT_MS,
+      () => receivedAlert('firing', { alertname: 'DriftwardenTargetStale', account: DENIED_ACCOUNT }),
+      diagnose,
+    );
+    expect(targetStale.labels).toMatchObject({ region: 'us-east-1', severity: 'critical' });
+    expect(targetStale.annotations.summary).toContain(`account ${DENIED_ACCOUNT} in us-east-1`);
+    expect(receivedAlert('firing', { alertname: 'DriftwardenScannerStale' })).toBeUndefined();
     expect(firing.labels).toMatchObject({
       alertname: 'DriftwardenCriticalDrift',
       instance_id: id,
+      region: target!.region,
       image_id: target!.imageId,
       severity: 'critical',
       team: 'platform',

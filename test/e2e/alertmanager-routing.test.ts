@@ -276,6 +276,55 @@ it('inhibits drift alerts of the same job while the scanner is stale, and unreme
   expect(deliveredTo('pager', { instance_id: 'i-0b2' })).toBeUndefined();
 });
 
+it('inhibits only the stale target’s drift: drift in another account or region still pages', async () => {
+  // A job of its own, so that the stale scanner fired above inhibits nothing here.
+  const base = { team: 'platform', job: 'dw-targets', instance: 'dw:9750' };
+  const drift = (instanceId: string, account: string, region: string) => ({
+    ...base,
+    alertname: 'DriftwardenCriticalDrift',
+    severity: 'critical',
+    instance_id: instanceId,
+    // Not 'web': alerts group by alertname, group and rule (not job), and the test below counts
+    // the alerts of one notification in group web.
+    group: 'targets',
+    account,
+    region,
+  });
+  await fire(
+    {
+      ...base,
+      alertname: 'DriftwardenTargetStale',
+      severity: 'critical',
+      account: '111122223333',
+      region: 'us-east-1',
+    },
+    drift('i-0d1', '111122223333', 'us-east-1'),
+    drift('i-0d2', '444455556666', 'us-east-1'),
+    drift('i-0d3', '111122223333', 'eu-west-1'),
+    { ...base, alertname: 'DriftwardenScansFailing', severity: 'warning', outcome: 'partial' },
+  );
+
+  const inhibited = await waitFor('the stale target’s drift to be inhibited', async () => {
+    const state = await alertState({ instance_id: 'i-0d1' });
+    return state?.status.state === 'suppressed' ? state : undefined;
+  });
+  expect(inhibited.status.inhibitedBy.length).toBeGreaterThan(0);
+  await waitFor('the partial scans to be inhibited', async () => {
+    const state = await alertState({ job: 'dw-targets', alertname: 'DriftwardenScansFailing' });
+    return state?.status.state === 'suppressed' ? state : undefined;
+  });
+  await waitFor('the stale target at the pager', () =>
+    deliveredTo('pager', { alertname: 'DriftwardenTargetStale', account: '111122223333' }),
+  );
+  await waitFor('drift of another account at the pager', () =>
+    deliveredTo('pager', { instance_id: 'i-0d2' }),
+  );
+  await waitFor('drift of the same account in another region at the pager', () =>
+    deliveredTo('pager', { instance_id: 'i-0d3' }),
+  );
+  expect(deliveredTo('pager', { instance_id: 'i-0d1' })).toBeUndefined();
+});
+
 it('pages with a count instead of an empty summary when one notification groups several instances', async () => {
   const base = { team: 'platform', instance: 'dw:9750', severity: 'critical', job: 'dw-grouped' };
   const drift = (id: string) => ({

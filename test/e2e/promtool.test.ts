@@ -50,6 +50,7 @@ it('exposes metrics that promtool accepts without warnings, with drift, a partia
     'driftwarden_scans_total',
     'driftwarden_scan_duration_seconds',
     'driftwarden_last_successful_scan_timestamp_seconds',
+    'driftwarden_target_last_scanned_timestamp_seconds',
     'driftwarden_aws_requests_total',
     'driftwarden_manifests',
   ]) {

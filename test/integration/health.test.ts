@@ -1,6 +1,6 @@
 // /healthz says the process is alive; /readyz says whether it can be trusted (DB, migrations, a fresh scan).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.js';
+import { metricValue, startHarness, type Harness } from '../support/harness.js';
 
 interface Readiness {
   status: string;
@@ -31,7 +31,11 @@ describe('a daemon whose scans succeed', () => {
     expect(response.body.checks).toEqual([
       { name: 'database', ok: true, detail: 'open' },
       { name: 'migrations', ok: true, detail: 'applied' },
-      { name: 'scan', ok: true, detail: expect.stringContaining('last successful scan at') as unknown },
+      {
+        name: 'scan',
+        ok: true,
+        detail: expect.stringContaining('last scan that listed a target at') as unknown,
+      },
     ]);
   });
 });
@@ -58,11 +62,11 @@ describe('a daemon whose every region fails', () => {
       { name: 'database', ok: true, detail: 'open' },
       { name: 'migrations', ok: true, detail: 'applied' },
       // (main.ts words this "(first scan running)" for the first staleAfter even when that scan failed.)
-      { name: 'scan', ok: false, detail: expect.stringMatching(/^no successful scan yet/) as unknown },
+      { name: 'scan', ok: false, detail: expect.stringMatching(/^no target listed yet/) as unknown },
     ]);
   });
 
-  it('turns not ready again once its last successful scan is older than scan.staleAfter', async () => {
+  it('turns not ready again once the last scan that listed a target is older than scan.staleAfter', async () => {
     await h.control.clearFaults();
     expect((await h.scan()).outcome).toBe('success');
     await h.control.fault({ operation: 'DescribeInstances', kind: 'unauthorized' });
@@ -75,10 +79,58 @@ describe('a daemon whose every region fails', () => {
         expect(response.body.checks.find((c) => c.name === 'scan')).toEqual({
           name: 'scan',
           ok: false,
-          detail: expect.stringContaining('last successful scan at') as unknown,
+          detail: expect.stringContaining('last scan that listed a target at') as unknown,
         });
       },
       { timeout: 10_000, interval: 200 },
     );
+  });
+});
+
+describe('a daemon with one account whose role is denied', () => {
+  const DENIED = '111122223333';
+  const ROLE = `arn:aws:iam::${DENIED}:role/driftwarden-scan`;
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      instances: 12,
+      seed: 3,
+      env: {
+        DRIFTWARDEN_TARGETS: JSON.stringify([
+          { regions: ['us-east-1', 'eu-west-1'] },
+          { roleArn: ROLE, regions: ['us-east-1'] },
+        ]),
+      },
+    });
+    await h.control.role({ roleArn: ROLE, deny: true });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('stays ready while every scan is partial, and names the stale target in the per-target metric', async () => {
+    const scan = await h.scan();
+    expect(scan.outcome).toBe('partial');
+    expect(scan.targets.filter((t) => t.status !== 'ok').map((t) => [t.account, t.region])).toEqual([
+      [DENIED, 'us-east-1'],
+    ]);
+
+    const response = await h.get<Readiness>('/readyz');
+    expect(response.status).toBe(200);
+    expect(response.body.checks.find((c) => c.name === 'scan')).toEqual({
+      name: 'scan',
+      ok: true,
+      detail: `last scan that listed a target at ${scan.finishedAt}`,
+    });
+
+    const metrics = await h.metrics();
+    const finished = Date.parse(scan.finishedAt) / 1000;
+    const scanned = (account: string, region: string) =>
+      metricValue(metrics, 'driftwarden_target_last_scanned_timestamp_seconds', { account, region });
+    expect(scanned('', 'us-east-1')).toBe(finished);
+    expect(scanned('', 'eu-west-1')).toBe(finished);
+    expect(scanned(DENIED, 'us-east-1')).toBe(0);
+    // The whole-scan timestamp still counts fully successful scans only.
+    expect(metricValue(metrics, 'driftwarden_last_successful_scan_timestamp_seconds')).toBe(0);
   });
 });

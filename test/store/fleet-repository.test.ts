@@ -397,10 +397,10 @@ describe('FleetRepository (SQLite)', () => {
         ]),
       );
       expect(store.fleet.snapshot(10).driftedInstances).toEqual([
-        { instanceId: 'i-b', imageId: 'ami-1', group: 'web', severity: 'critical' },
-        { instanceId: 'i-d', imageId: 'ami-1', group: 'web', severity: 'critical' },
-        { instanceId: 'i-c', imageId: 'ami-1', group: null, severity: 'warning' },
-        { instanceId: 'i-a', imageId: 'ami-1', group: 'api', severity: 'info' },
+        { instanceId: 'i-b', ...TARGET, imageId: 'ami-1', group: 'web', severity: 'critical' },
+        { instanceId: 'i-d', ...TARGET, imageId: 'ami-1', group: 'web', severity: 'critical' },
+        { instanceId: 'i-c', ...TARGET, imageId: 'ami-1', group: null, severity: 'warning' },
+        { instanceId: 'i-a', ...TARGET, imageId: 'ami-1', group: 'api', severity: 'info' },
       ]);
       expect(store.fleet.snapshot(2).driftedInstances.map((d) => d.instanceId)).toEqual(['i-b', 'i-d']);
       expect(store.fleet.snapshot(0).driftedInstances).toEqual([]);
@@ -430,6 +430,29 @@ describe('FleetRepository (SQLite)', () => {
         lastSuccessfulScanAt: at(1),
         scansByOutcome: { success: 1, partial: 1, failure: 1 },
       });
+    });
+
+    it('reports when each target was last listed, whatever the outcome of the scan that listed it', () => {
+      const other = { account: null, region: 'eu-west-1' };
+      expect(store.fleet.snapshot(10).targetScans).toEqual([]);
+      expect(store.fleet.lastTargetScanAt()).toBeNull();
+      store.fleet.persistScan(scanInput('s1', 1, []));
+      // s2: the default target fails, the other answers (a partial scan).
+      store.fleet.persistScan({
+        ...failedTarget('s2', 2),
+        targets: [
+          { ...TARGET, status: 'stale', error: 'AccessDenied: not authorized' },
+          { ...other, status: 'ok', error: null },
+        ],
+      });
+      expect(store.fleet.snapshot(10).targetScans).toEqual([
+        { account: null, region: 'eu-west-1', scannedAt: at(2) },
+        { ...TARGET, scannedAt: at(1) },
+      ]);
+      expect(store.fleet.lastTargetScanAt()).toBe(at(2));
+      // A scan in which no target answered moves nothing.
+      store.fleet.persistScan({ ...failedTarget('s3', 3), outcome: 'failure' });
+      expect(store.fleet.lastTargetScanAt()).toBe(at(2));
     });
 
     it('shows the same numbers after a restart', () => {

@@ -35,6 +35,7 @@ export async function serveStore(store: Store, clock: () => Date): Promise<Store
       jobs: store.jobs,
       remediation: store.remediation,
       reasons: store.reasons,
+      targets: [],
     }),
     readiness: () => [],
     logger,
