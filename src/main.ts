@@ -21,7 +21,7 @@ import { createRuntime, expandTargets, targetBudgets, type Runtime, type Runtime
 import { scheduleScans } from './scan-schedule.js';
 import { ScanThread } from './scan-thread-client.js';
 import { startThreadPool } from './thread-priority.js';
-import { acquireDatabaseLock, type Store } from './store/index.js';
+import { acquireDatabaseLock, type DatabaseLock, type Store } from './store/index.js';
 import { pendingMigrations } from './store/migrations.js';
 
 export { createRuntime, expandTargets, type Runtime, type RuntimeOptions } from './runtime.js';
@@ -40,6 +40,8 @@ export interface Daemon {
 export interface DaemonOptions extends RuntimeOptions {
   /** Run the schedule (default true); tests trigger scans through the API instead. */
   schedule?: boolean;
+  /** The database's daemon lock, when the caller took it already (`serve`, to refuse fast); else taken here. */
+  lock?: DatabaseLock;
 }
 
 /** Retention runs after a scan when the previous pass is at least this old: often enough for daily growth. */
@@ -48,7 +50,7 @@ export const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, logger } = options;
   // Before anything is opened: a second daemon on the same database is refused at once.
-  const lock = acquireDatabaseLock(config.database.path);
+  const lock = options.lock ?? acquireDatabaseLock(config.database.path);
   let metrics: Metrics | null = null;
   let runtime: Runtime;
   try {
