@@ -5,6 +5,7 @@ CREATE INDEX instances_gone ON instances (last_seen) WHERE present = 0;
 CREATE INDEX findings_resolved ON findings (resolved_at) WHERE resolved_at IS NOT NULL;
 CREATE INDEX host_observations_received ON host_observations (received_at);
 CREATE INDEX audit_log_at ON audit_log (at);
+CREATE INDEX scans_success ON scans (finished_at) WHERE outcome = 'success';
 
 CREATE TABLE retention_state (
   id           INTEGER PRIMARY KEY CHECK (id = 1),

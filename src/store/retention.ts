@@ -23,7 +23,7 @@ const PRUNE_SQL: Record<PrunedTable, string> = {
   // Their resolved findings go with them (ON DELETE CASCADE).
   instances: `DELETE FROM instances WHERE instance_id IN (
       SELECT instance_id FROM instances WHERE present = 0 AND last_seen < @cutoff
-        AND instance_id NOT IN (SELECT instance_id FROM findings WHERE resolved_at IS NULL)
+        AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.instance_id = instances.instance_id AND f.resolved_at IS NULL)
         AND instance_id NOT IN (${OPEN_JOBS}) LIMIT @limit)`,
   findings: `DELETE FROM findings WHERE id IN (
       SELECT id FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < @cutoff
