@@ -203,6 +203,17 @@ describe('backup and restore', () => {
     );
   });
 
+  it('documents backup, restore and the one-daemon rule in --help', async () => {
+    const backup = await cli(['backup', '--help']);
+    expect(backup.code).toBe(0);
+    expect(backup.stdout).toContain('while the daemon runs');
+    expect(backup.stdout).toContain('--force');
+    const restore = await cli(['restore', '--help']);
+    expect(restore.stdout).toContain('stop the daemon first');
+    const serve = await cli(['serve', '--help']);
+    expect(serve.stdout).toContain('One daemon per database');
+  });
+
   it('refuses to restore a file that is not a driftwarden database', async () => {
     const file = join(dir, 'garbage.db');
     writeFileSync(file, 'x'.repeat(8192));
