@@ -45,7 +45,7 @@ export interface DaemonOptions extends RuntimeOptions {
 }
 
 /** Retention runs after a scan when the previous pass is at least this old: often enough for daily growth. */
-export const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, logger } = options;

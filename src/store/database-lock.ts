@@ -20,7 +20,7 @@ export interface DatabaseLock {
 }
 
 /** The lock file of a database path; `:memory:` databases are private to a process and have none. */
-export function lockPathFor(databasePath: string): string | null {
+function lockPathFor(databasePath: string): string | null {
   return databasePath === ':memory:' || databasePath === '' ? null : `${databasePath}.lock`;
 }
 
@@ -58,20 +58,6 @@ export function acquireDatabaseLock(databasePath: string, now: () => Date = () =
       db.close();
     },
   };
-}
-
-/** Whether a daemon holds the database's lock now, and its PID when it recorded one. */
-export function databaseLockHolder(databasePath: string): { held: boolean; pid: number | null } {
-  const path = lockPathFor(databasePath);
-  if (path === null) return { held: false, pid: null };
-  const db = openLockFile(path);
-  try {
-    if (!tryBegin(db)) return { held: true, pid: readHolder(db) };
-    db.exec('ROLLBACK');
-    return { held: false, pid: null };
-  } finally {
-    db.close();
-  }
 }
 
 function openLockFile(path: string): BetterSqlite3.Database {

@@ -41,9 +41,7 @@ export { createFleetRepository } from './fleet-repository.js';
 export { createHostRepository } from './host-repository.js';
 export { createManifestRepository } from './manifest-repository.js';
 export { createAcceptanceRepository } from './acceptance-repository.js';
-export type { Pruner } from './retention.js';
-export { backupDatabase, restoreDatabase, type BackupOptions, type BackupResult } from './backup.js';
-export { acquireDatabaseLock, databaseLockHolder, type DatabaseLock } from './database-lock.js';
+export { acquireDatabaseLock, type DatabaseLock } from './database-lock.js';
 
 export interface OpenStoreOptions {
   now: () => Date;
