@@ -242,7 +242,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
 /**
  * Prunes rows past `database.retention` after a scan, at most once per PRUNE_INTERVAL_MS, on the
- * main thread in small transactions that yield between batches (off the scan's path: the scan's
+ * main thread in small transactions, yielding before each batch (off the scan's path: the scan's
  * answer does not wait for it).
  */
 class RetentionPass {

@@ -48,9 +48,9 @@ const PRUNE_SQL: Record<PrunedTable, string> = {
 export interface PruneOptions {
   now: Date;
   batchSize?: number;
-  /** Between batches (default: yield to the event loop, so requests are served in between). */
+  /** Before each batch (default: yield to the event loop, so requests are served in between). */
   pause?: () => Promise<unknown>;
-  /** Checked between batches: a stopping daemon leaves the rest to its next pass. */
+  /** Checked before each batch: a stopping daemon leaves the rest to its next pass. */
   signal?: AbortSignal;
 }
 
@@ -91,11 +91,12 @@ export function createPruner(db: Database): Pruner {
       for (const table of PRUNED_TABLES) {
         const cutoff = new Date(options.now.getTime() - keepFor[table](policy)).toISOString();
         for (;;) {
+          // Before every batch, the first too: the caller (a scan's end) is never held up by one.
+          await pause();
+          if (options.signal?.aborted) return counts;
           const deleted = batch(table, cutoff, limit);
           counts[table] += deleted;
           if (deleted < limit) break;
-          await pause();
-          if (options.signal?.aborted) return counts;
         }
       }
       return counts;

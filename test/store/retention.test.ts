@@ -123,7 +123,7 @@ describe('retention (SQLite)', () => {
     expect(count(store, 'audit_log')).toBe(1);
   });
 
-  it('deletes in batches of the given size, pausing between them', async () => {
+  it('deletes in batches of the given size, pausing before each', async () => {
     for (let i = 0; i < 25; i++) store.audit.append({ actor: 'driftwarden', action: `entry.${i}` }, day(0));
     let pauses = 0;
     const counts = await store.retention.prune(
@@ -131,7 +131,8 @@ describe('retention (SQLite)', () => {
       { now: new Date(day(10)), batchSize: 10, pause: () => Promise.resolve(pauses++) },
     );
     expect(counts.audit_log).toBe(25);
-    expect(pauses).toBe(2);
+    // One before each batch: one per table with nothing to prune, three for the audit log's 25 rows.
+    expect(pauses).toBe(4 + 3);
     expect(count(store, 'audit_log')).toBe(0);
   });
 
