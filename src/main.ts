@@ -21,7 +21,7 @@ import { createRuntime, expandTargets, targetBudgets, type Runtime, type Runtime
 import { scheduleScans } from './scan-schedule.js';
 import { ScanThread } from './scan-thread-client.js';
 import { startThreadPool } from './thread-priority.js';
-import type { Store } from './store/index.js';
+import { acquireDatabaseLock, type DatabaseLock, type Store } from './store/index.js';
 import { pendingMigrations } from './store/migrations.js';
 
 export { createRuntime, expandTargets, type Runtime, type RuntimeOptions } from './runtime.js';
@@ -40,15 +40,28 @@ export interface Daemon {
 export interface DaemonOptions extends RuntimeOptions {
   /** Run the schedule (default true); tests trigger scans through the API instead. */
   schedule?: boolean;
+  /** The database's daemon lock, when the caller took it already (`serve`, to refuse fast); else taken here. */
+  lock?: DatabaseLock;
 }
+
+/** Retention runs after a scan when the previous pass is at least this old: often enough for daily growth. */
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, logger } = options;
+  // Before anything is opened: a second daemon on the same database is refused at once.
+  const lock = options.lock ?? acquireDatabaseLock(config.database.path);
   let metrics: Metrics | null = null;
-  const runtime = createRuntime({
-    ...options,
-    recordAwsRequest: (...args) => metrics?.recordAwsRequest(...args),
-  });
+  let runtime: Runtime;
+  try {
+    runtime = createRuntime({
+      ...options,
+      recordAwsRequest: (...args) => metrics?.recordAwsRequest(...args),
+    });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   metrics = new Metrics({
     fleet: runtime.store.fleet,
     manifests: runtime.store.manifests,
@@ -72,6 +85,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
   refreshMetrics('all');
   const remediation = createRemediationController(runtime, logger, () => refreshMetrics('state'));
+  const retention = new RetentionPass(runtime, daemonMetrics, logger);
   // Scans run on their own thread unless `scan.thread` is false or a test injects a clock (a
   // function cannot cross to a thread): the main thread then runs them itself, between requests.
   const scanThread =
@@ -107,6 +121,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       logger.error({ err: errorMessage(error) }, 'planning replacements failed');
     }
     refreshMetrics('all', report.snapshot);
+    retention.afterScan();
     return report;
   });
   // Also in mode off: jobs already running (from before a mode change) finish instead of freezing.
@@ -177,6 +192,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await scanThread?.close();
     await remediation.idle();
     runtime.close();
+    lock.release();
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -217,12 +233,56 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         const force = setTimeout(() => server.closeAllConnections(), 5_000);
         await closed;
         clearTimeout(force);
+        await retention.stop();
         runtime.close();
+        lock.release();
         logger.info('stopped; database closed');
       })();
       return stopping;
     },
   };
+}
+
+/**
+ * Prunes rows past `database.retention` after a scan, at most once per PRUNE_INTERVAL_MS, on the
+ * main thread in small transactions, yielding before each batch (off the scan's path: the scan's
+ * answer does not wait for it).
+ */
+class RetentionPass {
+  private lastStarted = Number.NEGATIVE_INFINITY;
+  private running: Promise<void> | null = null;
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+  ) {}
+
+  afterScan(): void {
+    const now = this.runtime.clock();
+    if (this.running !== null || this.abort.signal.aborted) return;
+    if (now.getTime() - this.lastStarted < PRUNE_INTERVAL_MS) return;
+    this.lastStarted = now.getTime();
+    const policy = this.runtime.config.database.retention;
+    this.running = this.runtime.store.retention
+      .prune(policy, { now, signal: this.abort.signal })
+      .then((counts) => {
+        this.metrics.recordPruned(counts);
+        const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
+        if (total > 0) this.logger.info({ pruned: counts }, 'retention pruned old rows');
+      })
+      .catch((error: unknown) => this.logger.error({ err: errorMessage(error) }, 'retention failed'))
+      .finally(() => {
+        this.running = null;
+      });
+  }
+
+  /** Ends a pass after its current batch. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
 }
 
 /** Writes a finished JSON log line (from the scan thread) to the logger's own destination, unchanged. */

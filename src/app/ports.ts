@@ -391,3 +391,17 @@ export interface AcceptanceRepository {
   /** NotFoundError if unknown; revoking twice keeps the first revocation. */
   revoke(id: number, by: string, at: string): Acceptance;
 }
+
+/** The tables retention prunes: the `table` label of `driftwarden_pruned_rows_total`. */
+export const PRUNED_TABLES = ['instances', 'findings', 'scans', 'host_observations', 'audit_log'] as const;
+export type PrunedTable = (typeof PRUNED_TABLES)[number];
+export type PruneCounts = Record<PrunedTable, number>;
+
+/** How long each kind of row is kept, in milliseconds (`database.retention`). */
+export interface RetentionPolicy {
+  goneInstancesMs: number;
+  resolvedFindingsMs: number;
+  scansMs: number;
+  hostObservationsMs: number;
+  auditMs: number;
+}

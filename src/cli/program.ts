@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAcceptCommand } from './commands/accept.js';
 import { registerAgentCommand } from './commands/agent.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerBakeCommand } from './commands/bake.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerManifestCommands } from './commands/manifest.js';
@@ -30,7 +31,8 @@ Examples:
   $ driftwarden manifest import packer-manifest.json
   $ driftwarden scan --once --json                exit 0 clean, 2 drift found, 1 error
   $ driftwarden accept i-0123456789abcdef0 --until 7d --reason "vendor hotfix"
-  $ driftwarden serve --config driftwarden.yaml`,
+  $ driftwarden serve --config driftwarden.yaml
+  $ driftwarden backup /var/backups/driftwarden-$(date +%F).db   online, while serve runs`,
   );
   for (const register of [
     registerServeCommand,
@@ -38,6 +40,7 @@ Examples:
     registerManifestCommands,
     registerRulesCommands,
     registerMigrateCommand,
+    registerBackupCommands,
     registerAcceptCommand,
     registerReplacementCommands,
     registerBakeCommand,

@@ -167,7 +167,32 @@ const tokenSchema = z.strictObject({
  * strict: a misspelt key is an error, never a silently ignored setting.
  */
 export const configFileSchema = z.strictObject({
-  database: z.strictObject({ path: nonEmpty.default('./data/driftwarden.db') }).prefault({}),
+  database: z
+    .strictObject({
+      path: nonEmpty.default('./data/driftwarden.db'),
+      retention: z
+        .strictObject({
+          goneInstances: duration('90d'),
+          resolvedFindings: duration('90d'),
+          scans: duration('30d'),
+          hostObservations: duration('30d'),
+          audit: duration('365d'),
+        })
+        .prefault({})
+        .superRefine((retention, ctx) => {
+          // The audit trail explains what happened to findings and scans: it must outlive them.
+          const audit = parseDuration(retention.audit) ?? 0;
+          for (const key of ['goneInstances', 'resolvedFindings', 'scans', 'hostObservations'] as const) {
+            if ((parseDuration(retention[key]) ?? 0) > audit)
+              ctx.addIssue({
+                code: 'custom',
+                path: ['audit'],
+                message: `must be at least database.retention.${key} (${retention[key]}): audit is kept longest`,
+              });
+          }
+        }),
+    })
+    .prefault({}),
   http: z
     .strictObject({
       host: nonEmpty.default('127.0.0.1'),

@@ -55,6 +55,24 @@ export interface Config {
   readonly database: {
     /** SQLite file (`:memory:` is kept as is). Default `./data/driftwarden.db`. */
     readonly path: string;
+    /** How long rows are kept before the daemon prunes them (see docs/operations.md). */
+    readonly retention: {
+      /** Instances no longer listed (with their resolved findings), by last sighting. Default `90d`. */
+      readonly goneInstances: string;
+      readonly goneInstancesMs: number;
+      /** Resolved findings, by resolution time. Default `90d`. */
+      readonly resolvedFindings: string;
+      readonly resolvedFindingsMs: number;
+      /** Scan records, by finish time (the latest, latest successful and each target's last are kept). Default `30d`. */
+      readonly scans: string;
+      readonly scansMs: number;
+      /** Host observations of instances no longer in the fleet, by receipt time. Default `30d`. */
+      readonly hostObservations: string;
+      readonly hostObservationsMs: number;
+      /** Audit entries (not those of open jobs); at least every other retention. Default `365d`. */
+      readonly audit: string;
+      readonly auditMs: number;
+    };
   };
   readonly http: {
     /** Default `127.0.0.1`: the API is not exposed unless asked for. */

@@ -54,7 +54,21 @@ export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions
 
   const config: Config = {
     file: options.file,
-    database: { path: resolvePath(options.baseDir, raw.database.path, [':memory:']) },
+    database: {
+      path: resolvePath(options.baseDir, raw.database.path, [':memory:']),
+      retention: {
+        goneInstances: raw.database.retention.goneInstances,
+        goneInstancesMs: ms(raw.database.retention.goneInstances),
+        resolvedFindings: raw.database.retention.resolvedFindings,
+        resolvedFindingsMs: ms(raw.database.retention.resolvedFindings),
+        scans: raw.database.retention.scans,
+        scansMs: ms(raw.database.retention.scans),
+        hostObservations: raw.database.retention.hostObservations,
+        hostObservationsMs: ms(raw.database.retention.hostObservations),
+        audit: raw.database.retention.audit,
+        auditMs: ms(raw.database.retention.audit),
+      },
+    },
     http: {
       host: raw.http.host,
       port: raw.http.port,

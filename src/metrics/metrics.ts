@@ -1,6 +1,12 @@
 // driftwarden's Prometheus metrics: own Registry; fleet gauges come from a snapshot refreshed per scan, not per scrape.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { FleetRepository, FleetSnapshot, ManifestRepository } from '../app/ports.js';
+import {
+  PRUNED_TABLES,
+  type FleetRepository,
+  type FleetSnapshot,
+  type ManifestRepository,
+  type PruneCounts,
+} from '../app/ports.js';
 import type { JobRepository, RemediationStateRepository } from '../app/remediation/ports.js';
 import type { ReasonRepository } from '../app/remediation/reason-port.js';
 import { REASON_CODES } from '../core/remediation-reasons.js';
@@ -56,6 +62,7 @@ export class Metrics {
   private readonly remediationPaused: Gauge<'reason'>;
   private readonly remediationBlocked: Gauge<'reason'>;
   private readonly replacementsCounted = new Map<string, number>();
+  private readonly prunedRows: Counter<'table'>;
   /** Oldest open finding per severity as of the last fleet refresh; its age is taken at each scrape. */
   private oldestOpen: FleetSnapshot['oldestOpenBySeverity'] = {};
 
@@ -143,8 +150,21 @@ export class Metrics {
       labelNames: ['reason'],
       registers,
     });
+    this.prunedRows = new Counter({
+      name: 'driftwarden_pruned_rows_total',
+      help: 'Rows deleted by retention (database.retention) by table.',
+      labelNames: ['table'],
+      registers,
+    });
     for (const outcome of OUTCOMES) this.scansTotal.inc({ outcome }, 0);
+    for (const table of PRUNED_TABLES) this.prunedRows.inc({ table }, 0);
     for (const reason of REASON_CODES) this.remediationBlocked.set({ reason }, 0);
+  }
+
+  /** Counts the rows one retention pass deleted (live: a restart starts from zero, like any counter). */
+  recordPruned(counts: PruneCounts): void {
+    for (const table of PRUNED_TABLES) if (counts[table] > 0) this.prunedRows.inc({ table }, counts[table]);
+    this.changed();
   }
 
   recordAwsRequest = (service: string, operation: string, outcome: AwsRequestOutcome): void => {

@@ -25,6 +25,7 @@ import { createManifestRepository } from './manifest-repository.js';
 import { migrate } from './migrations.js';
 import { createReasonRepository } from './reason-repository.js';
 import { createRemediationInputs } from './remediation-inputs.js';
+import { createPruner, type Pruner } from './retention.js';
 
 export { openDatabase, type Database, type OpenDatabaseOptions } from './database.js';
 export {
@@ -40,6 +41,7 @@ export { createFleetRepository } from './fleet-repository.js';
 export { createHostRepository } from './host-repository.js';
 export { createManifestRepository } from './manifest-repository.js';
 export { createAcceptanceRepository } from './acceptance-repository.js';
+export { acquireDatabaseLock, type DatabaseLock } from './database-lock.js';
 
 export interface OpenStoreOptions {
   now: () => Date;
@@ -63,6 +65,8 @@ export interface Store {
   inventorySync: InventorySyncRepository;
   /** Drift acceptances ("accept this drift"). */
   acceptances: AcceptanceRepository;
+  /** Deletes rows older than the retention settings, in small batches. */
+  retention: Pruner;
   /** Migration names applied while opening (empty when the schema was already current). */
   migrationsApplied: string[];
   close(): void;
@@ -92,6 +96,7 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
     hosts: createHostRepository(db),
     inventorySync: createInventorySyncRepository(db),
     acceptances: createAcceptanceRepository(db, options.now),
+    retention: createPruner(db),
     migrationsApplied: applied,
     close(): void {
       if (!db.open) return;

@@ -37,6 +37,19 @@ describe('loadConfig', () => {
     const config = loadConfig({ env: {}, cwd: dir });
     expect(config.file).toBeNull();
     expect(config.database.path).toBe(join(dir, 'data/driftwarden.db'));
+    const day = 86_400_000;
+    expect(config.database.retention).toEqual({
+      goneInstances: '90d',
+      goneInstancesMs: 90 * day,
+      resolvedFindings: '90d',
+      resolvedFindingsMs: 90 * day,
+      scans: '30d',
+      scansMs: 30 * day,
+      hostObservations: '30d',
+      hostObservationsMs: 30 * day,
+      audit: '365d',
+      auditMs: 365 * day,
+    });
     expect(config.http).toEqual({
       host: '127.0.0.1',
       port: 9750,
@@ -320,6 +333,20 @@ describe('loadConfig', () => {
       expect.stringMatching(/:2: sources\.awsConfig\.enabled: .*boolean/),
       expect.stringMatching(/:2: sources\.awsConfig\.maxAge: expected a positive duration/),
     ]);
+  });
+
+  it('keeps the audit longest: refuses an audit retention shorter than another, naming both keys', () => {
+    const file = writeConfig(
+      'database:\n  retention: { goneInstances: 10d, resolvedFindings: 10d, scans: 60d, hostObservations: 10d, audit: 30d }\n',
+    );
+    const error = loadError({ file, env: {} });
+    expect(error.issues).toEqual([
+      expect.stringMatching(
+        /:2: database\.retention\.audit: must be at least database\.retention\.scans \(60d\): audit is kept longest/,
+      ),
+    ]);
+    const config = loadConfig({ env: { DRIFTWARDEN_DATABASE_RETENTION_SCANS: '7d' }, cwd: dir });
+    expect(config.database.retention.scansMs).toBe(7 * 86_400_000);
   });
 
   it('rejects a bad duration', () => {

@@ -232,6 +232,7 @@ describe('migrations', () => {
         '0007_target_scans',
         '0008_remediation_input_indexes',
         '0009_page_indexes',
+        '0010_retention',
       ]);
       expect(store.fleet.listFindings()).toMatchObject([
         { instanceId: 'i-1', accepted: false, acceptance: null },
@@ -272,6 +273,7 @@ describe('migrations', () => {
         '0007_target_scans',
         '0008_remediation_input_indexes',
         '0009_page_indexes',
+        '0010_retention',
       ]);
       expect(store.jobs.get('job-1')).toMatchObject({ state: 'awaiting-approval', note: null });
       const at = NOW.toISOString();

@@ -27,6 +27,8 @@ export interface HarnessOptions {
   lifecycle?: { pendingMs?: number; statusCheckMs?: number; terminateMs?: number };
   /** Keep the daemon's log lines in `logs` (JSON objects) instead of discarding them. */
   captureLogs?: boolean;
+  /** The daemon's clock (scans then run on the main thread: a function cannot cross to a thread). */
+  clock?: () => Date;
 }
 
 export interface Harness {
@@ -91,7 +93,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
       )
     : createLogger({ level: 'silent', destination: 2, pretty: false });
-  let daemon = await startDaemon({ config, logger, schedule: false });
+  let daemon = await startDaemon({
+    config,
+    logger,
+    schedule: false,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
 
   const request = async <T>(method: string, path: string, body?: unknown, token?: string | null) => {
     const headers: Record<string, string> = {};
@@ -148,7 +155,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async restart() {
       await daemon.stop();
-      daemon = await startDaemon({ config, logger, schedule: false });
+      daemon = await startDaemon({
+        config,
+        logger,
+        schedule: false,
+        ...(options.clock ? { clock: options.clock } : {}),
+      });
       harness.daemon = daemon;
     },
     async close() {

@@ -7,9 +7,12 @@ export async function runServe(command: Command): Promise<void> {
   const config = loadCliConfig(command.optsWithGlobals<GlobalOptions>());
   const logger = cliLogger(config, 1);
   const stopOnSignal = trapSignals(logger);
+  // Before the daemon's modules load (most of a second): a second daemon is refused at once.
+  const { acquireDatabaseLock } = await import('../../store/database-lock.js');
+  const lock = acquireDatabaseLock(config.database.path);
   // Loaded after the signals are trapped: the AWS SDK and express take most of a second.
   const { startDaemon } = await import('../../main.js');
-  const daemon = await startDaemon({ config, logger });
+  const daemon = await startDaemon({ config, logger, lock });
   await stopOnSignal(daemon);
 }
 
