@@ -104,12 +104,10 @@ export interface StorageFailure {
  */
 export function storageFailure(error: unknown): StorageFailure | null {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (e instanceof ScanPersistError && e.storageCode !== null) return storageFailureOf(e.storageCode);
-    if (typeof code === 'string') {
-      const failure = storageFailureOf(code);
-      if (failure !== null) return failure;
-    }
+    // A ScanPersistError from the scan thread arrives without its cause, only with the code.
+    const code = e instanceof ScanPersistError ? e.storageCode : (e as { code?: unknown }).code;
+    const failure = typeof code === 'string' ? storageFailureOf(code) : null;
+    if (failure !== null) return failure;
   }
   return null;
 }
