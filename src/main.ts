@@ -14,7 +14,7 @@ import { isRetryableAwsError } from './aws/aws-errors.js';
 import { Ec2Actions } from './aws/ec2-actions.js';
 import { roleForAccount } from './aws/aws-clients.js';
 import { postWebhook } from './webhook/webhook.js';
-import { TerminalError, errorMessage } from './domain/errors.js';
+import { ScanPersistError, TerminalError, errorMessage, storageFailure } from './domain/errors.js';
 import { createHttpApp, type ReadinessCheck } from './http/app.js';
 import { Metrics } from './metrics/metrics.js';
 import { createRuntime, expandTargets, targetBudgets, type Runtime, type RuntimeOptions } from './runtime.js';
@@ -104,11 +104,31 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await startThreadPool();
     scanThread.start();
   } else runtime.startListThreads();
+  // Nothing of the scan was kept; the daemon goes on serving reads and the next scan tries again.
+  const countFailedPersist = (error: ScanPersistError): void => {
+    logger.error(
+      {
+        scanId: error.scanId,
+        code: error.storageCode,
+        database: config.database.path,
+        recorded: error.recorded,
+        err: error.message,
+      },
+      error.recorded
+        ? 'scan failed: its results could not be saved; recorded as failure'
+        : 'scan failed: its results could not be saved, nor the failure recorded',
+    );
+    if (error.recorded) refreshMetrics('all');
+    else daemonMetrics.recordUnrecordedScanFailure();
+  };
   const scans = new ScanRunner(async (signal) => {
     const started = performance.now();
     let report: ScanReport;
     try {
       report = await (scanThread ? scanThread.scan(signal) : runtime.runScan(signal));
+    } catch (error) {
+      if (error instanceof ScanPersistError) countFailedPersist(error);
+      throw error;
     } finally {
       daemonMetrics.observeScanDuration((performance.now() - started) / 1000);
     }
@@ -272,7 +292,16 @@ class RetentionPass {
         const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
         if (total > 0) this.logger.info({ pruned: counts }, 'retention pruned old rows');
       })
-      .catch((error: unknown) => this.logger.error({ err: errorMessage(error) }, 'retention failed'))
+      .catch((error: unknown) =>
+        this.logger.error(
+          {
+            err: errorMessage(error),
+            code: storageFailure(error)?.code,
+            database: this.runtime.config.database.path,
+          },
+          'retention failed; the next pass tries again',
+        ),
+      )
       .finally(() => {
         this.running = null;
       });

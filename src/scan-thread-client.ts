@@ -4,7 +4,7 @@ import type { ScanReport } from './app/scan-cycle.js';
 import type { FleetSnapshot, ScanRecord } from './app/ports.js';
 import type { AwsRequestOutcome } from './aws/aws-middleware.js';
 import type { Config } from './config/index.js';
-import { errorMessage } from './domain/errors.js';
+import { ScanPersistError, errorMessage, type ScanPersistErrorOptions } from './domain/errors.js';
 import { workerEntry } from './package-root.js';
 
 /** What the scan thread is started with (structured-cloned: plain data only). */
@@ -26,7 +26,14 @@ export type FromScanThread =
   | { type: 'log'; line: string }
   | { type: 'aws'; service: string; operation: string; outcome: AwsRequestOutcome }
   | { type: 'done'; id: number; record: ScanRecord; snapshot: FleetSnapshot }
-  | { type: 'failed'; id: number; error: { name: string; message: string } };
+  | { type: 'failed'; id: number; error: ScanThreadError };
+
+/** A failed scan as it crosses threads (plain data), with a ScanPersistError's fields when it is one. */
+export interface ScanThreadError {
+  name: string;
+  message: string;
+  persist: Omit<ScanPersistErrorOptions, 'cause' | 'location'> | undefined;
+}
 
 export interface ScanThreadOptions {
   config: Config;
@@ -137,8 +144,9 @@ export class ScanThread {
         this.pending.delete(message.id);
         return;
       case 'failed': {
-        const error = new Error(message.error.message);
-        error.name = message.error.name;
+        const { name, message: text, persist } = message.error;
+        const error = persist === undefined ? new Error(text) : new ScanPersistError(text, persist);
+        error.name = name;
         this.pending.get(message.id)?.reject(error);
         this.pending.delete(message.id);
         return;

@@ -1,6 +1,7 @@
 // Entry of the daemon's scan thread (a worker_threads Worker started by scan-thread-client.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
+import { ScanPersistError } from './domain/errors.js';
 import { REDACT_PATHS } from './logging/logger.js';
 import { createRuntime } from './runtime.js';
 import { lowerThreadPriority } from './thread-priority.js';
@@ -49,7 +50,12 @@ function runScan(id: number): void {
       }),
     (error: unknown) => {
       const failure = error instanceof Error ? error : new Error(String(error));
-      post({ type: 'failed', id, error: { name: failure.name, message: failure.message } });
+      // A scan that could not be saved crosses as itself: the daemon counts and logs it by its fields.
+      const persist =
+        failure instanceof ScanPersistError
+          ? { scanId: failure.scanId, recorded: failure.recorded, storageCode: failure.storageCode }
+          : undefined;
+      post({ type: 'failed', id, error: { name: failure.name, message: failure.message, persist } });
     },
   );
   running = { id, controller, done: done.finally(() => (running = null)) };

@@ -65,6 +65,9 @@ export interface ScanRecord {
   findings: number;
 }
 
+/** A scan that could not be persisted: its targets carry the reason as their error. */
+export type FailedScanInput = Pick<PersistScanInput, 'scanId' | 'startedAt' | 'finishedAt' | 'targets'>;
+
 export interface PersistScanInput {
   scanId: string;
   startedAt: string;
@@ -207,6 +210,11 @@ export interface FleetSnapshot {
 export interface FleetRepository {
   /** Persists one scan atomically (one transaction): instances, findings, scan record. */
   persistScan(input: PersistScanInput): ScanRecord;
+  /**
+   * Records a scan whose persist failed as `failure` (one small row; the fleet's rows are left as
+   * they were). Throws when even that cannot be written, e.g. on a full disk.
+   */
+  recordFailedScan(input: FailedScanInput): ScanRecord;
   listInstances(query?: InstanceQuery): StoredInstance[];
   getInstance(instanceId: string): StoredInstance | null;
   listFindings(query?: FindingQuery): StoredFinding[];

@@ -6,7 +6,7 @@ import { classifyDifferences } from '../core/classify.js';
 import { diffPair } from '../core/diff.js';
 import { capFindings, DEFAULT_MAX_FINDINGS_PER_SECTION } from '../core/finding-cap.js';
 import { pairInstances } from '../core/pair.js';
-import { namedErrorMessage } from '../domain/errors.js';
+import { ScanPersistError, namedErrorMessage, storageFailure } from '../domain/errors.js';
 import {
   HOST_SOURCES,
   type HostSource,
@@ -110,23 +110,57 @@ export async function runScanCycle(deps: ScanCycleDeps, options: ScanCycleOption
   const maxPerSection = deps.maxFindingsPerSection ?? DEFAULT_MAX_FINDINGS_PER_SECTION;
   const scanned = pairs.map((pair) => assessPair(pair, manifests, ruleSet, acceptances, maxPerSection));
 
-  const record = deps.fleet.persistScan({
-    scanId,
-    startedAt,
-    finishedAt: deps.clock().toISOString(),
-    outcome: scanOutcome(targets),
-    targets,
-    scanned,
-    staleTargets: targets
-      .filter((t) => t.status === 'stale')
-      .map(({ account, region }) => ({ account, region })),
-    acceptances,
-  });
+  let record: ScanRecord;
+  try {
+    record = deps.fleet.persistScan({
+      scanId,
+      startedAt,
+      finishedAt: deps.clock().toISOString(),
+      outcome: scanOutcome(targets),
+      targets,
+      scanned,
+      staleTargets: targets
+        .filter((t) => t.status === 'stale')
+        .map(({ account, region }) => ({ account, region })),
+      acceptances,
+    });
+  } catch (error) {
+    throw failedPersist(deps, { scanId, startedAt, targets }, error);
+  }
   log.info(
     { outcome: record.outcome, instances: record.instances, findings: record.findings },
     record.outcome === 'success' ? 'scan finished' : `scan finished ${record.outcome}`,
   );
   return { record };
+}
+
+/**
+ * The scan's transaction rolled back: records the scan as `failure` if the database still takes one
+ * small row (its targets name the cause), and says whether it did. A full disk usually refuses that too.
+ */
+function failedPersist(
+  deps: ScanCycleDeps,
+  scan: { scanId: string; startedAt: string; targets: readonly TargetResult[] },
+  error: unknown,
+): ScanPersistError {
+  const reason = `results not saved: ${namedErrorMessage(error)}`;
+  let recorded = true;
+  try {
+    deps.fleet.recordFailedScan({
+      scanId: scan.scanId,
+      startedAt: scan.startedAt,
+      finishedAt: deps.clock().toISOString(),
+      targets: scan.targets.map((t) => ({ ...t, status: 'stale', error: t.error ?? reason })),
+    });
+  } catch {
+    recorded = false;
+  }
+  return new ScanPersistError(`scan ${scan.scanId} failed: ${reason}`, {
+    scanId: scan.scanId,
+    recorded,
+    storageCode: storageFailure(error)?.code ?? null,
+    cause: error,
+  });
 }
 
 async function collectTarget(

@@ -65,3 +65,55 @@ export function namedErrorMessage(error: unknown): string {
   const name = (error as { name?: unknown } | null)?.name;
   return `${typeof name === 'string' ? name : 'Error'}: ${errorMessage(error)}`;
 }
+
+export interface ScanPersistErrorOptions extends DriftwardenErrorOptions {
+  scanId: string;
+  /** The scan could still be recorded as `failure` (its row in `scans`). */
+  recorded: boolean;
+  /** SQLite's code when storage was the cause (`SQLITE_FULL`, `SQLITE_IOERR_*`), else null. */
+  storageCode: string | null;
+}
+
+/**
+ * A scan whose results could not be written (disk full, an I/O error): its one transaction rolled
+ * back, so nothing of it is kept. The next scan may succeed.
+ */
+export class ScanPersistError extends RetryableError {
+  readonly scanId: string;
+  readonly recorded: boolean;
+  readonly storageCode: string | null;
+  constructor(message: string, options: ScanPersistErrorOptions) {
+    super(message, options);
+    this.scanId = options.scanId;
+    this.recorded = options.recorded;
+    this.storageCode = options.storageCode;
+  }
+}
+
+/** What SQLite says when storage, not the data, failed a read or write. */
+export interface StorageFailure {
+  /** SQLite's extended code: `SQLITE_FULL`, `SQLITE_IOERR_WRITE`, … */
+  code: string;
+  /** The disk (or the file-size limit) is full, rather than an I/O error. */
+  full: boolean;
+}
+
+/**
+ * The storage failure behind an error (it or a cause), or null. Read from the error's `code`, as
+ * better-sqlite3's SqliteError sets it, so no layer needs the driver to recognise one.
+ */
+export function storageFailure(error: unknown): StorageFailure | null {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    // A ScanPersistError from the scan thread arrives without its cause, only with the code.
+    const code = e instanceof ScanPersistError ? e.storageCode : (e as { code?: unknown }).code;
+    const failure = typeof code === 'string' ? storageFailureOf(code) : null;
+    if (failure !== null) return failure;
+  }
+  return null;
+}
+
+function storageFailureOf(code: string): StorageFailure | null {
+  if (code === 'SQLITE_FULL') return { code, full: true };
+  if (code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR_')) return { code, full: false };
+  return null;
+}

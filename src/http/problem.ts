@@ -2,7 +2,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, ValidationError, storageFailure } from '../domain/errors.js';
 import { findJsonSyntaxError } from '../manifests/json-syntax-error.js';
 
 export class HttpProblem extends Error {
@@ -41,6 +41,24 @@ export function toProblem(error: unknown): HttpProblem {
     return new HttpProblem(400, 'Invalid request', error.message, { errors: error.issues });
   if (error instanceof ConflictError) return new HttpProblem(409, 'Conflict', error.message);
   if (error instanceof NotFoundError) return new HttpProblem(404, 'Not found', error.message);
+  // The database cannot take the write now; reads keep working and the same write may succeed later.
+  const storage = storageFailure(error);
+  if (storage !== null)
+    return storage.full
+      ? new HttpProblem(
+          507,
+          'Insufficient storage',
+          `the database's disk is full (${storage.code}); nothing was written, retry when space returns`,
+          { code: storage.code },
+          { cause: error },
+        )
+      : new HttpProblem(
+          503,
+          'Service unavailable',
+          `the database reported an I/O error (${storage.code}); nothing was written, retry later`,
+          { code: storage.code },
+          { cause: error },
+        );
   const e = error as { type?: string; status?: number; message?: string; body?: unknown };
   // body-parser errors carry a status and a type.
   if (e?.type === 'entity.too.large') return new HttpProblem(413, 'Payload too large', e.message);
@@ -62,7 +80,14 @@ function describeSyntax(e: { message?: string; body?: unknown }): string | undef
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const problem = toProblem(error);
-    if (problem.status >= 500)
+    const storage = storageFailure(error);
+    // A storage failure is one known line with SQLite's code, not a stack per request.
+    if (storage !== null)
+      logger.error(
+        { code: storage.code, method: req.method, path: req.path },
+        'request failed: the database cannot write',
+      );
+    else if (problem.status >= 500)
       logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     sendProblem(res, problem, req.originalUrl);
   };

@@ -94,7 +94,7 @@ export class Metrics {
     });
     this.scansTotal = new Counter({
       name: 'driftwarden_scans_total',
-      help: 'Scans recorded in the database by outcome.',
+      help: 'Scans by outcome: those recorded in the database, and failures the database could not record.',
       labelNames: ['outcome'],
       registers,
     });
@@ -171,6 +171,15 @@ export class Metrics {
     this.awsRequests.inc({ service, operation, outcome });
     this.changed();
   };
+
+  /**
+   * A scan that failed and could not even be recorded as failed (disk full): counted here, live, as
+   * the database-derived count cannot see it.
+   */
+  recordUnrecordedScanFailure(): void {
+    this.scansTotal.inc({ outcome: 'failure' });
+    this.changed();
+  }
 
   observeScanDuration(seconds: number): void {
     this.scanDuration.observe(seconds);

@@ -45,7 +45,7 @@ function sectionBounds(section: string): { sectionLow: string; sectionHigh: stri
 
 export function createFleetRepository(db: Database): FleetRepository {
   const prepared = createStatementCache(db);
-  const persistScan = createScanWriter(db);
+  const { persistScan, recordFailedScan } = createScanWriter(db);
   const snapshot = createSnapshotReader(db);
   const selectInstance = db.prepare<[string], InstanceRow>(
     `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?`,
@@ -64,6 +64,7 @@ export function createFleetRepository(db: Database): FleetRepository {
 
   return {
     persistScan,
+    recordFailedScan,
     snapshot,
     lastTargetScanAt: createLastTargetScanReader(db),
     ...createFleetPages(db),

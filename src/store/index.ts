@@ -100,8 +100,12 @@ export function openStore(path: string, options: OpenStoreOptions): Store {
     migrationsApplied: applied,
     close(): void {
       if (!db.open) return;
-      // Lets SQLite refresh its planner statistics cheaply, as recommended before closing.
-      db.pragma('optimize');
+      try {
+        // Lets SQLite refresh its planner statistics cheaply, as recommended before closing.
+        db.pragma('optimize');
+      } catch {
+        // Best effort: on a full disk the statistics cannot be written, and the database must still close.
+      }
       db.close();
     },
   };

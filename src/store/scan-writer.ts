@@ -1,5 +1,5 @@
 // Persists one scan in a single transaction, writing only what changed: instances, findings, gone and stale instances.
-import type { PersistScanInput, ScanRecord, ScannedInstance } from '../app/ports.js';
+import type { FailedScanInput, PersistScanInput, ScanRecord, ScannedInstance } from '../app/ports.js';
 import { findAcceptance, type AcceptanceScope } from '../core/acceptance.js';
 import type { Finding, InstanceStatus } from '../domain/types.js';
 import type { Database } from './database.js';
@@ -94,7 +94,12 @@ function observationContent(o: ScannedInstance['observation']): string {
   return JSON.stringify(content);
 }
 
-export function createScanWriter(db: Database): (input: PersistScanInput) => ScanRecord {
+export interface ScanWriter {
+  persistScan: (input: PersistScanInput) => ScanRecord;
+  recordFailedScan: (input: FailedScanInput) => ScanRecord;
+}
+
+export function createScanWriter(db: Database): ScanWriter {
   const upsertInstance = db.prepare<
     [
       {
@@ -335,31 +340,49 @@ export function createScanWriter(db: Database): (input: PersistScanInput) => Sca
       reapplyAcceptances(selectUntouchedOpenFindings.all({ ...target, seen: '[]' }), input.acceptances);
     }
 
-    const counts = countInTargets(uniqueTargets([...input.targets, ...input.staleTargets]));
-    const record: ScanRecord = {
-      scanId,
-      outcome: input.outcome,
-      startedAt,
-      finishedAt,
-      targets: input.targets,
-      instances: counts.instances,
-      findings: counts.findings,
-    };
+    return insertRecord(
+      { scanId, outcome: input.outcome, startedAt, finishedAt, targets: input.targets },
+      uniqueTargets([...input.targets, ...input.staleTargets]),
+    );
+  });
+
+  /** The scan's row, with the instance and finding counts of its targets as stored now. */
+  function insertRecord(
+    scan: Pick<ScanRecord, 'scanId' | 'outcome' | 'startedAt' | 'finishedAt' | 'targets'>,
+    targets: TargetKey[],
+  ): ScanRecord {
+    const record: ScanRecord = { ...scan, ...countInTargets(targets) };
     insertScan.run({
-      scanId,
+      scanId: record.scanId,
       outcome: record.outcome,
-      startedAt,
-      finishedAt,
+      startedAt: record.startedAt,
+      finishedAt: record.finishedAt,
       targets: JSON.stringify(record.targets),
       counts: JSON.stringify(record.instances),
       findings: record.findings,
     });
     return record;
-  });
+  }
 
-  // IMMEDIATE: take the write lock up front so a concurrent writer waits (busy_timeout) instead of
-  // failing mid-transaction when a deferred read lock cannot be upgraded.
-  return (input) => persist.immediate(input);
+  const recordFailed = db.transaction((input: FailedScanInput): ScanRecord =>
+    insertRecord(
+      {
+        scanId: input.scanId,
+        outcome: 'failure',
+        startedAt: toIsoUtc(input.startedAt, 'startedAt'),
+        finishedAt: toIsoUtc(input.finishedAt, 'finishedAt'),
+        targets: input.targets,
+      },
+      uniqueTargets(input.targets),
+    ),
+  );
+
+  return {
+    // IMMEDIATE: take the write lock up front so a concurrent writer waits (busy_timeout) instead of
+    // failing mid-transaction when a deferred read lock cannot be upgraded.
+    persistScan: (input) => persist.immediate(input),
+    recordFailedScan: (input) => recordFailed.immediate(input),
+  };
 }
 
 function sameInstance(before: InstanceState, item: ScannedInstance): boolean {

@@ -46,6 +46,8 @@ function awsError(name: string, message: string, fault: 'client' | 'server', sta
 class FakeJobStore implements JobRepository {
   readonly jobs = new Map<string, ReplacementJob>();
   readonly audit: AuditEntry[] = [];
+  /** A nearly full disk: a save with this audit action fails as SQLite's does; smaller saves still fit. */
+  fullFor: string | null = null;
 
   create(job: NewJob, at: string, entry: AuditEntryInput): ReplacementJob | null {
     if ([...this.jobs.values()].some((j) => j.instanceId === job.instanceId)) return null;
@@ -92,6 +94,11 @@ class FakeJobStore implements JobRepository {
   ): ReplacementJob {
     const job = this.jobs.get(jobId);
     if (!job) throw new NotFoundError(`no replacement job ${jobId}`);
+    if (entry !== undefined && entry.action === this.fullFor)
+      throw Object.assign(new Error('database or disk is full'), {
+        name: 'SqliteError',
+        code: 'SQLITE_FULL',
+      });
     if (expectedState !== undefined && job.state !== expectedState) throw new ConflictError(`job ${jobId}`);
     const { data, ...rest } = patch;
     const saved: ReplacementJob = {
@@ -419,6 +426,20 @@ describe('launch-then-terminate', () => {
     expect(actions(jobId)).toEqual(['job.started', 'aws.RunInstances', 'job.failed']);
     expect(aws.calls).toEqual([]);
     expect(aws.instances.get(OLD)?.facts.state).toBe('running');
+  });
+
+  it('keeps a step whose audit entry the full disk refuses at that step, and runs it again once space returns', async () => {
+    store.fullFor = 'aws.RunInstances';
+    const jobId = startJob('launch-then-terminate');
+    await expect(advanceJob(jobId, deps())).rejects.toMatchObject({ code: 'SQLITE_FULL' });
+    // Not failed, not rolled back, not an attempt: nothing was launched, the step runs again.
+    expect(store.get(jobId)).toMatchObject({ state: 'running', step: 'launch', attempts: 0, error: null });
+    expect(actions(jobId)).toEqual(['job.started']);
+    expect(aws.calls).toEqual([]);
+
+    store.fullFor = null;
+    expect(await runToEnd(jobId)).toMatchObject({ state: 'succeeded' });
+    expect(aws.calls).toEqual(['RunInstances', `TerminateInstances ${OLD}`]);
   });
 
   it('terminates its own launch when it never becomes healthy, and keeps the old instance', async () => {

@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestsForImages } from '../../src/demo/demo-manifests.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { spawnServe as spawnServeWith, type ServeProcess } from '../support/serve-process.js';
 import { runCli, spawnCli, type CliResult } from './run-cli.js';
 
 let h: Harness;
@@ -14,45 +15,9 @@ let env: NodeJS.ProcessEnv;
 let dbPath: string;
 let manifestCount: number;
 
-interface ServeProcess {
-  pid: number;
-  /** Resolves with how the process ended. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves once the log has a line with this message. */
-  logged(msg: string): Promise<void>;
-}
-
 /** Spawns `serve` on the test's database, scanning every second. */
 function spawnServe(): ServeProcess {
-  const child = spawnCli(['serve'], { env });
-  let stdout = '';
-  const waiting: { msg: string; resolve: () => void }[] = [];
-  const check = (): void => {
-    for (const w of waiting.splice(0)) {
-      if (stdout.includes(`"msg":"${w.msg}"`)) w.resolve();
-      else waiting.push(w);
-    }
-  };
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    check();
-  });
-  child.stderr.resume();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
-  );
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('serve did not start');
-  return {
-    pid,
-    exited,
-    logged: (msg) =>
-      new Promise((resolve, reject) => {
-        waiting.push({ msg, resolve });
-        check();
-        void exited.then(() => reject(new Error(`serve exited before logging "${msg}"\n${stdout}`)));
-      }),
-  };
+  return spawnServeWith(env);
 }
 
 function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {

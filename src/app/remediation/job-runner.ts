@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import { retryDelayMs, shouldGiveUp } from '../../core/remediation-backoff.js';
 import type { StrategyName } from '../../core/remediation-types.js';
-import { TerminalError, errorMessage, namedErrorMessage } from '../../domain/errors.js';
+import { TerminalError, errorMessage, namedErrorMessage, storageFailure } from '../../domain/errors.js';
 import type { Manifest } from '../../domain/types.js';
 import { asgStrategy } from './asg-strategy.js';
 import type { ReplacementActions } from './actions-port.js';
@@ -96,6 +96,10 @@ async function advanceWith<S extends StrategyName>(
   try {
     outcome = await strategy.run(job.step ?? strategy.firstStep(deps.settings), ctx);
   } catch (error) {
+    // The database could not save the step's audit entry or data (disk full, I/O error): neither a
+    // failure of the replacement nor an attempt. Saving its outcome would fail too, so the job stays
+    // at its saved step, which the next tick runs again (every step may run twice).
+    if (storageFailure(error) !== null) throw error;
     const attempts = job.attempts + 1;
     const message = namedErrorMessage(error);
     if (isRetryable(error, deps) && !shouldGiveUp(attempts, deps.settings.maxAttempts)) {

@@ -10,7 +10,7 @@ import type {
   PolicySettings,
   RemediationCandidate,
 } from '../../core/remediation-types.js';
-import { errorMessage } from '../../domain/errors.js';
+import { errorMessage, storageFailure } from '../../domain/errors.js';
 import type { RuleSet } from '../../domain/types.js';
 import type { FleetRepository, ManifestRepository, ScanRecord, StoredInstance } from '../ports.js';
 import { SYSTEM_ACTOR, STRATEGIES, advanceJob, type JobRunnerDeps } from './job-runner.js';
@@ -164,7 +164,10 @@ export class RemediationController {
       try {
         await advanceJob(jobId, deps);
       } catch (error) {
-        deps.logger.error({ jobId, err: errorMessage(error) }, 'advancing a replacement job failed');
+        deps.logger.error(
+          { jobId, err: errorMessage(error), code: storageFailure(error)?.code },
+          'advancing a replacement job failed',
+        );
       }
     }
   }
