@@ -96,8 +96,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           budgets: targetBudgets(runtime),
           writeLog: logLineWriter(logger),
           recordAwsRequest: (...args) => daemonMetrics.recordAwsRequest(...args),
-          onExit: (code) =>
-            logger.error({ code }, 'scan thread exited unexpectedly; the next scan starts a new one'),
+          onExit: (code, error) =>
+            logger.error(
+              { code, err: error },
+              'scan thread exited unexpectedly; the next scan starts a new one',
+            ),
         })
       : null;
   if (scanThread) {

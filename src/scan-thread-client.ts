@@ -42,8 +42,11 @@ export interface ScanThreadOptions {
   budgets: Record<string, SharedArrayBuffer>;
   writeLog: (line: string) => void;
   recordAwsRequest: (service: string, operation: string, outcome: AwsRequestOutcome) => void;
-  /** Told when the thread exits unexpectedly (a crash or out of memory); the next scan starts a new one. */
-  onExit: (code: number) => void;
+  /**
+   * Told when the thread exits unexpectedly (a crash or out of memory), with the thread's error if it
+   * reported one; the next scan starts a new one.
+   */
+  onExit: (code: number, error: string | null) => void;
 }
 
 interface Pending {
@@ -117,16 +120,28 @@ export class ScanThread {
       // The thread writes its logs through the daemon's logger; its own stdio is not used.
       stdout: false,
       stderr: false,
+      // Bounds the scan's memory, and lets V8 grow the heap past what it holds by less than it would
+      // under its default multi-GiB limit. Past it, the thread ends; the main thread keeps serving.
+      resourceLimits: { maxOldGenerationSizeMb: this.options.config.scan.maxHeapMb },
     });
     worker.on('message', (message: FromScanThread) => this.onMessage(message));
-    worker.on('error', (error) => this.failAll(new Error(`scan thread failed: ${error.message}`)));
+    let failure: string | null = null;
+    worker.on('error', (error) => {
+      failure = this.describe(error);
+      this.failAll(new Error(`scan thread failed: ${failure}`));
+    });
     worker.once('exit', (code) => {
       if (this.worker === worker) this.worker = null;
       this.failAll(new Error(`scan thread exited with code ${code}`));
-      if (!this.closing) this.options.onExit(code);
+      if (!this.closing) this.options.onExit(code, failure);
     });
     this.worker = worker;
     return worker;
+  }
+
+  private describe(error: Error): string {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_OUT_OF_MEMORY') return error.message;
+    return `out of memory: the scan needed more than scan.maxHeapMb (${this.options.config.scan.maxHeapMb} MiB); raise it for a fleet this large`;
   }
 
   private onMessage(message: FromScanThread): void {

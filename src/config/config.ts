@@ -105,6 +105,11 @@ export interface Config {
      * thread wins a busy core. Default 10.
      */
     readonly niceness: number;
+    /**
+     * The scan thread's heap limit in MiB (64..65536; default 1024). A scan that needs more fails
+     * with an out-of-memory error and the thread is started again; the daemon keeps serving.
+     */
+    readonly maxHeapMb: number;
   };
   readonly aws: {
     /** Endpoint URL for every AWS client; null in the file falls back to env `AWS_ENDPOINT_URL`, else null. */

@@ -85,6 +85,7 @@ export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions
       maxFindingsPerSection: raw.scan.maxFindingsPerSection,
       thread: raw.scan.thread,
       niceness: raw.scan.niceness,
+      maxHeapMb: raw.scan.maxHeapMb,
     },
     aws: { ...raw.aws, endpoint },
     targets: raw.targets.map((t) => ({

@@ -65,6 +65,8 @@ describe('loadConfig', () => {
       maxFindingsPerSection: 200,
       thread: true,
       niceness: 10,
+      // Half the memory the process may use, at most 1 GiB (this machine has more than 2 GiB).
+      maxHeapMb: 1024,
     });
     expect(config.aws).toEqual({
       endpoint: null,

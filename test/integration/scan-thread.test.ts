@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packagePath } from '../../src/package-root.js';
-import { metricValue, startHarness, type Harness } from '../support/harness.js';
+import { metricValue, SCAN_TOKEN, startHarness, type Harness } from '../support/harness.js';
 
 const rulesDir = mkdtempSync(join(tmpdir(), 'dw-thread-rules-'));
 cpSync(packagePath('rules'), rulesDir, { recursive: true });
@@ -109,4 +109,34 @@ describe('scan.thread: false', () => {
     expect(finished).toMatchObject({ scanId: scan.scanId });
     expect(finished).not.toHaveProperty('thread');
   });
+});
+
+describe('scan.maxHeapMb: a scan that needs more memory than the limit', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // At the smallest limit, 60,000 instances are more than the thread may hold.
+    h = await startHarness({
+      instances: 60_000,
+      seed: 7,
+      regions: ['us-east-1'],
+      captureLogs: true,
+      env: { DRIFTWARDEN_SCAN_MAX_HEAP_MB: '64' },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('fails the scan naming the setting, keeps serving, and starts a new thread for the next scan', async () => {
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const answer = await h.post('/api/v1/scans?wait=true', undefined, SCAN_TOKEN);
+      expect(answer.status).toBe(500);
+      expect((await h.get('/healthz')).status).toBe(200);
+    }
+    // Each attempt ran on a thread of its own, and the log says why it ended and what to change.
+    const exits = logsOf(h, 'scan thread exited unexpectedly; the next scan starts a new one');
+    expect(exits).toHaveLength(2);
+    for (const exit of exits)
+      expect(String(exit.err)).toContain('more than scan.maxHeapMb (64 MiB); raise it');
+  }, 120_000);
 });
