@@ -1,11 +1,13 @@
-// `shards`: count and index (given, from the environment or from the pod name), the weights file, and which targets a replica owns.
+// `shards`: count and index (given, from the environment or from the pod name), the weights file, and which targets (and remediation candidates) a replica owns.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RemediationInputs, StoredCandidate } from '../../src/app/remediation/ports.js';
 import { loadConfig } from '../../src/config/index.js';
 import { ValidationError } from '../../src/domain/errors.js';
 import { expandTargets } from '../../src/main.js';
+import { limitToTargets } from '../../src/shard-targets.js';
 
 let dir: string;
 beforeEach(() => {
@@ -133,5 +135,38 @@ describe('shards configuration', () => {
     expect(loadIssues(`${TARGETS}shards: { weightsFile: missing.json }\n`)).toEqual([
       expect.stringContaining(`shards.weightsFile: cannot read ${join(dir, 'missing.json')}: ENOENT`),
     ]);
+  });
+});
+
+describe('limitToTargets', () => {
+  const candidate = (instanceId: string, account: string | null, region: string): StoredCandidate => ({
+    instanceId,
+    account,
+    region,
+    imageId: 'ami-1',
+    group: 'web',
+    asgName: null,
+    tags: {},
+    findings: [],
+  });
+  // An in-memory remediation-inputs port: a shard's database that still holds a moved target's instances.
+  const inputs: RemediationInputs = {
+    candidates: () => [
+      candidate('i-own', '111122223333', 'us-east-1'),
+      candidate('i-moved', '444455556666', 'us-east-1'),
+      candidate('i-default', null, 'eu-west-1'),
+    ],
+    failedSince: () => new Map(),
+    openJobs: () => [],
+    replaceDrift: () => new Map(),
+    groupHealth: () => [],
+  };
+
+  it("offers remediation only the instances of the shard's own targets", () => {
+    const limited = limitToTargets(inputs, [
+      { account: '111122223333', region: 'us-east-1', roleArn: null, filters: {} },
+      { account: null, region: 'eu-west-1', roleArn: null, filters: {} },
+    ]);
+    expect(limited.candidates().map((c) => c.instanceId)).toEqual(['i-own', 'i-default']);
   });
 });
