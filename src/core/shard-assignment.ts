@@ -58,7 +58,8 @@ interface Entry {
  * given the same targets and weights computes the same plan. Shard 0 starts with every target;
  * shard n (n = 1 … count−1) is then filled from the existing shards one target at a time: from the
  * fullest shard, the target whose move leaves the lower peak of the two (the heavier on a tie, then
- * by a hash of the key, so equal weights spread across accounts), for as long as a move lowers it. So:
+ * by a hash of the key, so equal weights spread across accounts), for as long as a move lowers it;
+ * a still empty shard may take from the next fullest when the fullest holds one heavy target. So:
  * - going from N to N+1 shards moves only the targets that shard N takes, about 1/(N+1) of the
  *   instances;
  * - every shard ends within about one of its targets of the others.
@@ -78,9 +79,9 @@ export function assignShards(targets: readonly WeightedTarget[], count: number):
   for (let n = 1; n < count; n++) {
     const added: Shard = { entries: [], load: 0 };
     for (;;) {
-      const donor = fullest(shards);
-      const entry = peakLowering(donor.entries, donor.load, added.load);
-      if (entry === undefined) break;
+      const move = nextMove(shards, added.load);
+      if (move === undefined) break;
+      const { donor, entry } = move;
       donor.entries.splice(donor.entries.indexOf(entry), 1);
       donor.load -= entry.weight;
       added.entries.push(entry);
@@ -102,6 +103,26 @@ export function assignShards(targets: readonly WeightedTarget[], count: number):
 /** The fullest shard, the lowest index on a tie. */
 function fullest(shards: readonly Shard[]): Shard {
   return shards.reduce((best, shard) => (shard.load > best.load ? shard : best));
+}
+
+/**
+ * The next target for a shard of `load` instances: from the fullest shard, if a move lowers the peak
+ * of the two. An empty shard that the fullest cannot give to (it holds one heavy target) takes from
+ * the next fullest that can, so no shard stays empty while another holds two targets.
+ */
+function nextMove(shards: readonly Shard[], load: number): { donor: Shard; entry: Entry } | undefined {
+  const donors =
+    load === 0
+      ? shards
+          .map((shard, index) => ({ shard, index }))
+          .sort((a, b) => b.shard.load - a.shard.load || a.index - b.index)
+          .map(({ shard }) => shard)
+      : [fullest(shards)];
+  for (const shard of donors) {
+    const entry = peakLowering(shard.entries, shard.load, load);
+    if (entry !== undefined) return { donor: shard, entry };
+  }
+  return undefined;
 }
 
 /**

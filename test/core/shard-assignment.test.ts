@@ -51,6 +51,18 @@ describe('assignShards', () => {
     expect(plan.shardOf.size).toBe(2);
   });
 
+  it('leaves no shard empty while another holds two targets, even beside one heavy target', () => {
+    const plan = assignShards(
+      [
+        { key: 'a|us-east-1', weight: 100 },
+        { key: 'b|us-east-1', weight: 1 },
+        { key: 'c|us-east-1', weight: 1 },
+      ],
+      3,
+    );
+    expect(plan.targets.slice().sort()).toEqual([1, 1, 1]);
+  });
+
   it('leaves a shard empty when there are fewer targets than shards', () => {
     const plan = assignShards(unit(2), 3);
     expect(plan.targets.slice().sort()).toEqual([0, 1, 1]);
