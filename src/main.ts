@@ -19,6 +19,7 @@ import { createHttpApp, type ReadinessCheck } from './http/app.js';
 import { Metrics } from './metrics/metrics.js';
 import { createRuntime, expandTargets, targetBudgets, type Runtime, type RuntimeOptions } from './runtime.js';
 import { scheduleScans } from './scan-schedule.js';
+import { limitToTargets } from './shard-targets.js';
 import { ScanThread } from './scan-thread-client.js';
 import { startThreadPool } from './thread-priority.js';
 import { acquireDatabaseLock, type DatabaseLock, type Store } from './store/index.js';
@@ -71,6 +72,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     remediation: runtime.store.remediation,
     reasons: runtime.store.reasons,
     targets: expandTargets(config),
+    shard: { index: config.shards.index, count: config.shards.count },
   });
   const daemonMetrics = metrics;
   // /metrics serves a snapshot: taken now, after each scan (fleet and state) and after each
@@ -223,7 +225,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   const task = options.schedule === false ? null : scheduleScans(config.schedule, scans, logger);
   logger.info(
-    { url, schedule: config.schedule, targets: expandTargets(config).length },
+    {
+      url,
+      schedule: config.schedule,
+      targets: expandTargets(config).length,
+      ...(config.shards.count > 1 ? { shard: config.shards.index, shards: config.shards.count } : {}),
+    },
     'driftwarden serving',
   );
   if (task !== null)
@@ -362,8 +369,9 @@ export function createRemediationController(
 ): RemediationController {
   const { config, store, clients } = runtime;
   const settings = config.remediation;
+  const targets = expandTargets(config);
   // A job acts through the role its instance was scanned with.
-  const roleOf = roleForAccount(expandTargets(config));
+  const roleOf = roleForAccount(targets);
   const keyOf = ({ account, region }: { account: string | null; region: string }) => ({
     account,
     region,
@@ -374,7 +382,8 @@ export function createRemediationController(
     fleet: store.fleet,
     manifests: store.manifests,
     remediation: store.remediation,
-    inputs: store.remediationInputs,
+    inputs:
+      config.shards.count > 1 ? limitToTargets(store.remediationInputs, targets) : store.remediationInputs,
     reasons: store.reasons,
     ruleSet: runtime.ruleSet,
     clock: runtime.clock,

@@ -13,6 +13,7 @@ import type { RuleSet, Target } from './domain/types.js';
 import { loadRules } from './rules/index.js';
 import { createConfigInventorySource } from './sources/aws-config/config-inventory-source.js';
 import { ListThreadPool } from './list-thread-pool.js';
+import { expandTargets } from './shard-targets.js';
 import { createEc2Source } from './sources/ec2/ec2-source.js';
 import { openStore, type Store } from './store/index.js';
 
@@ -43,17 +44,8 @@ export interface Runtime {
   close(): void;
 }
 
-export function expandTargets(config: Config): Target[] {
-  return config.targets.flatMap((t) =>
-    t.regions.map((region) => ({
-      account: t.account,
-      region,
-      roleArn: t.roleArn,
-      externalId: t.externalId,
-      filters: t.filters,
-    })),
-  );
-}
+// This replica's targets: every configured one unless sharded.
+export { expandTargets } from './shard-targets.js';
 
 /** Each target's request budget, to hand to another thread that calls the same accounts and regions. */
 export function targetBudgets(

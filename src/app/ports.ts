@@ -238,6 +238,8 @@ export interface FleetRepository {
    * outcome): one read of the per-target table, for probes that run every few seconds.
    */
   lastTargetScanAt(): string | null;
+  /** Present instances of each target ever listed (account null = no explicit account), in account and region order. */
+  instancesPerTarget(): { account: string | null; region: string; instances: number }[];
 }
 
 /** Sort keys of the drifted-instance table; `age` is `firstSeen` in the other direction. */

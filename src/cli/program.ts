@@ -13,6 +13,7 @@ import { registerReplacementCommands } from './commands/replacements.js';
 import { registerRulesCommands } from './commands/rules.js';
 import { registerScanCommand } from './commands/scan.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerShardsCommands } from './commands/shards.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { CliExit, describeError } from './cli-exit.js';
 
@@ -32,7 +33,8 @@ Examples:
   $ driftwarden scan --once --json                exit 0 clean, 2 drift found, 1 error
   $ driftwarden accept i-0123456789abcdef0 --until 7d --reason "vendor hotfix"
   $ driftwarden serve --config driftwarden.yaml
-  $ driftwarden backup /var/backups/driftwarden-$(date +%F).db   online, while serve runs`,
+  $ driftwarden backup /var/backups/driftwarden-$(date +%F).db   online, while serve runs
+  $ driftwarden shards plan --count 3             which replica scans which account and region`,
   );
   for (const register of [
     registerServeCommand,
@@ -41,6 +43,7 @@ Examples:
     registerRulesCommands,
     registerMigrateCommand,
     registerBackupCommands,
+    registerShardsCommands,
     registerAcceptCommand,
     registerReplacementCommands,
     registerBakeCommand,

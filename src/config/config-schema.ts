@@ -3,6 +3,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { DEFAULT_MAX_FINDINGS_PER_SECTION } from '../core/finding-cap.js';
+import { MAX_SHARDS } from '../core/shard-assignment.js';
 import {
   ACCOUNT_ID_PATTERN,
   EXTERNAL_ID_PATTERN,
@@ -42,6 +43,8 @@ export function defaultListThreads(): number {
 /** Tokens below this length are guessable; the check applies to the resolved value of `env:NAME` too. */
 export const MIN_TOKEN_LENGTH = 16;
 export const ENV_TOKEN_PREFIX = 'env:';
+/** `shards.index: hostname` takes the index from the ordinal ending the host (pod) name. */
+export const SHARD_INDEX_FROM_HOSTNAME = 'hostname';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const duration = (fallback: string) =>
@@ -270,6 +273,39 @@ export const configFileSchema = z.strictObject({
       });
     })
     .prefault([{ regions: ['us-east-1'] }]),
+  shards: z
+    .strictObject({
+      count: integer(1, MAX_SHARDS, 1),
+      // `hostname`: the ordinal at the end of the host (pod) name, `driftwarden-2` → 2 (StatefulSet).
+      index: z
+        .union([
+          z
+            .number()
+            .int()
+            .min(0)
+            .max(MAX_SHARDS - 1),
+          z.literal(SHARD_INDEX_FROM_HOSTNAME),
+        ])
+        .nullable()
+        .default(null),
+      weightsFile: nonEmpty.nullable().default(null),
+    })
+    .prefault({})
+    .superRefine((shards, ctx) => {
+      if (shards.index === null && shards.count > 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['index'],
+          message: `required when shards.count is ${shards.count}: this replica's shard (0 to ${shards.count - 1}), or ${SHARD_INDEX_FROM_HOSTNAME} to take it from the pod name (driftwarden-2 → 2)`,
+        });
+      } else if (typeof shards.index === 'number' && shards.index >= shards.count) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['index'],
+          message: `shard ${shards.index} does not exist: shards.count is ${shards.count}, so the index is 0 to ${shards.count - 1}`,
+        });
+      }
+    }),
   rules: z.strictObject({ dir: nonEmpty.default('./rules') }).prefault({}),
   fingerprints: z.strictObject({ maxAge: duration('15m') }).prefault({}),
   sources: z

@@ -43,6 +43,14 @@ export interface TargetConfig {
   readonly filters: Readonly<Record<string, readonly string[]>>;
 }
 
+/** One target's instance count in the shard weights file. */
+export interface ShardWeight {
+  /** null: the target without an explicit account (default credentials). */
+  readonly account: string | null;
+  readonly region: string;
+  readonly instances: number;
+}
+
 /**
  * Durations and sizes keep the human form written in the file (`timeout: '5m'`, `bodyLimit: '1mb'`)
  * for messages and `--print-config`, next to the number code should use (`timeoutMs`,
@@ -130,6 +138,19 @@ export interface Config {
   };
   /** Default one target: `[{ regions: [us-east-1] }]`. */
   readonly targets: readonly TargetConfig[];
+  /** Replicas that split the targets between them (docs/scaling.md); default one, unsharded. */
+  readonly shards: {
+    /** Replicas (1..256). Default 1. */
+    readonly count: number;
+    /** This replica's shard, 0..count−1: as configured, or the ordinal of the host name (`driftwarden-2` → 2). Default 0. */
+    readonly index: number;
+    /** Where `index` came from: the file or environment, or the host name (`index: hostname`). */
+    readonly indexFrom: 'config' | 'hostname';
+    /** Absolute path of the weights file (instances per target), or null: every target weighs 1. Default null. */
+    readonly weightsFile: string | null;
+    /** The weights file's entries, in account and region order; empty without a file. */
+    readonly weights: readonly ShardWeight[];
+  };
   readonly rules: {
     /** Directory of `*.yaml` rule files. Default `./rules`. */
     readonly dir: string;

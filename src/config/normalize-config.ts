@@ -1,10 +1,18 @@
 // Turns the validated file shape into the Config: milliseconds, bytes, absolute paths, resolved secrets.
+import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { parseDuration } from '../core/duration.js';
 import { roleArnAccount } from './aws-patterns.js';
 import { parseByteSize } from './byte-size.js';
-import type { ApiToken, Config, TokenScope } from './config.js';
-import { ENV_TOKEN_PREFIX, MIN_TOKEN_LENGTH, type ConfigFile } from './config-schema.js';
+import { errorMessage } from '../domain/errors.js';
+import type { ApiToken, Config, ShardWeight, TokenScope } from './config.js';
+import {
+  ENV_TOKEN_PREFIX,
+  MIN_TOKEN_LENGTH,
+  SHARD_INDEX_FROM_HOSTNAME,
+  type ConfigFile,
+} from './config-schema.js';
+import { readShardWeights } from './shard-weights.js';
 import type { PlainIssue } from './zod-issues.js';
 
 export interface NormalizeConfigOptions {
@@ -96,6 +104,7 @@ export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions
       externalId: t.externalId,
       filters: t.filters,
     })),
+    shards: normalizeShards(raw.shards, options, issues),
     rules: { dir: resolvePath(options.baseDir, raw.rules.dir) },
     fingerprints: { maxAge: raw.fingerprints.maxAge, maxAgeMs: ms(raw.fingerprints.maxAge) },
     sources: {
@@ -145,6 +154,49 @@ export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions
     log: { level: raw.log.level },
   };
   return { config, issues };
+}
+
+/**
+ * Resolves `index: hostname` from `HOSTNAME` (what Kubernetes sets to the pod name), else the
+ * system's host name, and reads the weights file; either failing is an issue naming its key.
+ */
+function normalizeShards(
+  raw: ConfigFile['shards'],
+  options: NormalizeConfigOptions,
+  issues: PlainIssue[],
+): Config['shards'] {
+  let index = typeof raw.index === 'number' ? raw.index : 0;
+  if (raw.index === SHARD_INDEX_FROM_HOSTNAME) {
+    const name = options.env.HOSTNAME?.trim() || hostname();
+    const ordinal = /-(\d+)$/.exec(name)?.[1];
+    if (ordinal === undefined) {
+      issues.push({
+        path: ['shards', 'index'],
+        message: `host name "${name}" does not end in an ordinal such as -2, which index ${SHARD_INDEX_FROM_HOSTNAME} needs (or give the index as a number)`,
+      });
+    } else if (Number(ordinal) >= raw.count) {
+      issues.push({
+        path: ['shards', 'index'],
+        message: `host name "${name}" gives shard ${Number(ordinal)}, which does not exist: shards.count is ${raw.count}`,
+      });
+    } else index = Number(ordinal);
+  }
+  const weightsFile = raw.weightsFile === null ? null : resolvePath(options.baseDir, raw.weightsFile);
+  let weights: ShardWeight[] = [];
+  if (weightsFile !== null) {
+    try {
+      weights = readShardWeights(weightsFile);
+    } catch (error) {
+      issues.push({ path: ['shards', 'weightsFile'], message: errorMessage(error) });
+    }
+  }
+  return {
+    count: raw.count,
+    index,
+    indexFrom: raw.index === SHARD_INDEX_FROM_HOSTNAME ? 'hostname' : 'config',
+    weightsFile,
+    weights,
+  };
 }
 
 /** Resolves `env:NAME` to the variable's value; a missing or short (< 16 chars) env secret is an issue. */

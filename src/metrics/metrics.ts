@@ -24,6 +24,8 @@ export interface MetricsOptions {
   reasons: ReasonRepository;
   /** The configured targets: one `driftwarden_target_last_scanned_timestamp_seconds` series each. */
   targets: readonly Pick<Target, 'account' | 'region'>[];
+  /** This replica's shard; with more than one, every series carries `shard` (docs/scaling.md). */
+  shard: { index: number; count: number };
 }
 
 function targetKey(target: Pick<Target, 'account' | 'region'>): string {
@@ -68,6 +70,25 @@ export class Metrics {
 
   constructor(private readonly options: MetricsOptions) {
     const registers = [this.registry];
+    // Unsharded output stays as it was; sharded, each replica's series say whose they are even
+    // where the scrape adds no telling label (a static target list, a federated or remote-written copy).
+    if (options.shard.count > 1) {
+      const shard = { shard: String(options.shard.index) };
+      this.registry.setDefaultLabels(shard);
+      this.clockRegistry.setDefaultLabels(shard);
+    }
+    new Gauge({
+      name: 'driftwarden_shard_info',
+      help: "This replica's shard and the number of shards (1 when unsharded).",
+      labelNames: ['shard', 'shards'],
+      registers,
+    }).set({ shard: String(options.shard.index), shards: String(options.shard.count) }, 1);
+    new Gauge({
+      name: 'driftwarden_shard_targets',
+      help: 'Targets (account × region) this replica scans.',
+      labelNames: ['shard'],
+      registers,
+    }).set({ shard: String(options.shard.index) }, options.targets.length);
     this.instances = new Gauge({
       name: 'driftwarden_instances',
       help: 'Instances in the fleet by drift state.',

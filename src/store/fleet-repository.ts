@@ -53,6 +53,13 @@ export function createFleetRepository(db: Database): FleetRepository {
   const selectScans = db.prepare<[number], ScanRow>(
     `SELECT ${SCAN_COLUMNS} FROM scans ORDER BY finished_at DESC, started_at DESC, scan_id DESC LIMIT ?`,
   );
+  // account '' is a target without an explicit account (migrations/0007_target_scans.sql).
+  const selectInstancesPerTarget = db.prepare<[], { account: string; region: string; n: number }>(
+    `SELECT ts.account, ts.region,
+       (SELECT count(*) FROM instances i
+        WHERE i.region = ts.region AND coalesce(i.account, '') = ts.account AND i.present = 1) AS n
+     FROM target_scans ts ORDER BY ts.account, ts.region`,
+  );
   const selectScan = db.prepare<[string], ScanRow>(`SELECT ${SCAN_COLUMNS} FROM scans WHERE scan_id = ?`);
   const countSection = db.prepare<
     { instanceId: string; sectionLow: string; sectionHigh: string },
@@ -67,6 +74,12 @@ export function createFleetRepository(db: Database): FleetRepository {
     recordFailedScan,
     snapshot,
     lastTargetScanAt: createLastTargetScanReader(db),
+    instancesPerTarget: () =>
+      selectInstancesPerTarget.all().map((r) => ({
+        account: r.account === '' ? null : r.account,
+        region: r.region,
+        instances: r.n,
+      })),
     ...createFleetPages(db),
 
     listInstances(query: InstanceQuery = {}): StoredInstance[] {

@@ -36,6 +36,7 @@ export async function serveStore(store: Store, clock: () => Date): Promise<Store
       remediation: store.remediation,
       reasons: store.reasons,
       targets: [],
+      shard: { index: 0, count: 1 },
     }),
     readiness: () => [],
     logger,

@@ -1,0 +1,62 @@
+// The targets of this replica: every configured target (account × region), assigned to shards by instance count.
+import type { RemediationInputs } from './app/remediation/ports.js';
+import type { Config } from './config/index.js';
+import { assignShards, shardTargetKey, type ShardPlan } from './core/shard-assignment.js';
+import type { Target } from './domain/types.js';
+
+/** Every configured target, one per account and region, in configuration order. */
+export function configuredTargets(config: Config): Target[] {
+  return config.targets.flatMap((t) =>
+    t.regions.map((region) => ({
+      account: t.account,
+      region,
+      roleArn: t.roleArn,
+      externalId: t.externalId,
+      filters: t.filters,
+    })),
+  );
+}
+
+/**
+ * The assignment of the configured targets to `count` shards, weighted by the weights file (a target
+ * it does not list weighs 1). It depends on nothing else, so every replica with the same
+ * configuration and weights file computes the same plan.
+ */
+export function planShards(
+  config: Config,
+  count: number = config.shards.count,
+  weights: Config['shards']['weights'] = config.shards.weights,
+): ShardPlan {
+  const instances = new Map(weights.map((w) => [shardTargetKey(w), w.instances]));
+  return assignShards(
+    configuredTargets(config).map((target) => {
+      const key = shardTargetKey(target);
+      return { key, weight: instances.get(key) ?? 1 };
+    }),
+    count,
+  );
+}
+
+/** The targets this replica scans and remediates: all of them unsharded, else those of its shard. */
+export function expandTargets(config: Config): Target[] {
+  const targets = configuredTargets(config);
+  if (config.shards.count === 1) return targets;
+  const plan = planShards(config);
+  return targets.filter((t) => plan.shardOf.get(shardTargetKey(t)) === config.shards.index);
+}
+
+/**
+ * The remediation inputs limited to instances of `targets`. A replica's database can still hold
+ * instances of targets that moved to another shard when the count changed (rows of a target it no
+ * longer scans are kept, like those of a removed target); their new owner replaces them, never this one.
+ */
+export function limitToTargets(inputs: RemediationInputs, targets: readonly Target[]): RemediationInputs {
+  const owned = new Set(targets.map(shardTargetKey));
+  return {
+    candidates: (instanceIds) => inputs.candidates(instanceIds).filter((c) => owned.has(shardTargetKey(c))),
+    failedSince: (since) => inputs.failedSince(since),
+    openJobs: () => inputs.openJobs(),
+    replaceDrift: (instanceIds) => inputs.replaceDrift(instanceIds),
+    groupHealth: (groups) => inputs.groupHealth(groups),
+  };
+}
