@@ -133,6 +133,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       report = await (scanThread ? scanThread.scan(signal) : runtime.runScan(signal));
     } catch (error) {
       if (error instanceof ScanPersistError) countFailedPersist(error);
+      // Any other failure (the scan thread ran out of memory or crashed) left no row to count, so the
+      // process counts it; a scan stopped by shutdown is not a failure.
+      else if (!signal.aborted) daemonMetrics.recordUnrecordedScanFailure();
       throw error;
     } finally {
       daemonMetrics.observeScanDuration((performance.now() - started) / 1000);

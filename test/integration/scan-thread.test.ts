@@ -138,5 +138,7 @@ describe('scan.maxHeapMb: a scan that needs more memory than the limit', () => {
     expect(exits).toHaveLength(2);
     for (const exit of exits)
       expect(String(exit.err)).toContain('more than scan.maxHeapMb (64 MiB); raise it');
+    // Neither scan left a row, yet both count as failures for DriftwardenScansFailing.
+    expect(metricValue(await h.metrics(), 'driftwarden_scans_total', { outcome: 'failure' })).toBe(2);
   }, 120_000);
 });
