@@ -13,6 +13,7 @@ import { AsgActions } from './aws/asg-actions.js';
 import { isRetryableAwsError } from './aws/aws-errors.js';
 import { Ec2Actions } from './aws/ec2-actions.js';
 import { roleForAccount } from './aws/aws-clients.js';
+import { knownAwsRequestSeries } from './aws/aws-operations.js';
 import { postWebhook } from './webhook/webhook.js';
 import { ScanPersistError, TerminalError, errorMessage, storageFailure } from './domain/errors.js';
 import { createHttpApp, type ReadinessCheck } from './http/app.js';
@@ -73,6 +74,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     reasons: runtime.store.reasons,
     targets: expandTargets(config),
     shard: { index: config.shards.index, count: config.shards.count },
+    rules: () => runtime.ruleSet().rules,
+    awsRequests: knownAwsRequestSeries(),
   });
   const daemonMetrics = metrics;
   // /metrics serves a snapshot: taken now, after each scan (fleet and state) and after each
@@ -248,7 +251,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     remediation,
     reloadRules() {
       const error = runtime.reloadRules();
-      if (error === null) scanThread?.reloadRules();
+      if (error === null) {
+        scanThread?.reloadRules();
+        daemonMetrics.refreshRules();
+      }
       return error;
     },
     stop() {

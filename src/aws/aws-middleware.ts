@@ -1,9 +1,11 @@
 // SDK middleware applied to every client: our own request budget and a per-attempt outcome callback.
 import type { MiddlewareStack } from '@smithy/types';
 import { isThrottled } from './aws-errors.js';
+import type { AwsService } from './aws-operations.js';
 import type { RequestBudget } from './request-budget.js';
 
-export type AwsRequestOutcome = 'success' | 'throttled' | 'error';
+export const AWS_REQUEST_OUTCOMES = ['success', 'throttled', 'error'] as const;
+export type AwsRequestOutcome = (typeof AWS_REQUEST_OUTCOMES)[number];
 
 export type AwsRequestRecorder = (service: string, operation: string, outcome: AwsRequestOutcome) => void;
 
@@ -23,7 +25,7 @@ interface InstrumentableClient {
  */
 export function instrumentClient(
   client: InstrumentableClient,
-  options: { service: string; budget: RequestBudget; record: AwsRequestRecorder },
+  options: { service: AwsService; budget: RequestBudget; record: AwsRequestRecorder },
 ): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {

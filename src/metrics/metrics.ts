@@ -10,7 +10,16 @@ import {
 import type { JobRepository, RemediationStateRepository } from '../app/remediation/ports.js';
 import type { ReasonRepository } from '../app/remediation/reason-port.js';
 import { REASON_CODES } from '../core/remediation-reasons.js';
-import { INSTANCE_STATUSES, SEVERITIES, type ScanOutcome, type Target } from '../domain/types.js';
+import { DRIFT_STORM_REASON } from '../core/remediation-breaker.js';
+import { STRATEGY_NAMES, TERMINAL_JOB_STATES } from '../core/remediation-types.js';
+import {
+  INSTANCE_STATUSES,
+  SEVERITIES,
+  UNCLASSIFIED_RULE,
+  type Rule,
+  type ScanOutcome,
+  type Target,
+} from '../domain/types.js';
 import type { AwsRequestOutcome } from '../aws/aws-middleware.js';
 
 export interface MetricsOptions {
@@ -26,6 +35,10 @@ export interface MetricsOptions {
   targets: readonly Pick<Target, 'account' | 'region'>[];
   /** This replica's shard; with more than one, every series carries `shard` (docs/scaling.md). */
   shard: { index: number; count: number };
+  /** The loaded rules (they change with SIGHUP): each one's findings series exists, at 0 when it has none. */
+  rules(): readonly Pick<Rule, 'id' | 'severity'>[];
+  /** Every AWS operation the code calls × outcome: exported at 0 from start. */
+  awsRequests: readonly { service: string; operation: string; outcome: AwsRequestOutcome }[];
 }
 
 function targetKey(target: Pick<Target, 'account' | 'region'>): string {
@@ -38,6 +51,12 @@ function targetLabels(target: Pick<Target, 'account' | 'region'>): { account: st
 }
 
 const OUTCOMES: readonly ScanOutcome[] = ['success', 'partial', 'failure'];
+
+/** `none` (value 0) while running; a paused daemon sets its reason to 1. Reasons: the breaker's and the API's. */
+const PAUSE_REASONS = ['none', 'manual', DRIFT_STORM_REASON] as const;
+
+/** What classify gives a difference no rule matches. */
+const UNCLASSIFIED: Pick<Rule, 'id' | 'severity'> = { id: UNCLASSIFIED_RULE, severity: 'warning' };
 
 export class Metrics {
   /** Everything that changes only when the daemon records something: rendered once per change. */
@@ -67,6 +86,8 @@ export class Metrics {
   private readonly prunedRows: Counter<'table'>;
   /** Oldest open finding per severity as of the last fleet refresh; its age is taken at each scrape. */
   private oldestOpen: FleetSnapshot['oldestOpenBySeverity'] = {};
+  /** Open findings per rule and severity as of the last fleet refresh, to re-export with new rules. */
+  private openFindings: FleetSnapshot['findingsByRuleSeverity'] = [];
 
   constructor(private readonly options: MetricsOptions) {
     const registers = [this.registry];
@@ -180,6 +201,17 @@ export class Metrics {
     for (const outcome of OUTCOMES) this.scansTotal.inc({ outcome }, 0);
     for (const table of PRUNED_TABLES) this.prunedRows.inc({ table }, 0);
     for (const reason of REASON_CODES) this.remediationBlocked.set({ reason }, 0);
+    for (const strategy of STRATEGY_NAMES)
+      for (const outcome of TERMINAL_JOB_STATES) this.replacementsTotal.inc({ strategy, outcome }, 0);
+    for (const labels of options.awsRequests) this.awsRequests.inc(labels, 0);
+    for (const reason of PAUSE_REASONS) this.remediationPaused.set({ reason }, 0);
+    this.exportFindings();
+  }
+
+  /** After a rules reload: a new rule's series appear at 0, a removed rule's go unless it still has open findings. */
+  refreshRules(): void {
+    this.changed();
+    this.exportFindings();
   }
 
   /** Counts the rows one retention pass deleted (live: a restart starts from zero, like any counter). */
@@ -224,9 +256,8 @@ export class Metrics {
     this.changed();
     for (const state of INSTANCE_STATUSES) this.instances.set({ state }, snapshot.instancesByStatus[state]);
 
-    this.findings.reset();
-    for (const { rule, severity, count } of snapshot.findingsByRuleSeverity)
-      this.findings.set({ rule, severity }, count);
+    this.openFindings = snapshot.findingsByRuleSeverity;
+    this.exportFindings();
 
     this.instanceDrift.reset();
     for (const d of snapshot.driftedInstances) {
@@ -277,9 +308,10 @@ export class Metrics {
     }
     this.replacementsInFlight.set(this.options.jobs.countByState().running);
     const paused = this.options.remediation.get();
+    // Reset: a stored reason outside PAUSE_REASONS (a database from another version) shows only while paused.
     this.remediationPaused.reset();
+    for (const reason of PAUSE_REASONS) this.remediationPaused.set({ reason }, 0);
     if (paused.paused) this.remediationPaused.set({ reason: paused.reason ?? 'manual' }, 1);
-    else this.remediationPaused.set({ reason: 'none' }, 0);
     // Every code, also at 0: a series that vanishes cannot tell "nothing waits" from "not scraped".
     const blocked = this.options.reasons.countByCode();
     for (const reason of REASON_CODES) this.remediationBlocked.set({ reason }, blocked[reason]);
@@ -310,6 +342,17 @@ export class Metrics {
       if (this.changes === before) this.rendered = text;
     }
     return text + (await this.clockRegistry.metrics());
+  }
+
+  /**
+   * Each loaded rule (and `unclassified`) with its severity at 0, then the open findings: stored
+   * findings keep the rule and severity they were classified with, so they are exported as stored.
+   */
+  private exportFindings(): void {
+    this.findings.reset();
+    for (const rule of [...this.options.rules(), UNCLASSIFIED])
+      this.findings.set({ rule: rule.id, severity: rule.severity }, 0);
+    for (const { rule, severity, count } of this.openFindings) this.findings.set({ rule, severity }, count);
   }
 
   get contentType(): string {

@@ -1,19 +1,12 @@
 // deploy/iam/*.json list exactly the AWS actions the code sends: a new SDK command without a policy update fails here.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findSdkCalls, type SdkCall } from '../support/sdk-calls.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** SDK client package → IAM service prefix. An unknown package fails the scan (add it here and to the policies). */
-const SERVICE_PREFIX: Record<string, string> = {
-  'client-auto-scaling': 'autoscaling',
-  'client-config-service': 'config',
-  'client-ec2': 'ec2',
-  'client-sts': 'sts',
-};
 
 /** Modules that only replacement (`remediation.mode: enforce`) runs; every other AWS call counts as scanning. */
 const REPLACEMENT_MODULES = ['src/aws/asg-actions.ts', 'src/aws/ec2-actions.ts'];
@@ -27,58 +20,6 @@ const IMPLIED_ACTIONS: Record<string, string[]> = {
 /** Reads nothing but is no Describe/Get/List either. */
 const NON_MUTATING = new Set(['sts:AssumeRole']);
 const READ_ONLY_VERB = /^(Describe|Get|List|BatchGet|Select)[A-Z]/;
-
-interface SdkCall {
-  action: string;
-  file: string;
-}
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && /\.(ts|mts|js|mjs)$/.test(e.name) && !e.name.endsWith('.d.ts'))
-    .map((e) => join(e.parentPath, e.name));
-}
-
-/**
- * Every AWS action a source tree sends: `new XCommand(` and `paginateX` resolved through the file's
- * imports from `@aws-sdk/client-*`.
- */
-function findSdkCalls(root: string, dir: string): SdkCall[] {
-  const calls: SdkCall[] = [];
-  for (const path of sourceFiles(join(root, dir))) {
-    const file = relative(root, path).split(sep).join('/');
-    const text = readFileSync(path, 'utf8');
-    const imported = new Map<string, string>(); // local name → IAM action
-    for (const m of text.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s*from\s*['"]@aws-sdk\/([\w-]+)['"]/g)) {
-      if (m[1]) continue; // `import type { … }`
-      const pkg = m[3] as string;
-      const names = (m[2] as string)
-        .split(',')
-        .map((n) => n.trim())
-        .filter((n) => n !== '' && !n.startsWith('type '));
-      for (const name of names) {
-        const [original, local = original] = name.split(/\s+as\s+/) as [string, string?];
-        const operation = /^(\w+)Command$/.exec(original)?.[1] ?? /^paginate(\w+)$/.exec(original)?.[1];
-        if (operation === undefined) continue;
-        const prefix = SERVICE_PREFIX[pkg];
-        if (prefix === undefined)
-          throw new Error(
-            `${file}: @aws-sdk/${pkg} has no IAM prefix in SERVICE_PREFIX (add it, and the actions to deploy/iam/)`,
-          );
-        imported.set(local, `${prefix}:${operation}`);
-        calls.push({ action: `${prefix}:${operation}`, file });
-      }
-    }
-    for (const m of text.matchAll(/new\s+(\w+Command)\s*\(/g)) {
-      const name = m[1] as string;
-      if (!imported.has(name))
-        throw new Error(
-          `${file}: new ${name}( is not imported from @aws-sdk/client-*; cannot tell its IAM action`,
-        );
-    }
-  }
-  return calls.sort((a, b) => a.action.localeCompare(b.action) || a.file.localeCompare(b.file));
-}
 
 interface Statement {
   Effect: 'Allow' | 'Deny';

@@ -1,45 +1,17 @@
 // Every Grafana panel query in deploy/grafana/dashboards returns data from a real Prometheus scraping a live daemon.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
 import { parse as parseYaml } from 'yaml';
-import { packagePath } from '../../src/package-root.js';
+import { allPanels, dashboards, dashboardSelectors, GRAFANA } from '../support/grafana-dashboards.js';
 import { metricValue, startHarness, type Harness } from '../support/harness.js';
 import { FAST_LIFECYCLE, jobs, remediationEnv, scanUntilSettled, waitUntil } from '../support/remediation.js';
 
-const GRAFANA = packagePath('deploy/grafana');
-const DASHBOARDS = join(GRAFANA, 'dashboards');
 const REGION = 'us-east-1';
 
-interface Target {
-  refId: string;
-  expr: string;
-  range?: boolean;
-  datasource?: { uid?: string };
-}
-interface Panel {
-  id: number;
-  type: string;
-  gridPos: { x: number; y: number; w: number; h: number };
-  title?: string;
-  datasource?: { type?: string; uid?: string };
-  targets?: Target[];
-  panels?: Panel[];
-  fieldConfig?: {
-    overrides?: { matcher: { options: string }; properties: { id: string; value: unknown }[] }[];
-  };
-}
-interface Dashboard {
-  uid: string;
-  title: string;
-  schemaVersion: number;
-  panels: Panel[];
-  templating: { list: { name: string; current: { value: string | string[] } }[] };
-  links?: { title: string; url: string }[];
-}
 interface PromMatrix {
   status: string;
   error?: string;
@@ -49,21 +21,6 @@ interface PromVector {
   status: string;
   error?: string;
   data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
-}
-
-function dashboards(): { file: string; dashboard: Dashboard }[] {
-  return readdirSync(DASHBOARDS)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((file) => ({
-      file,
-      dashboard: JSON.parse(readFileSync(join(DASHBOARDS, file), 'utf8')) as Dashboard,
-    }));
-}
-
-/** Panels in layout order, those inside (collapsed) rows included. */
-function allPanels(panels: Panel[]): Panel[] {
-  return panels.flatMap((p) => [p, ...allPanels(p.panels ?? [])]);
 }
 
 /** Replaces `$name` and `${name}` / `${name:format}` as Grafana would; an unknown variable fails the test. */
@@ -209,6 +166,19 @@ describe('Grafana dashboards', () => {
         }
       }
     }
+  });
+
+  it('have a series for every selector of every panel query from Prometheus scraping a daemon before its first scan', async () => {
+    // Before the scenario below: only the harness's manifest import has happened. The drifted-instance
+    // series are per instance, so they exist only once something drifted.
+    const missing: string[] = [];
+    for (const { where, text, name } of dashboardSelectors()) {
+      if (name === 'driftwarden_instance_drift') continue;
+      const series = await prometheusApi<{ status: string; data: unknown[] }>('series', { 'match[]': text });
+      expect(series.status, `${where}: ${text}`).toBe('success');
+      if (series.data.length === 0) missing.push(`${where}: ${text}`);
+    }
+    expect(missing, 'selectors without a series on a fresh daemon').toEqual([]);
   });
 
   it('return data for every panel query from Prometheus scraping a daemon with drift, a replacement, a revoked and an unknown image and AWS throttling', async () => {

@@ -179,20 +179,35 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return harness;
 }
 
+/** One sample of a Prometheus text exposition. */
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Every sample in a Prometheus text exposition, in order. */
+export function samples(text: string): Sample[] {
+  const found: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const [, key, value] of (match[3] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      labels[key as string] = value as string;
+    found.push({ name: match[1] as string, labels, value: Number(match[4]) });
+  }
+  return found;
+}
+
 /** Value of one sample in a Prometheus exposition, or undefined when the series is absent. */
 export function metricValue(
   text: string,
   name: string,
   labels: Record<string, string> = {},
 ): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found: Record<string, string> = {};
-    for (const [, key, value] of (match[3] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
-      found[key as string] = value as string;
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[4]);
-  }
-  return undefined;
+  return samples(text).find(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  )?.value;
 }

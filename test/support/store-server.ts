@@ -37,6 +37,8 @@ export async function serveStore(store: Store, clock: () => Date): Promise<Store
       reasons: store.reasons,
       targets: [],
       shard: { index: 0, count: 1 },
+      rules: () => [],
+      awsRequests: [],
     }),
     readiness: () => [],
     logger,
