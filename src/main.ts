@@ -16,6 +16,7 @@ import { roleForAccount } from './aws/aws-clients.js';
 import { postWebhook } from './webhook/webhook.js';
 import { ScanPersistError, TerminalError, errorMessage, storageFailure } from './domain/errors.js';
 import { createHttpApp, type ReadinessCheck } from './http/app.js';
+import { createPeerList } from './http/peer-list.js';
 import { Metrics } from './metrics/metrics.js';
 import { createRuntime, expandTargets, targetBudgets, type Runtime, type RuntimeOptions } from './runtime.js';
 import { scheduleScans } from './scan-schedule.js';
@@ -183,7 +184,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     return checks;
   };
 
+  // Known once listening: a peer entry resolving to this host on this port is this replica itself.
+  let ownPort: number | null = null;
   const app = createHttpApp({
+    ...(config.shards.count > 1 && config.shards.peers.length > 0
+      ? {
+          fanOut: {
+            shard: config.shards.index,
+            peers: createPeerList({ peers: config.shards.peers, ownPort: () => ownPort }),
+            timeoutMs: config.shards.peerTimeoutMs,
+            logger,
+          },
+        }
+      : {}),
     manifests: runtime.store.manifests,
     fleet: runtime.store.fleet,
     views: runtime.store.views,
@@ -221,6 +234,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     throw error;
   }
   const address = server.address() as AddressInfo;
+  ownPort = address.port;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
   const task = options.schedule === false ? null : scheduleScans(config.schedule, scans, logger);
