@@ -16,6 +16,7 @@ import { roleForAccount } from './aws/aws-clients.js';
 import { postWebhook } from './webhook/webhook.js';
 import { ScanPersistError, TerminalError, errorMessage, storageFailure } from './domain/errors.js';
 import { createHttpApp, type ReadinessCheck } from './http/app.js';
+import { catchUpManifests, type ManifestCatchUpResult } from './http/manifest-catch-up.js';
 import { createPeerList } from './http/peer-list.js';
 import { Metrics } from './metrics/metrics.js';
 import { createRuntime, expandTargets, targetBudgets, type Runtime, type RuntimeOptions } from './runtime.js';
@@ -36,6 +37,8 @@ export interface Daemon {
   remediation: RemediationController;
   /** Re-reads rules (SIGHUP) on the main thread and the scan thread; invalid rules keep the previous ones. */
   reloadRules(): Error | null;
+  /** Sharded with peers (at start and on SIGHUP): imports the manifests and revocations a peer holds and this replica lacks; logs, never rejects. */
+  catchUpManifests(): Promise<ManifestCatchUpResult>;
   stop(): Promise<void>;
 }
 
@@ -186,17 +189,32 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   // Known once listening: a peer entry resolving to this host on this port is this replica itself.
   let ownPort: number | null = null;
+  const peers =
+    config.shards.count > 1 && config.shards.peers.length > 0
+      ? createPeerList({ peers: config.shards.peers, ownPort: () => ownPort })
+      : null;
+  const catchUp = async (): Promise<ManifestCatchUpResult> => {
+    if (peers === null) return { imported: 0, revoked: 0, failed: [] };
+    try {
+      const result = await catchUpManifests({
+        peers,
+        manifests: runtime.store.manifests,
+        clock: runtime.clock,
+        timeoutMs: config.shards.peerTimeoutMs,
+        logger,
+      });
+      if (result.imported > 0 || result.revoked > 0) refreshMetrics('state');
+      return result;
+    } catch (error) {
+      // Only a local failure gets here (a peer's is in `failed`): the database cannot write, say.
+      logger.error({ err: errorMessage(error) }, 'catching up manifests from the peers failed');
+      return { imported: 0, revoked: 0, failed: [{ url: 'local', error: errorMessage(error) }] };
+    }
+  };
   const app = createHttpApp({
-    ...(config.shards.count > 1 && config.shards.peers.length > 0
-      ? {
-          fanOut: {
-            shard: config.shards.index,
-            peers: createPeerList({ peers: config.shards.peers, ownPort: () => ownPort }),
-            timeoutMs: config.shards.peerTimeoutMs,
-            logger,
-          },
-        }
-      : {}),
+    ...(peers === null
+      ? {}
+      : { fanOut: { shard: config.shards.index, peers, timeoutMs: config.shards.peerTimeoutMs, logger } }),
     manifests: runtime.store.manifests,
     fleet: runtime.store.fleet,
     views: runtime.store.views,
@@ -247,6 +265,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     'driftwarden serving',
   );
+  // Not awaited: a peer that does not answer must not hold up serving.
+  void catchUp();
   if (task !== null)
     void scans.trigger().catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'scan failed'));
 
@@ -262,6 +282,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       if (error === null) scanThread?.reloadRules();
       return error;
     },
+    catchUpManifests: catchUp,
     stop() {
       stopping ??= (async () => {
         logger.info('shutting down: finishing requests, aborting the running scan');

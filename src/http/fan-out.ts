@@ -64,7 +64,8 @@ async function peerError(response: globalThis.Response): Promise<string> {
   );
 }
 
-function failure(error: unknown, timeoutMs: number): string {
+/** Why a peer gave no answer, in words. */
+export function peerFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
   // fetch reports "fetch failed" and keeps the reason (ECONNREFUSED, ENOTFOUND, …) in its cause.
   const cause = error instanceof Error ? error.cause : undefined;
@@ -100,7 +101,7 @@ async function callPeer(
     }
     return { shard, url: peer.url, status: response.status, error: await peerError(response) };
   } catch (error) {
-    return { shard: null, url: peer.url, status: null, error: failure(error, timeoutMs) };
+    return { shard: null, url: peer.url, status: null, error: peerFailure(error, timeoutMs) };
   }
 }
 

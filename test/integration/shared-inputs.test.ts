@@ -173,18 +173,29 @@ describe('shared inputs across shards', () => {
     expect(await manifestStatus(1, 'ami-0cccc00000000001c')).toBe('active');
   });
 
-  it('brings a restarted shard up to date when the write is repeated', async () => {
-    await start(2);
-    expect(await manifestStatus(2, 'ami-0cccc00000000001c')).toBeNull();
-    const repeated = await request<{ items: { outcome: string }[] }>(
+  it('revokes through a live shard while one is down', async () => {
+    const revoked = await request<{ shards: ShardOutcome[] }>(
       1,
       'POST',
-      '/api/v1/manifests',
-      manifest('ami-0cccc00000000001c'),
+      '/api/v1/manifests/ami-0cccc00000000001c/revoke',
+      { reason: 'superseded by a fix' },
     );
-    expect(repeated.status).toBe(200);
-    expect(repeated.body.items.map((i) => i.outcome)).toEqual(['unchanged']);
-    expect(await manifestStatus(2, 'ami-0cccc00000000001c')).toBe('active');
+    expect(revoked.status).toBe(207);
+    expect(revoked.body.shards.filter((s) => s.error !== null).map((s) => s.url)).toEqual([urls[2]]);
+  });
+
+  it('brings a restarted shard up to date from its peers: the manifest and revocation it missed', async () => {
+    await start(2);
+    // At start it catches up on its own, without waiting; this is the same pass SIGHUP runs.
+    const result = await daemons[2]!.catchUpManifests();
+    expect(result.failed).toEqual([]);
+    expect(await manifestStatus(2, 'ami-0cccc00000000001c')).toBe('revoked');
+    const { body } = await request<{ revokedReason: string }>(
+      2,
+      'GET',
+      '/api/v1/manifests/ami-0cccc00000000001c',
+    );
+    expect(body.revokedReason).toBe('superseded by a fix');
   });
 
   it('refuses to revoke another acceptance on a shard whose ids differ', async () => {
