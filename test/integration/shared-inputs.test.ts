@@ -38,31 +38,36 @@ function manifest(imageId: string): Record<string, unknown> {
 }
 
 async function start(index: number): Promise<Daemon> {
-  const port = Number(new URL(urls[index]!).port);
+  const daemon = await startReplica(urls[index]!, `shard-${index}`, COUNT, index);
+  daemons[index] = daemon;
+  return daemon;
+}
+
+/** A replica listening on `url`, with every peer in `urls`. */
+async function startReplica(url: string, name: string, count: number, index: number): Promise<Daemon> {
+  const port = Number(new URL(url).port);
   const config = loadConfig({
     file: null,
     cwd: dir,
     env: {
-      DRIFTWARDEN_DATABASE_PATH: join(dir, `shard-${index}.db`),
+      DRIFTWARDEN_DATABASE_PATH: join(dir, `${name}.db`),
       DRIFTWARDEN_HTTP_HOST: '127.0.0.1',
       DRIFTWARDEN_HTTP_PORT: String(port),
       DRIFTWARDEN_AWS_ENDPOINT: 'http://127.0.0.1:9',
       DRIFTWARDEN_TARGETS: JSON.stringify([{ regions: ['us-east-1', 'eu-west-1', 'ap-south-1'] }]),
       DRIFTWARDEN_RULES_DIR: packagePath('rules'),
-      DRIFTWARDEN_SHARDS_COUNT: String(COUNT),
+      DRIFTWARDEN_SHARDS_COUNT: String(count),
       DRIFTWARDEN_SHARDS_INDEX: String(index),
       DRIFTWARDEN_SHARDS_PEERS: JSON.stringify(urls),
       DRIFTWARDEN_SHARDS_PEER_TIMEOUT: '5s',
       DRIFTWARDEN_AUTH_TOKENS: JSON.stringify([{ name: 'admin', token: ADMIN_TOKEN, scopes: ['admin'] }]),
     },
   });
-  const daemon = await startDaemon({
+  return startDaemon({
     config,
     logger: createLogger({ level: 'silent', destination: 2, pretty: false }),
     schedule: false,
   });
-  daemons[index] = daemon;
-  return daemon;
 }
 
 async function request<T>(
@@ -237,5 +242,24 @@ describe('shared inputs across shards', () => {
         .sort();
     expect(await open(0)).toEqual([]);
     expect(await open(2)).toEqual(['only on shard 2', 'shared']);
+  });
+
+  it('keeps every write on an unsharded replica, whatever its peers say', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const single = await startReplica(url, 'unsharded', 1, 0);
+    try {
+      const response = await fetch(`${url}/api/v1/manifests`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(manifest('ami-0dddd00000000001d')),
+      });
+      expect(response.status).toBe(201);
+      expect(await response.json()).toEqual({
+        items: [{ imageId: 'ami-0dddd00000000001d', region: 'us-east-1', outcome: 'created' }],
+      });
+      for (let i = 0; i < COUNT; i++) expect(await manifestStatus(i, 'ami-0dddd00000000001d')).toBeNull();
+    } finally {
+      await single.stop();
+    }
   });
 });
