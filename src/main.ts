@@ -17,6 +17,8 @@ import { knownAwsRequestSeries } from './aws/aws-operations.js';
 import { postWebhook } from './webhook/webhook.js';
 import { ScanPersistError, TerminalError, errorMessage, storageFailure } from './domain/errors.js';
 import { createHttpApp, type ReadinessCheck } from './http/app.js';
+import { catchUpManifests, type ManifestCatchUpResult } from './http/manifest-catch-up.js';
+import { createPeerList } from './http/peer-list.js';
 import { Metrics } from './metrics/metrics.js';
 import { createRuntime, expandTargets, targetBudgets, type Runtime, type RuntimeOptions } from './runtime.js';
 import { scheduleScans } from './scan-schedule.js';
@@ -36,6 +38,8 @@ export interface Daemon {
   remediation: RemediationController;
   /** Re-reads rules (SIGHUP) on the main thread and the scan thread; invalid rules keep the previous ones. */
   reloadRules(): Error | null;
+  /** Sharded with peers (at start and on SIGHUP): imports the manifests and revocations a peer holds and this replica lacks; logs, never rejects. */
+  catchUpManifests(): Promise<ManifestCatchUpResult>;
   stop(): Promise<void>;
 }
 
@@ -189,7 +193,34 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     return checks;
   };
 
+  // Known once listening: a peer entry resolving to this host on this port is this replica itself.
+  let ownPort: number | null = null;
+  const peers =
+    config.shards.count > 1 && config.shards.peers.length > 0
+      ? createPeerList({ peers: config.shards.peers, ownPort: () => ownPort })
+      : null;
+  const catchUp = async (): Promise<ManifestCatchUpResult> => {
+    if (peers === null) return { imported: 0, revoked: 0, failed: [] };
+    try {
+      const result = await catchUpManifests({
+        peers,
+        manifests: runtime.store.manifests,
+        clock: runtime.clock,
+        timeoutMs: config.shards.peerTimeoutMs,
+        logger,
+      });
+      if (result.imported > 0 || result.revoked > 0) refreshMetrics('state');
+      return result;
+    } catch (error) {
+      // Only a local failure gets here (a peer's is in `failed`): the database cannot write, say.
+      logger.error({ err: errorMessage(error) }, 'catching up manifests from the peers failed');
+      return { imported: 0, revoked: 0, failed: [{ url: 'local', error: errorMessage(error) }] };
+    }
+  };
   const app = createHttpApp({
+    ...(peers === null
+      ? {}
+      : { fanOut: { shard: config.shards.index, peers, timeoutMs: config.shards.peerTimeoutMs, logger } }),
     manifests: runtime.store.manifests,
     fleet: runtime.store.fleet,
     views: runtime.store.views,
@@ -227,6 +258,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     throw error;
   }
   const address = server.address() as AddressInfo;
+  ownPort = address.port;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
   const task = options.schedule === false ? null : scheduleScans(config.schedule, scans, logger);
@@ -239,6 +271,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     'driftwarden serving',
   );
+  // Not awaited: a peer that does not answer must not hold up serving.
+  void catchUp();
   if (task !== null)
     void scans.trigger().catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'scan failed'));
 
@@ -257,6 +291,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       }
       return error;
     },
+    catchUpManifests: catchUp,
     stop() {
       stopping ??= (async () => {
         logger.info('shutting down: finishing requests, aborting the running scan');

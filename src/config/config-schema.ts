@@ -3,6 +3,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { DEFAULT_MAX_FINDINGS_PER_SECTION } from '../core/finding-cap.js';
+import { parsePeerAddress } from '../core/peer-address.js';
 import { MAX_SHARDS } from '../core/shard-assignment.js';
 import {
   ACCOUNT_ID_PATTERN,
@@ -289,6 +290,19 @@ export const configFileSchema = z.strictObject({
         .nullable()
         .default(null),
       weightsFile: nonEmpty.nullable().default(null),
+      // The other replicas, for the write API's fan-out of shared inputs (manifests, acceptances).
+      peers: z
+        .array(
+          z.string().transform((text, ctx) => {
+            const parsed = parsePeerAddress(text);
+            if ('kind' in parsed) return parsed;
+            ctx.addIssue({ code: 'custom', message: parsed.error });
+            return z.NEVER;
+          }),
+        )
+        .max(MAX_SHARDS)
+        .default([]),
+      peerTimeout: duration('10s'),
     })
     .prefault({})
     .superRefine((shards, ctx) => {

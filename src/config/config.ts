@@ -1,5 +1,6 @@
 // The validated, normalised, deeply frozen configuration every other module receives.
 
+import type { PeerAddress } from '../core/peer-address.js';
 import type { RemediationMode, StrategyOverride } from '../core/remediation-types.js';
 
 // Declared once in core, which never imports config; re-exported for config's own readers.
@@ -150,6 +151,11 @@ export interface Config {
     readonly weightsFile: string | null;
     /** The weights file's entries, in account and region order; empty without a file. */
     readonly weights: readonly ShardWeight[];
+    /** The replicas to fan shared-input writes out to (base URLs or `dns:NAME:PORT`); resolved at each fan-out. Default none. */
+    readonly peers: readonly PeerAddress[];
+    /** How long a fanned-out write waits for one peer. Default `10s`. */
+    readonly peerTimeout: string;
+    readonly peerTimeoutMs: number;
   };
   readonly rules: {
     /** Directory of `*.yaml` rule files. Default `./rules`. */

@@ -196,6 +196,9 @@ function normalizeShards(
     indexFrom: raw.index === SHARD_INDEX_FROM_HOSTNAME ? 'hostname' : 'config',
     weightsFile,
     weights,
+    peers: raw.peers,
+    peerTimeout: raw.peerTimeout,
+    peerTimeoutMs: ms(raw.peerTimeout),
   };
 }
 

@@ -5,9 +5,11 @@ import { z } from 'zod';
 import type { AcceptanceRepository } from '../app/ports.js';
 import { INSTANCE_ID_PATTERN } from '../config/aws-patterns.js';
 import { resolveAcceptanceUntil } from '../core/acceptance.js';
+import { ConflictError, errorMessage } from '../domain/errors.js';
 import { jsonBody } from './api-routes.js';
 import { principalOf, type Scope } from './auth.js';
 import { CURSOR_KEYS, pageAnswer, pageParams } from './cursor.js';
+import { HttpProblem } from './problem.js';
 import { validateInput } from './validate-input.js';
 
 export interface AcceptanceRoutesOptions {
@@ -23,6 +25,44 @@ const listQuery = z.strictObject({
   instanceId: z.string().optional(),
   ...pageParams(CURSOR_KEYS.id),
 });
+/**
+ * Sent with a revoke fanned out by a peer: what the acceptance revoked there is. Ids are numbered by
+ * each replica, so they differ once a replica has missed an add; a peer revokes only the same acceptance.
+ */
+export const ACCEPTANCE_IDENTITY_HEADER = 'X-Driftwarden-Acceptance';
+const identity = z.object({
+  instanceId: z.string().nullable(),
+  rule: z.string().nullable(),
+  reason: z.string(),
+});
+type AcceptanceIdentity = z.infer<typeof identity>;
+
+/** The identity header for a revoke answer (an acceptance), to send with the revoke to the peers. */
+export function acceptanceIdentityHeader(answer: unknown): Record<string, string> {
+  const parsed = identity.safeParse(answer);
+  if (!parsed.success) return {};
+  const { instanceId, rule, reason } = parsed.data;
+  // URI-encoded: a reason may hold any character, a header only visible ASCII.
+  return { [ACCEPTANCE_IDENTITY_HEADER]: encodeURIComponent(JSON.stringify({ instanceId, rule, reason })) };
+}
+
+function readIdentity(text: string): AcceptanceIdentity {
+  let value: unknown;
+  try {
+    value = JSON.parse(decodeURIComponent(text));
+  } catch (error) {
+    throw new HttpProblem(
+      400,
+      'Invalid request',
+      `header ${ACCEPTANCE_IDENTITY_HEADER}: ${errorMessage(error)}`,
+    );
+  }
+  return validateInput(identity, value, `header ${ACCEPTANCE_IDENTITY_HEADER}`);
+}
+
+const sameAcceptance = (a: AcceptanceIdentity, b: AcceptanceIdentity): boolean =>
+  a.instanceId === b.instanceId && a.rule === b.rule && a.reason === b.reason;
+
 const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 /** The body of `POST /acceptances`; `until` is resolved against the request's time (`nowMs`). */
@@ -96,6 +136,12 @@ export function createAcceptanceRoutes(options: AcceptanceRoutesOptions): Router
   router.post('/acceptances/:id/revoke', options.requireScope('admin'), (req, res) => {
     const { id } = validateInput(idParams, req.params, 'path');
     const before = acceptances.get(id);
+    const expected = req.get(ACCEPTANCE_IDENTITY_HEADER);
+    if (expected !== undefined && (before === null || !sameAcceptance(before, readIdentity(expected)))) {
+      throw new ConflictError(
+        `acceptance ${id} on this shard is ${before === null ? 'missing' : 'another one'}: this shard missed an acceptance write, so its ids differ; revoke it here by its own id (GET /api/v1/acceptances?all=true)`,
+      );
+    }
     const revoked = acceptances.revoke(id, principalOf(res.locals), options.clock().toISOString());
     if (before?.revokedAt === null) {
       logger.info(

@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { createAcceptanceRoutes } from './acceptance-routes.js';
 import { createApiRoutes, type ApiRoutesOptions } from './api-routes.js';
 import { createAuthenticator, type ApiToken } from './auth.js';
+import { fanOutSharedInputs, type FanOutOptions } from './fan-out.js';
 import { createRemediationRoutes, type RemediationRoutesOptions } from './remediation-routes.js';
 import { HttpProblem, problemHandler } from './problem.js';
 import { createUiRoutes, type UiRoutesOptions } from './ui/ui-routes.js';
@@ -26,6 +27,8 @@ export interface HttpAppOptions extends Omit<ApiRoutesOptions, 'requireScope' | 
   onStateWrite?: () => void;
   readiness(): ReadinessCheck[];
   logger: Logger;
+  /** Sharded with peers: shared-input writes are fanned out to them; absent, every write stays here. */
+  fanOut?: FanOutOptions;
 }
 
 // API writes that change a metric without a scan: manifest import or revocation, pause and resume,
@@ -63,6 +66,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     }
     next();
   });
+  if (options.fanOut) app.use('/api/v1', fanOutSharedInputs(options.fanOut));
   app.use('/api/v1', createApiRoutes({ ...options, reasons: options.remediation.reasons, requireScope }));
   app.use('/api/v1', createAcceptanceRoutes({ ...options, requireScope }));
   app.use(

@@ -47,8 +47,47 @@ describe('shards configuration', () => {
       indexFrom: 'config',
       weightsFile: null,
       weights: [],
+      peers: [],
+      peerTimeout: '10s',
+      peerTimeoutMs: 10_000,
     });
     expect(expandTargets(config)).toHaveLength(4);
+  });
+
+  it('reads peers as base URLs or dns:NAME:PORT, from the file or DRIFTWARDEN_SHARDS_PEERS', () => {
+    const config = load(
+      `${TARGETS}shards: { count: 3, index: 0, peerTimeout: 3s, peers: ["http://driftwarden-1:9750/", "dns:driftwarden-headless.ns.svc:9750"] }\n`,
+    );
+    expect(config.shards.peers).toEqual([
+      { kind: 'url', url: 'http://driftwarden-1:9750' },
+      { kind: 'dns', host: 'driftwarden-headless.ns.svc', port: 9750 },
+    ]);
+    expect(config.shards.peerTimeoutMs).toBe(3000);
+    const fromEnv = load(`${TARGETS}shards: { count: 2, index: 1 }\n`, {
+      DRIFTWARDEN_SHARDS_PEERS: '["https://10.0.0.7:9750"]',
+    });
+    expect(fromEnv.shards.peers).toEqual([{ kind: 'url', url: 'https://10.0.0.7:9750' }]);
+  });
+
+  it('names the peer entry that is neither a base URL nor dns:NAME:PORT', () => {
+    expect(
+      loadIssues(
+        `${TARGETS}shards: { count: 2, index: 0, peers: ["dns:headless", "ftp://x:1", "http://x:1/api", "x"] }\n`,
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /shards\.peers\[0\]: expected dns:NAME:PORT such as dns:driftwarden-headless\.ns\.svc:9750 \(got "dns:headless"\)$/,
+      ),
+      expect.stringMatching(
+        /shards\.peers\[1\]: a peer URL must be http:\/\/ or https:\/\/ \(got "ftp:\/\/x:1"\)$/,
+      ),
+      expect.stringMatching(
+        /shards\.peers\[2\]: a peer URL is a base URL without path, query or credentials \(got "http:\/\/x:1\/api"\)$/,
+      ),
+      expect.stringMatching(
+        /shards\.peers\[3\]: expected a base URL such as http:\/\/driftwarden-1:9750 or dns:NAME:PORT \(got "x"\)$/,
+      ),
+    ]);
   });
 
   it('takes the index from the file or from DRIFTWARDEN_SHARDS_INDEX', () => {

@@ -1,4 +1,4 @@
-// `driftwarden serve`, run: the long-running daemon, stopped by SIGTERM/SIGINT, rules reloaded on SIGHUP.
+// `driftwarden serve`, run: the long-running daemon, stopped by SIGTERM/SIGINT, rules reloaded (and manifests caught up from peers) on SIGHUP.
 import type { Command } from 'commander';
 import type { GlobalOptions } from '../cli-exit.js';
 import { cliLogger, loadCliConfig } from '../context.js';
@@ -19,10 +19,11 @@ export async function runServe(command: Command): Promise<void> {
 interface StoppableDaemon {
   stop(): Promise<void>;
   reloadRules(): Error | null;
+  catchUpManifests(): Promise<unknown>;
 }
 
 /**
- * Takes over SIGTERM/SIGINT (drain and stop) and SIGHUP (reload rules) at once, before the daemon
+ * Takes over SIGTERM/SIGINT (drain and stop) and SIGHUP (reload rules, catch up manifests from the peers) at once, before the daemon
  * starts: it logs its URL before it returns, and a supervisor that stops it right then must still get
  * a clean shutdown rather than the default "killed by signal". The returned function stops the daemon
  * on the first signal — including one received while it was starting — and resolves once it stopped.
@@ -42,6 +43,8 @@ export function trapSignals(logger: {
   process.once('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
     daemon?.reloadRules();
+    // Logs its own outcome and never rejects.
+    void daemon?.catchUpManifests();
   });
   return (started) => {
     daemon = started;
