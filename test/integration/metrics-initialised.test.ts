@@ -1,6 +1,5 @@
 // Every metric with a known label set exports each combination from start-up (0 until something happens), also after a rules reload.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRUNED_TABLES } from '../../src/app/ports.js';
@@ -9,17 +8,16 @@ import { REASON_CODES } from '../../src/core/remediation-reasons.js';
 import { STRATEGY_NAMES, TERMINAL_JOB_STATES } from '../../src/core/remediation-types.js';
 import { manifestsForImages } from '../../src/demo/demo-manifests.js';
 import { INSTANCE_STATUSES } from '../../src/domain/types.js';
-import { packagePath } from '../../src/package-root.js';
 import { loadRules } from '../../src/rules/index.js';
 import { dashboardSelectors } from '../support/grafana-dashboards.js';
 import { metricValue, samples, startHarness, type Harness } from '../support/harness.js';
+import { copyShippedRules } from '../support/rules-copy.js';
 
 let h: Harness;
-let rulesDir = '';
+const rules = copyShippedRules('dw-rules-');
+const rulesDir = rules.dir;
 
 beforeAll(async () => {
-  rulesDir = mkdtempSync(join(tmpdir(), 'dw-rules-'));
-  cpSync(packagePath('rules'), rulesDir, { recursive: true });
   h = await startHarness({
     instances: 8,
     seed: 16,
@@ -30,7 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
-  if (rulesDir) rmSync(rulesDir, { recursive: true, force: true });
+  rules.remove();
 });
 
 type Series = [name: string, labels: Record<string, string>];

@@ -1,14 +1,13 @@
 // The daemon scans on its own thread: scans, logs, AWS metrics and rule reloads cross it; stop ends it.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packagePath } from '../../src/package-root.js';
 import { metricValue, SCAN_TOKEN, startHarness, type Harness } from '../support/harness.js';
+import { copyShippedRules } from '../support/rules-copy.js';
 
-const rulesDir = mkdtempSync(join(tmpdir(), 'dw-thread-rules-'));
-cpSync(packagePath('rules'), rulesDir, { recursive: true });
-afterAll(() => rmSync(rulesDir, { recursive: true, force: true }));
+const rules = copyShippedRules('dw-thread-rules-');
+const rulesDir = rules.dir;
+afterAll(() => rules.remove());
 
 function logsOf(h: Harness, msg: string): Record<string, unknown>[] {
   return h.logs.filter((line) => line.msg === msg);
