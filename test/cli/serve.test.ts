@@ -157,6 +157,19 @@ describe('serve', () => {
     expect(result.stderr).toContain(`${ruleFile}:4: rules[0].severity:`);
   });
 
+  it('exits 1 with one line naming the database when it cannot be opened', async () => {
+    const config = writeConfig('unopenable.yaml', packagePath('rules'));
+    // A directory where the database file should be: SQLite cannot open it.
+    const database = join(dir, 'unopenable.yaml.db');
+    mkdirSync(database);
+    const result = await runCli(['--config', config, 'serve'], { env });
+    expect(result.code).toBe(1);
+    expect(result.stdout).not.toContain('driftwarden serving');
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `driftwarden: cannot open database ${database}: unable to open database file`,
+    ]);
+  });
+
   it('exits 1 with one line naming host:port when the port is taken, leaving no process behind', async () => {
     const held = await holdPort();
     try {
