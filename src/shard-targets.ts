@@ -1,7 +1,7 @@
 // The targets of this replica: every configured target (account × region), assigned to shards by instance count.
 import type { RemediationInputs } from './app/remediation/ports.js';
 import type { Config } from './config/index.js';
-import { assignShards, shardTargetKey, type ShardPlan } from './core/shard-assignment.js';
+import { assignShards, targetKey, type ShardPlan } from './core/shard-assignment.js';
 import type { Target } from './domain/types.js';
 
 /** Every configured target, one per account and region, in configuration order. */
@@ -27,10 +27,10 @@ export function planShards(
   count: number = config.shards.count,
   weights: Config['shards']['weights'] = config.shards.weights,
 ): ShardPlan {
-  const instances = new Map(weights.map((w) => [shardTargetKey(w), w.instances]));
+  const instances = new Map(weights.map((w) => [targetKey(w), w.instances]));
   return assignShards(
     configuredTargets(config).map((target) => {
-      const key = shardTargetKey(target);
+      const key = targetKey(target);
       return { key, weight: instances.get(key) ?? 1 };
     }),
     count,
@@ -42,7 +42,7 @@ export function expandTargets(config: Config): Target[] {
   const targets = configuredTargets(config);
   if (config.shards.count === 1) return targets;
   const plan = planShards(config);
-  return targets.filter((t) => plan.shardOf.get(shardTargetKey(t)) === config.shards.index);
+  return targets.filter((t) => plan.shardOf.get(targetKey(t)) === config.shards.index);
 }
 
 /**
@@ -51,9 +51,9 @@ export function expandTargets(config: Config): Target[] {
  * longer scans are kept, like those of a removed target); their new owner replaces them, never this one.
  */
 export function limitToTargets(inputs: RemediationInputs, targets: readonly Target[]): RemediationInputs {
-  const owned = new Set(targets.map(shardTargetKey));
+  const owned = new Set(targets.map(targetKey));
   return {
-    candidates: (instanceIds) => inputs.candidates(instanceIds).filter((c) => owned.has(shardTargetKey(c))),
+    candidates: (instanceIds) => inputs.candidates(instanceIds).filter((c) => owned.has(targetKey(c))),
     failedSince: (since) => inputs.failedSince(since),
     openJobs: () => inputs.openJobs(),
     replaceDrift: (instanceIds) => inputs.replaceDrift(instanceIds),

@@ -21,8 +21,8 @@ export interface ShardPlan {
 /** Largest shard count accepted: the plan is built shard by shard, O(count² × targets). */
 export const MAX_SHARDS = 256;
 
-/** The key of a target in assignment, the same identity `target_scans` uses (account '' = default credentials). */
-export function shardTargetKey(target: { readonly account: string | null; readonly region: string }): string {
+/** The identity of a target (account × region) as `target_scans` keeps it (account '' = default credentials): in assignment, metrics and the scan writer. */
+export function targetKey(target: { readonly account: string | null; readonly region: string }): string {
   return `${target.account ?? ''}|${target.region}`;
 }
 

@@ -11,6 +11,7 @@ import type { JobRepository, RemediationStateRepository } from '../app/remediati
 import type { ReasonRepository } from '../app/remediation/reason-port.js';
 import { REASON_CODES } from '../core/remediation-reasons.js';
 import { DRIFT_STORM_REASON } from '../core/remediation-breaker.js';
+import { targetKey } from '../core/shard-assignment.js';
 import { STRATEGY_NAMES, TERMINAL_JOB_STATES } from '../core/remediation-types.js';
 import {
   INSTANCE_STATUSES,
@@ -39,10 +40,6 @@ export interface MetricsOptions {
   rules(): readonly Pick<Rule, 'id' | 'severity'>[];
   /** Every AWS operation the code calls × outcome: exported at 0 from start. */
   awsRequests: readonly { service: string; operation: string; outcome: AwsRequestOutcome }[];
-}
-
-function targetKey(target: Pick<Target, 'account' | 'region'>): string {
-  return `${target.account ?? ''}\u0000${target.region}`;
 }
 
 /** The label pair of a target; '' is a target without an explicit account, as in the database. */

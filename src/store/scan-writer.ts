@@ -1,6 +1,7 @@
 // Persists one scan in a single transaction, writing only what changed: instances, findings, gone and stale instances.
 import type { FailedScanInput, PersistScanInput, ScanRecord, ScannedInstance } from '../app/ports.js';
 import { findAcceptance, type AcceptanceScope } from '../core/acceptance.js';
+import { targetKey } from '../core/shard-assignment.js';
 import type { Finding, InstanceStatus } from '../domain/types.js';
 import type { Database } from './database.js';
 import { toJsonColumn, type InstanceRow } from './fleet-rows.js';
@@ -18,8 +19,7 @@ interface TargetScope extends TargetKey {
 
 function uniqueTargets(targets: readonly TargetKey[]): TargetKey[] {
   const seen = new Map<string, TargetKey>();
-  for (const t of targets)
-    seen.set(`${t.account ?? ''}\u0000${t.region}`, { account: t.account, region: t.region });
+  for (const t of targets) seen.set(targetKey(t), { account: t.account, region: t.region });
   return [...seen.values()];
 }
 

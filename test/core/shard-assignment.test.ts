@@ -1,6 +1,6 @@
 // Assignment of targets to shards: balance by instances, determinism, and what moves when the count changes.
 import { describe, expect, it } from 'vitest';
-import { assignShards, movedTargets, shardTargetKey } from '../../src/core/shard-assignment.js';
+import { assignShards, movedTargets, targetKey } from '../../src/core/shard-assignment.js';
 
 const unit = (n: number) =>
   Array.from({ length: n }, (_, i) => ({
@@ -74,9 +74,9 @@ describe('assignShards', () => {
   });
 });
 
-describe('shardTargetKey', () => {
+describe('targetKey', () => {
   it('is account|region, with an empty account for the default credentials', () => {
-    expect(shardTargetKey({ account: '111122223333', region: 'eu-west-1' })).toBe('111122223333|eu-west-1');
-    expect(shardTargetKey({ account: null, region: 'eu-west-1' })).toBe('|eu-west-1');
+    expect(targetKey({ account: '111122223333', region: 'eu-west-1' })).toBe('111122223333|eu-west-1');
+    expect(targetKey({ account: null, region: 'eu-west-1' })).toBe('|eu-west-1');
   });
 });

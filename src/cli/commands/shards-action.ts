@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config/index.js';
 import type { ShardWeight } from '../../config/config.js';
 import { formatShardWeights, readShardWeights } from '../../config/shard-weights.js';
-import { movedTargets, shardTargetKey } from '../../core/shard-assignment.js';
+import { movedTargets, targetKey } from '../../core/shard-assignment.js';
 import { ValidationError } from '../../domain/errors.js';
 import { configuredTargets, expandTargets, planShards } from '../../shard-targets.js';
 import { openStore } from '../../store/index.js';
@@ -26,10 +26,10 @@ export function runShardsPlan(options: ShardsPlanOptions, command: Command): voi
   const weights = options.write === undefined ? config.shards.weights : writeWeights(config, options.write);
   const current = planShards(config);
   const plan = planShards(config, count, weights);
-  const instances = new Map(weights.map((w) => [shardTargetKey(w), w.instances]));
+  const instances = new Map(weights.map((w) => [targetKey(w), w.instances]));
   const moved = movedTargets(current, plan).length;
   const targets = configuredTargets(config).map((t) => {
-    const key = shardTargetKey(t);
+    const key = targetKey(t);
     return {
       account: t.account,
       region: t.region,
@@ -74,12 +74,12 @@ function writeWeights(config: Config, file: string): ShardWeight[] {
       `shards plan --write: no database at ${config.database.path}; run it where a replica runs (its instance counts are the weights)`,
     );
   const base = existsSync(file) ? readShardWeights(file) : config.shards.weights;
-  const merged = new Map(base.map((w) => [shardTargetKey(w), w]));
-  const own = new Set(expandTargets(config).map(shardTargetKey));
+  const merged = new Map(base.map((w) => [targetKey(w), w]));
+  const own = new Set(expandTargets(config).map(targetKey));
   const store = openStore(config.database.path, { now: () => new Date() });
   try {
     for (const counted of store.fleet.instancesPerTarget())
-      if (own.has(shardTargetKey(counted))) merged.set(shardTargetKey(counted), counted);
+      if (own.has(targetKey(counted))) merged.set(targetKey(counted), counted);
   } finally {
     store.close();
   }
