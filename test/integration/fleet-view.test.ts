@@ -286,6 +286,10 @@ describe('three shards and one unsharded daemon over the same fleet', () => {
       expect(summary.peers.find((p) => p.url === urls[victim])!.error).toMatch(/ECONNREFUSED/);
       const page = await (await fetch(`${urls[i]}/ui/fleet`)).text();
       expect(page).toContain('Shard(s) 2 did not answer');
+      // Every target of the silent shard is a highlighted row; no other is.
+      expect([...page.matchAll(/<tr data-state="stale" class="target-stale"/g)]).toHaveLength(
+        summary.shards[victim]!.targets,
+      );
     }
 
     const restarted = await start(victim);

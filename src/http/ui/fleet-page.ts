@@ -55,7 +55,7 @@ function shardsTable(summary: FleetSummary): Html {
 }
 
 function totals(summary: FleetSummary): Html {
-  return html`<table id="fleet-totals" class="counts">
+  return html`<table id="merged-totals" class="counts">
     <caption>
       Instances and open findings (shards that answered)
     </caption>
