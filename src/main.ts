@@ -22,7 +22,7 @@ import { createPeerList } from './http/peer-list.js';
 import { Metrics } from './metrics/metrics.js';
 import { createRuntime, expandTargets, targetBudgets, type Runtime, type RuntimeOptions } from './runtime.js';
 import { scheduleScans } from './scan-schedule.js';
-import { limitToTargets } from './shard-targets.js';
+import { assignedTargets, limitToTargets } from './shard-targets.js';
 import { ScanThread } from './scan-thread-client.js';
 import { startThreadPool } from './thread-priority.js';
 import { acquireDatabaseLock, type DatabaseLock, type Store } from './store/index.js';
@@ -221,6 +221,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     ...(peers === null
       ? {}
       : { fanOut: { shard: config.shards.index, peers, timeoutMs: config.shards.peerTimeoutMs, logger } }),
+    fleetView: {
+      shard: config.shards.index,
+      shardCount: config.shards.count,
+      targets: assignedTargets(config),
+      peers,
+      timeoutMs: config.shards.peerTimeoutMs,
+      staleAfterMs: config.scan.staleAfterMs,
+    },
     manifests: runtime.store.manifests,
     fleet: runtime.store.fleet,
     views: runtime.store.views,

@@ -37,6 +37,18 @@ export function planShards(
   );
 }
 
+/** Every configured target (each account and region once) with the shard the assignment gives it: what the fleet view expects to hear of. */
+export function assignedTargets(config: Config): { account: string | null; region: string; shard: number }[] {
+  const plan = planShards(config);
+  const byKey = new Map(
+    configuredTargets(config).map((t) => {
+      const key = targetKey(t);
+      return [key, { account: t.account, region: t.region, shard: plan.shardOf.get(key) ?? 0 }];
+    }),
+  );
+  return [...byKey.values()];
+}
+
 /** The targets this replica scans and remediates: all of them unsharded, else those of its shard. */
 export function expandTargets(config: Config): Target[] {
   const targets = configuredTargets(config);

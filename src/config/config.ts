@@ -151,9 +151,9 @@ export interface Config {
     readonly weightsFile: string | null;
     /** The weights file's entries, in account and region order; empty without a file. */
     readonly weights: readonly ShardWeight[];
-    /** The replicas to fan shared-input writes out to (base URLs or `dns:NAME:PORT`); resolved at each fan-out. Default none. */
+    /** The replicas to fan shared-input writes out to and the fleet view reads (base URLs or `dns:NAME:PORT`); resolved at each fan-out. Default none. */
     readonly peers: readonly PeerAddress[];
-    /** How long a fanned-out write waits for one peer. Default `10s`. */
+    /** How long a fanned-out write or fleet-view read waits for one peer. Default `10s`. */
     readonly peerTimeout: string;
     readonly peerTimeoutMs: number;
   };

@@ -53,7 +53,8 @@ const instancesQuery = z.strictObject({
   imageId: z.string().optional(),
   ...pageParams(CURSOR_KEYS.instance),
 });
-const findingsQuery = z.strictObject({
+/** `GET /findings` and the fleet view's `GET /fleet/findings`: the same filters and paging. */
+export const findingsQuery = z.strictObject({
   instanceId: z.string().optional(),
   rule: z.string().optional(),
   severity: z.enum(SEVERITIES).optional(),

@@ -6,6 +6,7 @@ import { createAcceptanceRoutes } from './acceptance-routes.js';
 import { createApiRoutes, type ApiRoutesOptions } from './api-routes.js';
 import { createAuthenticator, type ApiToken } from './auth.js';
 import { fanOutSharedInputs, type FanOutOptions } from './fan-out.js';
+import { createFleetRoutes, createFleetView, type FleetViewOptions } from './fleet-routes.js';
 import { createRemediationRoutes, type RemediationRoutesOptions } from './remediation-routes.js';
 import { HttpProblem, problemHandler } from './problem.js';
 import { createUiRoutes, type UiRoutesOptions } from './ui/ui-routes.js';
@@ -29,6 +30,8 @@ export interface HttpAppOptions extends Omit<ApiRoutesOptions, 'requireScope' | 
   logger: Logger;
   /** Sharded with peers: shared-input writes are fanned out to them; absent, every write stays here. */
   fanOut?: FanOutOptions;
+  /** The fleet view's shards, targets and peers (`/api/v1/fleet/…`, `/ui/fleet`). */
+  fleetView: Omit<FleetViewOptions, 'fleet' | 'clock'>;
 }
 
 // API writes that change a metric without a scan: manifest import or revocation, pause and resume,
@@ -69,6 +72,13 @@ export function createHttpApp(options: HttpAppOptions): Express {
   if (options.fanOut) app.use('/api/v1', fanOutSharedInputs(options.fanOut));
   app.use('/api/v1', createApiRoutes({ ...options, reasons: options.remediation.reasons, requireScope }));
   app.use('/api/v1', createAcceptanceRoutes({ ...options, requireScope }));
+  const fleetViewOptions: FleetViewOptions = {
+    ...options.fleetView,
+    fleet: options.fleet,
+    clock: options.clock,
+  };
+  const fleetView = createFleetView(fleetViewOptions);
+  app.use('/api/v1', createFleetRoutes(fleetViewOptions, fleetView));
   app.use(
     '/api/v1',
     createRemediationRoutes({
@@ -88,6 +98,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
       ...options,
       ...options.remediation,
       remediation: options.remediation.remediation,
+      fleetView,
     }),
   );
 

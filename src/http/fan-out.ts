@@ -50,7 +50,7 @@ function sharedInputWrite(req: Request): SharedInputWrite | undefined {
 const peerProblem = z.object({ title: z.string().optional(), detail: z.string().optional() });
 
 /** What went wrong at a peer, in words: its problem's detail, or why no answer came. */
-async function peerError(response: globalThis.Response): Promise<string> {
+export async function peerError(response: globalThis.Response): Promise<string> {
   const text = await response.text();
   let value: unknown;
   try {

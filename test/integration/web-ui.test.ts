@@ -203,6 +203,26 @@ describe('the instance page', () => {
   });
 });
 
+describe('the fleet page', () => {
+  it('shows an unsharded daemon its own totals and targets, as /api/v1/fleet/summary counts them', async () => {
+    const { status, html } = await page('/ui/fleet');
+    expect(status).toBe(200);
+    const { body } = await fleet.h.get<{
+      instances: Record<string, number>;
+      targets: { total: number; fresh: number };
+    }>('/api/v1/fleet/summary');
+    for (const state of INSTANCE_STATUSES)
+      expect(new RegExp(`data-state="${state}">(\\d+)<`).exec(html)?.[1], state).toBe(
+        String(body.instances[state]),
+      );
+    expect(body.targets.total).toBeGreaterThan(0);
+    expect(body.targets.fresh).toBe(body.targets.total);
+    expect(textById(html, 'fleet-shards')).toContain('answered');
+    expect([...html.matchAll(/<tr data-state="fresh"/g)]).toHaveLength(body.targets.total);
+    expect(html).not.toContain('did not answer');
+  });
+});
+
 describe('manifests', () => {
   it('lists manifests by channel with how many instances run each', async () => {
     const { html } = await page('/ui/manifests');

@@ -42,6 +42,14 @@ export async function serveStore(store: Store, clock: () => Date): Promise<Store
     }),
     readiness: () => [],
     logger,
+    fleetView: {
+      shard: 0,
+      shardCount: 1,
+      targets: [],
+      peers: null,
+      timeoutMs: 1000,
+      staleAfterMs: 3_600_000,
+    },
     remediation: {
       jobs: store.jobs,
       audit: store.audit,

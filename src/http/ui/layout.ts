@@ -2,7 +2,7 @@
 import { html, type Html } from './html.js';
 import { formatTime } from './components.js';
 
-export type Section = 'overview' | 'manifests' | 'replacements' | null;
+export type Section = 'overview' | 'fleet' | 'manifests' | 'replacements' | null;
 
 export interface PageOptions {
   title: string;
@@ -17,6 +17,7 @@ export interface PageOptions {
 
 const NAV: { section: Exclude<Section, null>; href: string; label: string }[] = [
   { section: 'overview', href: '/ui', label: 'Overview' },
+  { section: 'fleet', href: '/ui/fleet', label: 'Fleet' },
   { section: 'manifests', href: '/ui/manifests', label: 'Manifests' },
   { section: 'replacements', href: '/ui/replacements', label: 'Replacements' },
 ];

@@ -26,9 +26,11 @@ import { HOST_SOURCES, SEVERITIES, type HostSource } from '../../domain/types.js
 import { packagePath } from '../../package-root.js';
 import { CURSOR_KEYS, cursorParam, encodeCursor, nextPageHref } from '../cursor.js';
 import { sectionFindingsQuery } from '../finding-cursor.js';
+import type { FleetView } from '../fleet-routes.js';
 import { HttpProblem, toProblem } from '../problem.js';
 import { validateInput } from '../validate-input.js';
 import { html } from './html.js';
+import { renderFleetPage } from './fleet-page.js';
 import { renderInstanceFindingsPage } from './instance-findings-page.js';
 import { renderInstancePage } from './instance-page.js';
 import { renderPage } from './layout.js';
@@ -48,6 +50,8 @@ export interface UiRoutesOptions {
   reasons: ReasonRepository;
   mode: string;
   hostMaxAgeMs: Record<HostSource, number>;
+  /** Every shard's totals and targets, read from the peers. */
+  fleetView: FleetView;
   clock(): Date;
   logger: Logger;
 }
@@ -219,6 +223,10 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
         query,
       }),
     );
+  });
+
+  router.get('/fleet', async (_req, res) => {
+    send(res, renderFleetPage({ now: clock(), ...(await options.fleetView.read()) }));
   });
 
   router.get('/instances/:id', (req, res) => {
