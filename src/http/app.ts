@@ -29,6 +29,8 @@ export interface HttpAppOptions extends Omit<ApiRoutesOptions, 'requireScope' | 
   logger: Logger;
   /** Sharded with peers: shared-input writes are fanned out to them; absent, every write stays here. */
   fanOut?: FanOutOptions;
+  /** Shown in the header of every web UI page (`demo`: what it acts on). */
+  uiNotice?: string | undefined;
 }
 
 // API writes that change a metric without a scan: manifest import or revocation, pause and resume,
@@ -88,6 +90,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
       ...options,
       ...options.remediation,
       remediation: options.remediation.remediation,
+      notice: options.uiNotice,
     }),
   );
 
