@@ -48,6 +48,8 @@ export interface DaemonOptions extends RuntimeOptions {
   schedule?: boolean;
   /** The database's daemon lock, when the caller took it already (`serve`, to refuse fast); else taken here. */
   lock?: DatabaseLock;
+  /** Shown in the header of every web UI page: `demo` says it acts on a simulated fleet. */
+  uiNotice?: string;
 }
 
 /** Retention runs after a scan when the previous pass is at least this old: often enough for daily growth. */
@@ -243,6 +245,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     onStateWrite: () => refreshMetrics('state'),
     readiness,
     logger,
+    uiNotice: options.uiNotice,
     remediation: {
       jobs: runtime.store.jobs,
       audit: runtime.store.audit,

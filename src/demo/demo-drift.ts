@@ -1,11 +1,11 @@
 // The demo's stand-ins for people and agents: drift injected into the simulator, fingerprints pushed over the API.
 import type { Logger } from 'pino';
 import type { DriftChange, Simulator } from '@driftwarden/simulator';
+import { postJson, type DemoApi } from './demo-api.js';
 
 export interface DriftInjectorOptions {
   sim: Simulator;
-  apiUrl: string;
-  token: string;
+  api: DemoApi;
   logger: Logger;
   seed: number;
   /** Instances the injector never drifts nor heals (the demo's accepted drift stays as it is). */
@@ -77,10 +77,10 @@ export function createDriftInjector(options: DriftInjectorOptions): {
       const observedAt = new Date().toISOString();
       for (const instance of sim.fleet.allInstances()) {
         if (instance.state !== 'running') continue;
-        const response = await fetch(`${options.apiUrl}/api/v1/fingerprints`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
-          body: JSON.stringify({ instanceId: instance.instanceId, observedAt, host: instance.host }),
+        const response = await postJson(options.api, '/fingerprints', {
+          instanceId: instance.instanceId,
+          observedAt,
+          host: instance.host,
         });
         // 404 = not scanned yet; the next round pushes again, like a real agent.
         if (!response.ok && response.status !== 404) {

@@ -32,6 +32,8 @@ export interface HttpAppOptions extends Omit<ApiRoutesOptions, 'requireScope' | 
   fanOut?: FanOutOptions;
   /** The fleet view's shards, targets and peers (`/api/v1/fleet/…`, `/ui/fleet`). */
   fleetView: Omit<FleetViewOptions, 'fleet' | 'clock'>;
+  /** Shown in the header of every web UI page (`demo`: what it acts on). */
+  uiNotice?: string | undefined;
 }
 
 // API writes that change a metric without a scan: manifest import or revocation, pause and resume,
@@ -99,6 +101,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
       ...options.remediation,
       remediation: options.remediation.remediation,
       fleetView,
+      notice: options.uiNotice,
     }),
   );
 

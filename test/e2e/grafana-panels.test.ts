@@ -1,55 +1,17 @@
 // Every Grafana panel query in deploy/grafana/dashboards returns data from a real Prometheus scraping a live daemon.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/free-port.js';
 import { parse as parseYaml } from 'yaml';
 import { allPanels, dashboards, dashboardSelectors, GRAFANA } from '../support/grafana-dashboards.js';
 import { metricValue, startHarness, type Harness } from '../support/harness.js';
+import { evaluateDashboards, startPrometheus, substitute, type Prometheus } from '../support/prometheus.js';
 import { FAST_LIFECYCLE, jobs, remediationEnv, scanUntilSettled, waitUntil } from '../support/remediation.js';
 
 const REGION = 'us-east-1';
 
-interface PromMatrix {
-  status: string;
-  error?: string;
-  data: { resultType: string; result: { metric: Record<string, string>; values: [number, string][] }[] };
-}
-interface PromVector {
-  status: string;
-  error?: string;
-  data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
-}
-
-/** Replaces `$name` and `${name}` / `${name:format}` as Grafana would; an unknown variable fails the test. */
-function substitute(expr: string, vars: Record<string, string>): string {
-  return expr.replace(/\$\{([\w.]+)(?::\w+)?\}|\$(\w+)/g, (match, braced?: string, bare?: string) => {
-    const value = vars[(braced ?? bare)!];
-    if (value === undefined) throw new Error(`no value for Grafana variable ${match} in ${expr}`);
-    return value;
-  });
-}
-
 let h: Harness;
-let prometheus: ChildProcess | undefined;
-let promUrl = '';
-let promLog = '';
-let promDir = '';
-let promStartedAt = 0;
-
-async function prometheusApi<T>(endpoint: string, params: Record<string, string | number>): Promise<T> {
-  const search = new URLSearchParams(
-    Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
-  );
-  const response = await fetch(`${promUrl}/api/v1/${endpoint}?${search.toString()}`);
-  return (await response.json()) as T;
-}
-
-function query(expr: string): Promise<PromVector> {
-  return prometheusApi<PromVector>('query', { query: expr });
-}
+let prometheus: Prometheus | undefined;
 
 beforeAll(async () => {
   h = await startHarness({
@@ -59,65 +21,15 @@ beforeAll(async () => {
     lifecycle: FAST_LIFECYCLE,
     env: remediationEnv(),
   });
-  promDir = mkdtempSync(join(tmpdir(), 'dw-prom-'));
-  const target = new URL(h.url).host;
-  writeFileSync(
-    join(promDir, 'prometheus.yml'),
-    [
-      'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 1s',
-      '  evaluation_interval: 1s',
-      'scrape_configs:',
-      '  - job_name: driftwarden',
-      '    static_configs:',
-      `      - targets: ['${target}']`,
-      '',
-    ].join('\n'),
-  );
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(promDir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(promDir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  prometheus.stderr!.on('data', (chunk: Buffer) => (promLog = (promLog + chunk.toString()).slice(-4000)));
-  prometheus.once('error', (error) => (promLog += `\nspawn failed: ${error.message}`));
-  promStartedAt = Date.now();
-  await waitUntil(
-    `prometheus to be ready (install the Debian package \`prometheus\`)`,
-    async () => {
-      if (prometheus!.exitCode !== null) throw new Error(`prometheus exited: ${promLog}`);
-      return (await fetch(`${promUrl}/-/ready`).catch(() => null))?.ok;
-    },
-    20_000,
-    200,
-  );
-  await waitUntil(
-    'prometheus to scrape the daemon',
-    async () => (await query('up{job="driftwarden"} == 1')).data.result.length > 0,
-    20_000,
-    250,
-  );
+  prometheus = await startPrometheus(new URL(h.url).host);
 }, 60_000);
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
-    prometheus.kill('SIGTERM');
-    const timer = setTimeout(() => prometheus!.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await prometheus?.close();
   await h?.close();
-  if (promDir) rmSync(promDir, { recursive: true, force: true });
 });
+
+const query = (expr: string) => prometheus!.query(expr);
 
 describe('Grafana dashboards', () => {
   it('parse, and every panel has a title and the provisioned Prometheus datasource', () => {
@@ -174,7 +86,9 @@ describe('Grafana dashboards', () => {
     const missing: string[] = [];
     for (const { where, text, name } of dashboardSelectors()) {
       if (name === 'driftwarden_instance_drift') continue;
-      const series = await prometheusApi<{ status: string; data: unknown[] }>('series', { 'match[]': text });
+      const series = await prometheus!.api<{ status: string; data: unknown[] }>('series', {
+        'match[]': text,
+      });
       expect(series.status, `${where}: ${text}`).toBe('success');
       if (series.data.length === 0) missing.push(`${where}: ${text}`);
     }
@@ -235,54 +149,12 @@ describe('Grafana dashboards', () => {
     // and after that scan.
     const evalAt = lastScanAt + 2500;
     await new Promise((r) => setTimeout(r, Math.max(0, evalAt + 1500 - Date.now())));
-    const scrapeSeconds = 1;
-    const rangeSeconds = Math.ceil((evalAt - promStartedAt) / 1000);
-    const intervalSeconds = Math.max(scrapeSeconds, Math.ceil(rangeSeconds / 1000)); // ~1000 data points
-    const builtins = {
-      // Grafana's $__rate_interval: max($__interval + scrape interval, 4 × scrape interval).
-      __rate_interval: `${Math.max(intervalSeconds + scrapeSeconds, 4 * scrapeSeconds)}s`,
-      __interval: `${intervalSeconds}s`,
-      __interval_ms: String(intervalSeconds * 1000),
-      __range: `${rangeSeconds}s`,
-      __range_s: String(rangeSeconds),
-      __range_ms: String(rangeSeconds * 1000),
-    };
-    const empty: string[] = [];
-    let checked = 0;
-    for (const { file, dashboard } of dashboards()) {
-      const vars: Record<string, string> = { ...builtins };
-      for (const v of dashboard.templating.list)
-        vars[v.name] = Array.isArray(v.current.value) ? v.current.value.join('|') : v.current.value;
-      for (const panel of allPanels(dashboard.panels)) {
-        for (const target of panel.targets ?? []) {
-          const expr = substitute(target.expr, vars);
-          const where = `${file}: panel "${panel.title}" query ${target.refId}: ${expr}`;
-          const instant = await prometheusApi<PromVector>('query', { query: expr, time: evalAt / 1000 });
-          expect(instant.status, `${where}: ${instant.error ?? ''}`).toBe('success');
-          const finite = instant.data.result.filter((r) => Number.isFinite(Number(r.value[1])));
-          if (finite.length === 0) empty.push(`${where} (instant) → ${JSON.stringify(instant.data.result)}`);
-          if (target.range) {
-            const range = await prometheusApi<PromMatrix>('query_range', {
-              query: expr,
-              start: promStartedAt / 1000,
-              end: evalAt / 1000,
-              step: intervalSeconds,
-            });
-            expect(range.status, `${where}: ${range.error ?? ''}`).toBe('success');
-            const points = range.data.result
-              .flatMap((r) => r.values)
-              .filter(([, v]) => Number.isFinite(Number(v)));
-            if (points.length === 0) empty.push(`${where} (range) → ${JSON.stringify(range.data.result)}`);
-          }
-          checked++;
-        }
-      }
-    }
+    const { empty, checked } = await evaluateDashboards(prometheus!, evalAt);
     expect(empty, 'panel queries without a (finite) sample').toEqual([]);
     expect(checked).toBeGreaterThanOrEqual(15);
 
     // The numbers behind the panels come from the scenario, not from pre-set zeros.
-    const value = async (expr: string) => Number((await query(expr)).data.result[0]?.value[1]);
+    const value = (expr: string) => prometheus!.value(expr);
     expect(await value('sum(driftwarden_replacements_total{outcome="succeeded"})')).toBeGreaterThanOrEqual(1);
     expect(await value('driftwarden_manifests{status="revoked"}')).toBeGreaterThanOrEqual(1);
     expect(await value('driftwarden_instances{state="unknown_image"}')).toBeGreaterThanOrEqual(1);

@@ -1,51 +1,22 @@
-// `driftwarden demo`: a newcomer sees drifted instances in /metrics and the web UI within two scans.
-import { spawn, type ChildProcess } from 'node:child_process';
+// `driftwarden demo`: a newcomer sees drifted instances in /metrics and the web UI within two scans, labelled as the simulated fleet.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { startDemo, type DemoProcess } from '../support/demo-process.js';
 import { metricValue } from '../support/harness.js';
 
-let child: ChildProcess | null = null;
+let demo: DemoProcess | null = null;
 const dir = mkdtempSync(join(tmpdir(), 'dw-demo-'));
 
 afterAll(() => {
-  child?.kill('SIGKILL');
+  demo?.child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
-function waitForUrl(proc: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /metrics:\s+(http:\/\/\S+)\/metrics/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    proc.once('exit', (code) =>
-      reject(new Error(`demo exited with ${code} before printing its URLs:\n${out}`)),
-    );
-  });
-}
-
 it('serves drifted instances in /metrics by the second scan, and stops cleanly', async () => {
-  child = spawn(
-    process.execPath,
-    [
-      'dist/src/cli/bin.js',
-      'demo',
-      '--port',
-      '0',
-      '--interval',
-      '2',
-      '--drift-every',
-      '3',
-      '--data',
-      join(dir, 'demo'),
-    ],
-    { env: { ...process.env, DRIFTWARDEN_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const url = await waitForUrl(child);
+  demo = await startDemo(['--interval', '2', '--drift-every', '3', '--data', join(dir, 'demo')]);
+  const { url } = demo;
 
   // Wait (bounded) for two completed scans, then the drift injected before the first must show.
   let scans: { items: unknown[] } = { items: [] };
@@ -61,7 +32,12 @@ it('serves drifted instances in /metrics by the second scan, and stops cleanly',
   // The web UI it prints: the overview, and the accepted drift the demo starts with.
   const overview = await fetch(`${url}/ui`);
   expect(overview.status).toBe(200);
-  expect(await overview.text()).toContain('Fleet overview');
+  const overviewHtml = await overview.text();
+  expect(overviewHtml).toContain('Fleet overview');
+  // Remediation is enforce by default, only ever against the demo's simulator; every page says so.
+  expect(overviewHtml).toContain(
+    '<p class="site-notice" role="note">demo: enforce against the simulated fleet</p>',
+  );
   const acceptances = (await (await fetch(`${url}/api/v1/acceptances`)).json()) as {
     items: { instanceId: string; reason: string }[];
   };
@@ -69,8 +45,6 @@ it('serves drifted instances in /metrics by the second scan, and stops cleanly',
   const tolerated = await (await fetch(`${url}/ui/instances/${acceptances.items[0]!.instanceId}`)).text();
   expect(tolerated).toContain('id="findings-accepted"');
 
-  const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
-  child.kill('SIGTERM');
-  expect(await exited).toBe(0);
-  child = null;
+  expect(await demo.stop()).toBe(0);
+  demo = null;
 });

@@ -1,4 +1,4 @@
-// `driftwarden demo`, run: simulator + daemon in one process, drift injected now and then, URLs printed.
+// `driftwarden demo`, run: simulator + daemon in one process, drift injected now and then, a build revoked, AWS throttling, URLs printed.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { packagePath } from '../../package-root.js';
 import { loadSimulator } from '../../demo/load-simulator.js';
 import { manifestsForImages } from '../../demo/demo-manifests.js';
 import { createDriftInjector } from '../../demo/demo-drift.js';
+import { injectThrottling, revokeForFixedBuild } from '../../demo/demo-events.js';
 import { trapSignals } from './serve-action.js';
 
 export interface DemoOptions {
@@ -21,11 +22,18 @@ export interface DemoOptions {
   seed: number;
   interval: number;
   driftEvery: number;
+  /** What remediation does to the simulated fleet: replace for real, or only plan. */
+  mode: 'enforce' | 'dry-run';
+  /** Seconds after start-up until a build is revoked. */
+  revokeAfter: number;
+  /** Seconds after start-up until the throttling burst. */
+  throttleAfter: number;
   data: string;
   duration?: number;
 }
 
 const REGIONS = ['us-east-1', 'eu-west-1'];
+const THROTTLED_REGION = 'eu-west-1';
 
 export async function runDemo(options: DemoOptions): Promise<void> {
   const logger = createLogger({ level: 'info', destination: 1 });
@@ -58,6 +66,10 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       DRIFTWARDEN_RULES_DIR: packagePath('rules'),
       DRIFTWARDEN_SCAN_STALE_AFTER: `${options.interval * 3}s`,
       DRIFTWARDEN_AUTH_TOKENS: JSON.stringify([{ name: 'demo', token, scopes: ['admin'] }]),
+      // Only ever the simulator's fleet (DRIFTWARDEN_AWS_ENDPOINT above); the budgets stay the defaults.
+      DRIFTWARDEN_REMEDIATION_MODE: options.mode,
+      // Simulated instances start in a second, so a job's steps need not wait the default 5 s apart.
+      DRIFTWARDEN_REMEDIATION_POLL_INTERVAL: '1s',
       DRIFTWARDEN_DEMO_TOKEN: token,
     },
   });
@@ -85,16 +97,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   }
   store.close();
   logger.info({ manifests: results.length }, 'demo: imported the simulated fleet’s manifests');
-  const daemon = await startDaemon({ config, logger });
+  const notice = `demo: ${options.mode} against the simulated fleet`;
+  const daemon = await startDaemon({ config, logger, uiNotice: notice });
+  const api = { url: daemon.url, token };
+  // The accepted drift stays as it is: neither drifted, healed nor revoked by the demo.
+  const exclude = tolerated ? [tolerated.instanceId] : [];
 
-  const injector = createDriftInjector({
-    sim,
-    apiUrl: daemon.url,
-    token,
-    logger,
-    seed: options.seed,
-    exclude: tolerated ? [tolerated.instanceId] : [],
-  });
+  const injector = createDriftInjector({ sim, api, logger, seed: options.seed, exclude });
   await injector.pushFingerprints();
   await injector.injectOne(); // drift before the first scan finishes, so the dashboards move at once
   const timers = [
@@ -113,6 +122,22 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       options.interval * 1000,
     ),
   ];
+  const events = [
+    setTimeout(() => injectThrottling(sim, THROTTLED_REGION, logger), options.throttleAfter * 1000),
+    setTimeout(
+      () =>
+        void revokeForFixedBuild({ sim, api, logger, exclude }).catch((e: unknown) =>
+          logger.warn({ err: errorMessage(e) }, 'demo revocation failed'),
+        ),
+      options.revokeAfter * 1000,
+    ),
+  ];
+  const { maxConcurrent, maxPerHour } = config.remediation;
+  const remediation =
+    options.mode === 'enforce'
+      ? `Remediation: ${notice}: due replace findings really replace simulated instances,\n` +
+        `  within the budgets (maxConcurrent ${maxConcurrent}, maxPerHour ${maxPerHour}). --mode dry-run only plans them.\n`
+      : `Remediation: ${notice}: due replace findings are planned, nothing is replaced.\n`;
 
   process.stdout.write(
     `\ndriftwarden demo is running (${sim.fleet.allInstances().length} simulated instances in ${REGIONS.join(', ')})\n` +
@@ -121,16 +146,20 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       `  instances:  ${daemon.url}/api/v1/instances?status=drifted\n` +
       `  findings:   ${daemon.url}/api/v1/findings\n` +
       `  scans:      ${daemon.url}/api/v1/scans\n` +
-      `  replacements (dry-run plans): ${daemon.url}/api/v1/replacements\n` +
+      `  replacements (${options.mode === 'enforce' ? 'real, in the simulator' : 'dry-run plans'}): ${daemon.url}/api/v1/replacements\n` +
       `  health:     ${daemon.url}/healthz  ${daemon.url}/readyz\n` +
       `  simulator:  ${sim.url}/_sim/fleet\n` +
       `  write token (scope admin): ${token}\n` +
       `  e.g. curl -X POST -H 'Authorization: Bearer ${token}' '${daemon.url}/api/v1/scans?wait=true'\n` +
-      `Scans every ${options.interval}s, a new drift every ${options.driftEvery}s. Ctrl-C stops.\n\n`,
+      `Scans every ${options.interval}s, a new drift every ${options.driftEvery}s; after ${options.throttleAfter}s AWS throttles\n` +
+      `DescribeInstances in ${THROTTLED_REGION} for a moment; after ${options.revokeAfter}s a build is revoked (a fixed one published).\n` +
+      remediation +
+      `Ctrl-C stops.\n\n`,
   );
 
   const stopAll = async (): Promise<void> => {
     for (const t of timers) clearInterval(t);
+    for (const t of events) clearTimeout(t);
     await sim.close();
   };
   if (options.duration !== undefined) {

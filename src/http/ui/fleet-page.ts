@@ -3,10 +3,9 @@ import type { FleetSummary, FleetTargets, StaleReason } from '../../app/fleet-vi
 import { INSTANCE_STATUSES, SEVERITIES } from '../../domain/types.js';
 import { severityBadge, statusLabel, tableHead, timeAgo } from './components.js';
 import { html, type Html } from './html.js';
-import { renderPage } from './layout.js';
+import { renderPage, type PageContext } from './layout.js';
 
-export interface FleetPageModel {
-  now: Date;
+export interface FleetPageModel extends PageContext {
   summary: FleetSummary;
   targets: FleetTargets;
 }
@@ -79,13 +78,14 @@ function totals(summary: FleetSummary): Html {
 }
 
 export function renderFleetPage(model: FleetPageModel): string {
-  const { summary, targets, now } = model;
+  const { summary, targets, now, notice } = model;
   const down = summary.shards.filter((s) => !s.answered);
   const failedPeers = summary.peers.filter((p) => p.error !== null);
   return renderPage({
     title: 'Fleet',
     section: 'fleet',
     now,
+    notice,
     api: '/api/v1/fleet/summary',
     body: html`<h1>Fleet</h1>
       <p class="hint">

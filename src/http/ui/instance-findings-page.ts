@@ -5,10 +5,9 @@ import { encodeFindingCursor } from '../finding-cursor.js';
 import { pager } from './components.js';
 import { html } from './html.js';
 import { findingsTable, instanceFindingsHref } from './instance-page.js';
-import { renderPage } from './layout.js';
+import { renderPage, type PageContext } from './layout.js';
 
-export interface InstanceFindingsModel {
-  now: Date;
+export interface InstanceFindingsModel extends PageContext {
   instance: StoredInstance;
   section: string;
   /** Open findings in the section, accepted ones included. */
@@ -26,6 +25,7 @@ export function renderInstanceFindingsPage(model: InstanceFindingsModel): string
       ? null
       : `${first}&${new URLSearchParams({ cursor: encodeFindingCursor(page.next) }).toString()}`;
   return renderPage({
+    notice: model.notice,
     title: `Instance ${instance.instanceId}: ${section} findings`,
     section: null,
     now: model.now,

@@ -23,10 +23,9 @@ import {
   waitReason,
 } from './components.js';
 import { html, type Html } from './html.js';
-import { renderPage } from './layout.js';
+import { renderPage, type PageContext } from './layout.js';
 
-export interface InstanceModel {
-  now: Date;
+export interface InstanceModel extends PageContext {
   instance: StoredInstance;
   manifest: ResolvedManifest | null;
   /** Open findings: at most the view limit per section (`findingSections` has the counts). */
@@ -437,6 +436,7 @@ export function renderInstancePage(model: InstanceModel): string {
   const { instance } = model;
   const name = instance.observation.tags.Name;
   return renderPage({
+    notice: model.notice,
     title: `Instance ${instance.instanceId}`,
     section: null,
     now: model.now,

@@ -4,10 +4,16 @@ import { formatTime } from './components.js';
 
 export type Section = 'overview' | 'fleet' | 'manifests' | 'replacements' | null;
 
-export interface PageOptions {
+/** What every page shows besides its own content: the render time, and the daemon's notice if any. */
+export interface PageContext {
+  now: Date;
+  /** Shown in the header of every page, e.g. that `demo` acts on a simulated fleet. */
+  notice?: string | undefined;
+}
+
+export interface PageOptions extends PageContext {
   title: string;
   section: Section;
-  now: Date;
   body: Html;
   /** Pages with approve/cancel/pause/resume buttons show the token panel. */
   actions?: boolean;
@@ -85,6 +91,7 @@ export function renderPage(options: PageOptions): string {
               )}
             </ul>
           </nav>
+          ${options.notice ? html`<p class="site-notice" role="note">${options.notice}</p>` : null}
         </header>
         ${options.actions ? tokenPanel() : null}
         <main id="main" tabindex="-1">${body}</main>

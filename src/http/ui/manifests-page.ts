@@ -14,11 +14,10 @@ import {
   shownOf,
 } from './components.js';
 import { html, type Html } from './html.js';
-import { renderPage } from './layout.js';
+import { renderPage, type PageContext } from './layout.js';
 import type { StoredInstance } from '../../app/ports.js';
 
-export interface ManifestsModel {
-  now: Date;
+export interface ManifestsModel extends PageContext {
   /** One page of manifests, by region then image id. */
   manifests: ResolvedManifest[];
   /** Manifests stored. */
@@ -51,6 +50,7 @@ export function renderManifestsPage(model: ManifestsModel): string {
   }
   const channels = [...byChannel.keys()].sort(compare);
   return renderPage({
+    notice: model.notice,
     title: 'Manifests',
     section: 'manifests',
     now: model.now,
@@ -103,8 +103,7 @@ export function renderManifestsPage(model: ManifestsModel): string {
   });
 }
 
-export interface ManifestModel {
-  now: Date;
+export interface ManifestModel extends PageContext {
   manifest: ResolvedManifest;
   /** One page of the instances running the image, by instance id. */
   instances: StoredInstance[];
@@ -153,6 +152,7 @@ export function renderManifestPage(model: ManifestModel): string {
   const sorted = <T>(record: Record<string, T> | undefined): [string, T][] =>
     Object.entries(record ?? {}).sort(([a], [b]) => compare(a, b));
   return renderPage({
+    notice: model.notice,
     title: `Manifest ${image.id}`,
     section: 'manifests',
     now,

@@ -24,7 +24,7 @@ import {
   tableHead,
 } from './components.js';
 import { html, type Html } from './html.js';
-import { renderPage } from './layout.js';
+import { renderPage, type PageContext } from './layout.js';
 
 export interface DriftedTableQuery {
   region?: string;
@@ -46,8 +46,7 @@ export interface RemediationView {
   awaitingApproval: number;
 }
 
-export interface OverviewModel {
-  now: Date;
+export interface OverviewModel extends PageContext {
   counts: StatusCount[];
   scans: ScanRecord[];
   scanRunning: boolean;
@@ -377,6 +376,7 @@ function driftedSection(model: OverviewModel): Html {
 
 export function renderOverviewPage(model: OverviewModel): string {
   return renderPage({
+    notice: model.notice,
     title: 'Fleet overview',
     section: 'overview',
     now: model.now,

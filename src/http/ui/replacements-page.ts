@@ -22,7 +22,7 @@ import {
   pager,
 } from './components.js';
 import { html, type Html } from './html.js';
-import { renderPage } from './layout.js';
+import { renderPage, type PageContext } from './layout.js';
 import { remediationSummary, type RemediationView } from './overview-page.js';
 
 /** A page of one table and the link to its next page (null on the last page). */
@@ -31,8 +31,7 @@ export interface TablePage<T> {
   next: string | null;
 }
 
-export interface ReplacementsModel {
-  now: Date;
+export interface ReplacementsModel extends PageContext {
   remediation: RemediationView;
   /** The page shows this instance's jobs, waiting reason and audit entries only (null: every instance's). */
   instanceId: string | null;
@@ -274,6 +273,7 @@ function switchControls(view: RemediationView): Html {
 export function renderReplacementsPage(model: ReplacementsModel): string {
   const { now } = model;
   return renderPage({
+    notice: model.notice,
     title: 'Replacements',
     section: 'replacements',
     now,
@@ -317,8 +317,7 @@ export function renderReplacementsPage(model: ReplacementsModel): string {
   });
 }
 
-export interface JobModel {
-  now: Date;
+export interface JobModel extends PageContext {
   job: ReplacementJob;
   waitReason: StoredReason | null;
   /** One page of the job's audit trail, oldest first; `auditTotal` counts every entry. */
@@ -331,6 +330,7 @@ export interface JobModel {
 export function renderJobPage(model: JobModel): string {
   const { job, now } = model;
   return renderPage({
+    notice: model.notice,
     title: `Replacement ${job.jobId}`,
     section: 'replacements',
     now,

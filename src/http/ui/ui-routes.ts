@@ -33,7 +33,7 @@ import { html } from './html.js';
 import { renderFleetPage } from './fleet-page.js';
 import { renderInstanceFindingsPage } from './instance-findings-page.js';
 import { renderInstancePage } from './instance-page.js';
-import { renderPage } from './layout.js';
+import { renderPage, type PageContext } from './layout.js';
 import { renderManifestPage, renderManifestsPage } from './manifests-page.js';
 import { DEFAULT_PER_PAGE, overviewHref, renderOverviewPage, type RemediationView } from './overview-page.js';
 import { renderJobPage, renderReplacementsPage, type TablePage } from './replacements-page.js';
@@ -49,6 +49,8 @@ export interface UiRoutesOptions {
   remediation: RemediationStateRepository;
   reasons: ReasonRepository;
   mode: string;
+  /** Shown in the header of every page (`demo` says what it acts on); none when absent. */
+  notice?: string | undefined;
   hostMaxAgeMs: Record<HostSource, number>;
   /** Every shard's totals and targets, read from the peers. */
   fleetView: FleetView;
@@ -112,12 +114,12 @@ function errorPage(
   title: string,
   detail: string | undefined,
   issues: string[],
-  now: Date,
+  context: PageContext,
 ): string {
   return renderPage({
+    ...context,
     title,
     section: null,
-    now,
     body: html`<h1>${status} ${title}</h1>
       ${detail ? html`<p class="error-text" role="alert">${detail.split('\n')[0]}</p>` : null}
       ${
@@ -164,6 +166,7 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
   const router = Router();
   const { fleet, views, manifests, jobs, audit } = options;
   const clock = (): Date => options.clock();
+  const pageContext = (): PageContext => ({ now: clock(), notice: options.notice });
   router.use(securityHeaders);
   router.use(
     '/assets',
@@ -208,7 +211,7 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     send(
       res,
       renderOverviewPage({
-        now: clock(),
+        ...pageContext(),
         counts: views.statusCounts(),
         scans: fleet.listScans(10),
         scanRunning: options.scans.running,
@@ -226,7 +229,7 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
   });
 
   router.get('/fleet', async (_req, res) => {
-    send(res, renderFleetPage({ now: clock(), ...(await options.fleetView.read()) }));
+    send(res, renderFleetPage({ ...pageContext(), ...(await options.fleetView.read()) }));
   });
 
   router.get('/instances/:id', (req, res) => {
@@ -244,7 +247,7 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     send(
       res,
       renderInstancePage({
-        now: clock(),
+        ...pageContext(),
         instance,
         manifest: manifests.get(instance.imageId),
         findings: sections.flatMap((s) => s.items),
@@ -271,7 +274,7 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     send(
       res,
       renderInstanceFindingsPage({
-        now: clock(),
+        ...pageContext(),
         instance,
         section: q.section,
         total: count?.open ?? 0,
@@ -287,7 +290,7 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     send(
       res,
       renderManifestsPage({
-        now: clock(),
+        ...pageContext(),
         manifests: page.items,
         total: manifests.count(),
         next: page.next,
@@ -309,7 +312,7 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     send(
       res,
       renderManifestPage({
-        now: clock(),
+        ...pageContext(),
         manifest,
         instances: instances.items,
         instanceTotal: fleet.countInstances({ imageId }),
@@ -333,7 +336,7 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     send(
       res,
       renderReplacementsPage({
-        now: clock(),
+        ...pageContext(),
         remediation: remediationView(),
         instanceId: instanceId ?? null,
         open,
@@ -372,7 +375,7 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
     send(
       res,
       renderJobPage({
-        now: clock(),
+        ...pageContext(),
         job,
         waitReason: options.reasons.forJobs([jobId]).get(jobId) ?? null,
         audit: tablePage(
@@ -398,7 +401,7 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
       .status(problem.status)
       .set('Cache-Control', 'no-store')
       .type('html')
-      .send(errorPage(problem.status, problem.title, problem.detail, issues, clock()));
+      .send(errorPage(problem.status, problem.title, problem.detail, issues, pageContext()));
   };
   router.use(uiErrors);
   return router;
