@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config/index.js';
+import { renderKustomization, type KubeObject } from '../support/kustomize.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const K8S = join(ROOT, 'deploy/kubernetes');
@@ -134,6 +135,132 @@ describe('deploy/kubernetes', () => {
   });
 });
 
+describe('deploy/kubernetes/sharded (kustomize overlay)', () => {
+  interface EnvVar {
+    name: string;
+    value?: string;
+    valueFrom?: { fieldRef?: { fieldPath: string } };
+  }
+  interface PodTemplate {
+    metadata: { labels: Record<string, string> };
+    spec: {
+      affinity?: {
+        podAntiAffinity?: {
+          preferredDuringSchedulingIgnoredDuringExecution?: {
+            podAffinityTerm: { topologyKey: string; labelSelector: { matchLabels: Record<string, string> } };
+          }[];
+        };
+      };
+      containers: (Container & { name: string; image: string; env: EnvVar[] })[];
+    };
+  }
+  const rendered = renderKustomization(join(K8S, 'sharded'));
+  const one = (kind: string, name = 'driftwarden'): KubeObject => {
+    const found = rendered.filter((o) => o.kind === kind && o.metadata.name === name);
+    expect(found, `${kind} ${name}`).toHaveLength(1);
+    return found[0]!;
+  };
+  const sts = one('StatefulSet').spec as {
+    replicas: number;
+    serviceName: string;
+    podManagementPolicy: string;
+    selector: { matchLabels: Record<string, string> };
+    template: PodTemplate;
+    volumeClaimTemplates: { metadata: { name: string }; spec: { accessModes: string[] } }[];
+  };
+  const pod = sts.template;
+  const container = pod.spec.containers.find((c) => c.name === 'driftwarden')!;
+  const env = (name: string): EnvVar | undefined => container.env.find((e) => e.name === name);
+  const matches = (selector: Record<string, string>): boolean =>
+    Object.keys(selector).length > 0 &&
+    Object.entries(selector).every(([k, v]) => pod.metadata.labels[k] === v);
+
+  it('renders the base and the overlay, every object in the driftwarden namespace', () => {
+    expect(
+      renderKustomization(K8S)
+        .map((o) => `${o.kind}/${o.metadata.name}`)
+        .sort(),
+    ).toEqual(manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort());
+    for (const object of rendered)
+      if (object.kind !== 'Namespace') expect(object.metadata.namespace, object.kind).toBe('driftwarden');
+    expect(container.image).toBe('ghcr.io/driftwarden/driftwarden:0.1.0');
+  });
+
+  it('runs 3 replicas in parallel, shards.count equal to the replicas, each with its own volume', () => {
+    expect(sts.replicas).toBe(3);
+    expect(sts.podManagementPolicy).toBe('Parallel');
+    expect(env('DRIFTWARDEN_SHARDS_COUNT')?.value).toBe(String(sts.replicas));
+    expect(sts.volumeClaimTemplates.map((t) => [t.metadata.name, t.spec.accessModes])).toEqual([
+      ['data', ['ReadWriteOnce']],
+    ]);
+    expect(container.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+    // The base container is patched, not replaced: probes and hardening stay.
+    expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true });
+    expect(env('DRIFTWARDEN_CONFIG')?.value).toBe('/etc/driftwarden/driftwarden.yaml');
+  });
+
+  it('takes the shard index from the pod name: the ConfigMap with the pod environment of driftwarden-2 is shard 2 of 3', () => {
+    expect(env('DRIFTWARDEN_SHARDS_INDEX')?.value).toBe('hostname');
+    expect(env('HOSTNAME')?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.name');
+    const file = join(dir, 'sharded.yaml');
+    writeFileSync(file, (one('ConfigMap').data as Record<string, string>)['driftwarden.yaml']!);
+    const podEnv: Record<string, string> = { HOSTNAME: 'driftwarden-2' };
+    for (const e of container.env) if (e.value !== undefined) podEnv[e.name] = e.value;
+    const config = loadConfig({ file, env: podEnv });
+    expect(config.shards).toMatchObject({ count: 3, index: 2, indexFrom: 'hostname' });
+    expect(config.shards.peers).toEqual([
+      { kind: 'dns', host: `${sts.serviceName}.driftwarden.svc`, port: config.http.port },
+    ]);
+  });
+
+  it('governs the pods with a headless Service that also lists not-ready pods, which the peers and the scrape use', () => {
+    const headless = one('Service', sts.serviceName).spec as {
+      clusterIP: string;
+      publishNotReadyAddresses: boolean;
+      selector: Record<string, string>;
+      ports: { port: number }[];
+    };
+    expect(headless.clusterIP).toBe('None');
+    expect(headless.publishNotReadyAddresses).toBe(true);
+    expect(matches(headless.selector)).toBe(true);
+    const monitor = one('ServiceMonitor').spec as { selector: { matchLabels: Record<string, string> } };
+    const labels = one('Service', sts.serviceName).metadata.labels!;
+    expect(Object.entries(monitor.selector.matchLabels).every(([k, v]) => labels[k] === v)).toBe(true);
+    expect(one('PrometheusRule').kind).toBe('PrometheusRule');
+  });
+
+  it('keeps at most one shard down by a disruption, spreads shards over nodes, and lets shards reach each other on 9750', () => {
+    const pdb = one('PodDisruptionBudget').spec as {
+      maxUnavailable: number;
+      selector: { matchLabels: Record<string, string> };
+    };
+    expect(pdb.maxUnavailable).toBe(1);
+    expect(matches(pdb.selector.matchLabels)).toBe(true);
+    expect(matches(sts.selector.matchLabels)).toBe(true);
+    const [spread] =
+      pod.spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    expect(spread?.podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
+    expect(matches(spread!.podAffinityTerm.labelSelector.matchLabels)).toBe(true);
+    const peers = one('NetworkPolicy', 'driftwarden-peers').spec as {
+      podSelector: { matchLabels: Record<string, string> };
+      ingress: {
+        from: { podSelector: { matchLabels: Record<string, string> } }[];
+        ports: { port: number }[];
+      }[];
+      egress: { to: { podSelector: { matchLabels: Record<string, string> } }[]; ports: { port: number }[] }[];
+    };
+    expect(matches(peers.podSelector.matchLabels)).toBe(true);
+    for (const rule of [
+      ...peers.ingress.map((r) => ({ ...r, peers: r.from })),
+      ...peers.egress.map((r) => ({ ...r, peers: r.to })),
+    ]) {
+      expect(rule.ports.map((p) => p.port)).toEqual([9750]);
+      expect(rule.peers.every((p) => matches(p.podSelector.matchLabels))).toBe(true);
+    }
+  });
+});
+
 describe('deploy/systemd/driftwarden.service', () => {
   const unit = read('deploy/systemd/driftwarden.service');
   it('keeps the database in its StateDirectory and reloads rules with SIGHUP', () => {
@@ -142,5 +269,32 @@ describe('deploy/systemd/driftwarden.service', () => {
     expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
     for (const line of ['ProtectSystem=strict', 'DynamicUser=yes', 'NoNewPrivileges=yes', 'PrivateTmp=yes'])
       expect(unit).toContain(`\n${line}\n`);
+  });
+});
+
+describe('deploy/systemd/driftwarden@.service', () => {
+  const directives = (text: string): string[] =>
+    text.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
+  const template = read('deploy/systemd/driftwarden@.service');
+  const single = read('deploy/systemd/driftwarden.service');
+
+  it('runs shard %i with its own database and state directory, otherwise exactly as driftwarden.service', () => {
+    const added = [
+      'EnvironmentFile=-/etc/driftwarden/shard-%i.env',
+      'Environment=DRIFTWARDEN_SHARDS_INDEX=%i',
+    ];
+    const perShard = (line: string): string =>
+      line
+        .replace(/^Description=driftwarden:/, 'Description=driftwarden shard %i:')
+        .replace('/var/lib/driftwarden/', '/var/lib/driftwarden-%i/')
+        .replace(/^StateDirectory=driftwarden$/, 'StateDirectory=driftwarden-%i');
+    for (const line of added) expect(template).toContain(`\n${line}\n`);
+    expect(directives(template).filter((line) => !added.includes(line))).toEqual(
+      directives(single).map(perShard),
+    );
+    expect(template).toMatch(/^StateDirectory=driftwarden-%i$/m);
+    expect(template).toMatch(
+      /^Environment=DRIFTWARDEN_DATABASE_PATH=\/var\/lib\/driftwarden-%i\/driftwarden\.db$/m,
+    );
   });
 });

@@ -1,15 +1,19 @@
-// Three shard daemons that share only their peer list: manifests and acceptances written through one reach all, a shard that is down is named in a 207.
+// Three shard daemons that share only their peer list: manifests and acceptances written through one reach all, a shard that is down is named in a 207, and a revocation shows in every shard's next scan.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SimulatorControl, startSimulator, type Simulator } from '@driftwarden/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Acceptance } from '../../src/app/ports.js';
+import type { ScanJson } from '../../src/app/scan-json.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { manifestForImage } from '../../src/demo/demo-manifests.js';
 import { startDaemon, type Daemon } from '../../src/main.js';
 import { packagePath } from '../../src/package-root.js';
 import { freePort } from '../support/free-port.js';
 import { ADMIN_TOKEN } from '../support/harness.js';
+import { startShardProcesses, stopServeProcesses, type ServeProcess } from '../support/serve-process.js';
 
 const COUNT = 3;
 let dir: string;
@@ -76,7 +80,17 @@ async function request<T>(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${urls[index]}${path}`, {
+  return requestAt<T>(urls[index]!, method, path, body);
+}
+
+/** An admin request to the replica at `base`. */
+async function requestAt<T>(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${base}${path}`, {
     method,
     headers: {
       authorization: `Bearer ${ADMIN_TOKEN}`,
@@ -260,6 +274,108 @@ describe('shared inputs across shards', () => {
       for (let i = 0; i < COUNT; i++) expect(await manifestStatus(i, 'ami-0dddd00000000001d')).toBeNull();
     } finally {
       await single.stop();
+    }
+  });
+});
+
+describe('shared inputs in the scans of 3 shard processes', () => {
+  // One region, three accounts: a target per account, so one per shard. One image runs in all three
+  // (an AMI shared across accounts), so every shard has instances of it.
+  const REGION = 'us-east-1';
+  const DEFAULT_ACCOUNT = '123456789012';
+  const OTHER_ACCOUNTS = ['111122223333', '444455556666'];
+  const roleOf = (account: string): string => `arn:aws:iam::${account}:role/driftwarden-scan`;
+  let sim: Simulator;
+  let processDir: string;
+  const processUrls: string[] = [];
+  let processes: ServeProcess[] = [];
+
+  async function scanAt(index: number): Promise<ScanJson> {
+    const { status, body } = await requestAt<ScanJson>(
+      processUrls[index]!,
+      'POST',
+      '/api/v1/scans?wait=true',
+    );
+    expect(status).toBe(200);
+    expect(body.outcome).toBe('success');
+    return body;
+  }
+
+  beforeAll(async () => {
+    processDir = mkdtempSync(join(tmpdir(), 'dw-shared-scans-'));
+    sim = await startSimulator({ instances: 6, seed: 21, regions: [REGION] });
+    const control = new SimulatorControl(sim.url);
+    for (const account of OTHER_ACCOUNTS) await control.role({ roleArn: roleOf(account) });
+    for (let i = 0; i < COUNT; i++) processUrls.push(`http://127.0.0.1:${await freePort()}`);
+    processes = await startShardProcesses({
+      dir: processDir,
+      urls: processUrls,
+      awsEndpoint: sim.url,
+      targets: [
+        { account: DEFAULT_ACCOUNT, regions: [REGION] },
+        ...OTHER_ACCOUNTS.map((account) => ({ roleArn: roleOf(account), regions: [REGION] })),
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await stopServeProcesses(processes);
+    await sim?.close();
+    if (processDir) rmSync(processDir, { recursive: true, force: true });
+  });
+
+  it('a manifest imported and then revoked through one replica gives revoked-image findings on every shard by its next scan', async () => {
+    const control = new SimulatorControl(sim.url);
+    const running = sim.fleet.allInstances().find((i) => i.state === 'running' && i.channel !== null)!;
+    const image = (await control.images()).find((i) => i.imageId === running.imageId)!;
+    /** Instances of the image, by account. */
+    const ofImage = new Map<string, string[]>([
+      [
+        DEFAULT_ACCOUNT,
+        sim.fleet
+          .allInstances()
+          .filter((i) => i.imageId === image.imageId && (i.state === 'running' || i.state === 'stopped'))
+          .map((i) => i.instanceId),
+      ],
+    ]);
+    for (const account of OTHER_ACCOUNTS) {
+      const launched = await control.launch({ region: REGION, imageId: image.imageId }, account);
+      ofImage.set(account, [launched.instanceId]);
+    }
+    const revokedOn = (scan: ScanJson): string[] =>
+      scan.findings
+        .filter((f) => f.rule === 'revoked-image')
+        .map((f) => f.instanceId)
+        .sort();
+    const expectedOn = (scan: ScanJson): string[] =>
+      scan.targets.flatMap((t) => ofImage.get(t.account ?? DEFAULT_ACCOUNT) ?? []).sort();
+
+    const imported = await requestAt(processUrls[0]!, 'POST', '/api/v1/manifests', manifestForImage(image));
+    expect(imported.status).toBe(201);
+    const before: ScanJson[] = [];
+    for (let i = 0; i < COUNT; i++) before.push(await scanAt(i));
+    // Each shard scans one account, and has instances of the image there.
+    expect(
+      before
+        .map((scan) => scan.targets.map((t) => t.account ?? DEFAULT_ACCOUNT))
+        .flat()
+        .sort(),
+    ).toEqual([DEFAULT_ACCOUNT, ...OTHER_ACCOUNTS].sort());
+    for (const scan of before) {
+      expect(expectedOn(scan).length).toBeGreaterThan(0);
+      expect(revokedOn(scan)).toEqual([]);
+      // Known on every shard: none of its instances of the image is an unknown image.
+      const ids = new Set(expectedOn(scan));
+      expect(scan.findings.filter((f) => f.rule === 'unknown-image' && ids.has(f.instanceId))).toEqual([]);
+    }
+
+    const revoked = await requestAt(processUrls[1]!, 'POST', `/api/v1/manifests/${image.imageId}/revoke`, {
+      reason: 'CVE in the base image',
+    });
+    expect(revoked.status).toBe(200);
+    for (let i = 0; i < COUNT; i++) {
+      const scan = await scanAt(i);
+      expect(revokedOn(scan), `shard ${i}`).toEqual(expectedOn(scan));
     }
   });
 });

@@ -1,5 +1,8 @@
 // A spawned `driftwarden serve` (the built CLI) whose JSON log lines a test can wait for.
+import { join } from 'node:path';
+import { packagePath } from '../../src/package-root.js';
 import { spawnCli } from '../cli/run-cli.js';
+import { ADMIN_TOKEN, SCAN_TOKEN } from './harness.js';
 
 export interface ServeProcess {
   pid: number;
@@ -54,4 +57,59 @@ export function spawnServe(env: NodeJS.ProcessEnv): ServeProcess {
         void exited.then(() => reject(new Error(`serve exited before logging "${msg}"\n${stdout}`)));
       }),
   };
+}
+
+export interface ShardProcessesOptions {
+  /** Where the shards' databases go (`shard-N.db`). */
+  dir: string;
+  /** One base URL (http://127.0.0.1:PORT) per shard: where it listens, and every shard's peer list. */
+  urls: readonly string[];
+  /** The simulator's URL. */
+  awsEndpoint: string;
+  /** `targets` of the configuration every shard reads. */
+  targets: unknown[];
+}
+
+/**
+ * Spawns one `serve` process per URL, shard i of urls.length listening on urls[i] with all of them as
+ * peers, with the harness's admin and scan tokens; scans run only when asked (the schedule is once a
+ * year). Resolves once every shard serves.
+ */
+export async function startShardProcesses(options: ShardProcessesOptions): Promise<ServeProcess[]> {
+  const count = options.urls.length;
+  const shards = options.urls.map((url, index) =>
+    spawnServe({
+      PATH: process.env.PATH,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      DRIFTWARDEN_LOG_LEVEL: 'info',
+      DRIFTWARDEN_DATABASE_PATH: join(options.dir, `shard-${index}.db`),
+      DRIFTWARDEN_HTTP_HOST: '127.0.0.1',
+      DRIFTWARDEN_HTTP_PORT: new URL(url).port,
+      DRIFTWARDEN_SCHEDULE: '0 0 1 1 *',
+      DRIFTWARDEN_AWS_ENDPOINT: options.awsEndpoint,
+      DRIFTWARDEN_TARGETS: JSON.stringify(options.targets),
+      DRIFTWARDEN_RULES_DIR: packagePath('rules'),
+      DRIFTWARDEN_SHARDS_COUNT: String(count),
+      DRIFTWARDEN_SHARDS_INDEX: String(index),
+      DRIFTWARDEN_SHARDS_PEERS: JSON.stringify(options.urls),
+      DRIFTWARDEN_AUTH_TOKENS: JSON.stringify([
+        { name: 'admin', token: ADMIN_TOKEN, scopes: ['admin'] },
+        { name: 'ci', token: SCAN_TOKEN, scopes: ['scan'] },
+      ]),
+    }),
+  );
+  await Promise.all(
+    shards.map((s, index) => s.logged('driftwarden serving', { shard: index, shards: count })),
+  );
+  return shards;
+}
+
+/** Stops each process (SIGTERM, by its PID) and waits for it to exit. */
+export async function stopServeProcesses(processes: readonly ServeProcess[]): Promise<void> {
+  for (const p of processes) {
+    process.kill(p.pid, 'SIGTERM');
+    await p.exited;
+  }
 }
