@@ -13,7 +13,7 @@ import {
 } from './api-route-table.js';
 import { fanOutSchema, problemSchema } from './api-schemas.js';
 
-export type JsonSchema = Record<string, unknown>;
+type JsonSchema = Record<string, unknown>;
 export type OpenApiDocument = Record<string, unknown> & { paths: Record<string, Record<string, unknown>> };
 
 const TAGS: Record<ApiTag, string> = {

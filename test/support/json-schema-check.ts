@@ -7,7 +7,7 @@ const schemaRecord = z.record(z.string(), z.unknown());
 const schemaList = z.array(schemaRecord);
 
 // Annotations only (2020-12 treats `format` as an annotation by default).
-const ANNOTATIONS = new Set(['description', 'default', 'format', 'id']);
+const ANNOTATIONS = new Set(['description', 'default', 'format']);
 const CHECKED = new Set([
   '$ref',
   'type',
