@@ -20,7 +20,7 @@ export interface AcceptanceRoutesOptions {
   logger: Logger;
 }
 
-const listQuery = z.strictObject({
+export const acceptancesQuery = z.strictObject({
   all: z.enum(['true', 'false']).optional(),
   instanceId: z.string().optional(),
   ...pageParams(CURSOR_KEYS.id),
@@ -63,10 +63,12 @@ function readIdentity(text: string): AcceptanceIdentity {
 const sameAcceptance = (a: AcceptanceIdentity, b: AcceptanceIdentity): boolean =>
   a.instanceId === b.instanceId && a.rule === b.rule && a.reason === b.reason;
 
-const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+export const acceptanceIdParams = z.object({
+  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
 
 /** The body of `POST /acceptances`; `until` is resolved against the request's time (`nowMs`). */
-function acceptanceBody(nowMs: number) {
+export function acceptanceBody(nowMs: number) {
   return z
     .strictObject({
       instanceId: z
@@ -94,7 +96,7 @@ export function createAcceptanceRoutes(options: AcceptanceRoutesOptions): Router
   const { acceptances, logger } = options;
 
   router.get('/acceptances', (req, res) => {
-    const q = validateInput(listQuery, req.query, 'query');
+    const q = validateInput(acceptancesQuery, req.query, 'query');
     const page = acceptances.page(
       {
         includeInactive: q.all === 'true',
@@ -134,7 +136,7 @@ export function createAcceptanceRoutes(options: AcceptanceRoutesOptions): Router
   });
 
   router.post('/acceptances/:id/revoke', options.requireScope('admin'), (req, res) => {
-    const { id } = validateInput(idParams, req.params, 'path');
+    const { id } = validateInput(acceptanceIdParams, req.params, 'path');
     const before = acceptances.get(id);
     const expected = req.get(ACCEPTANCE_IDENTITY_HEADER);
     if (expected !== undefined && (before === null || !sameAcceptance(before, readIdentity(expected)))) {

@@ -46,7 +46,7 @@ export interface ApiRoutesOptions {
   maxClockSkewMs?: number;
 }
 
-const instancesQuery = z.strictObject({
+export const instancesQuery = z.strictObject({
   status: z.enum(INSTANCE_STATUSES).optional(),
   region: z.string().optional(),
   group: z.string().optional(),
@@ -61,11 +61,11 @@ export const findingsQuery = z.strictObject({
   includeResolved: z.enum(['true', 'false']).optional(),
   ...pageParams(CURSOR_KEYS.finding),
 });
-const historyQuery = z.strictObject(pageParams(CURSOR_KEYS.history));
-const scansQuery = z.strictObject(pageParams(CURSOR_KEYS.scan));
-const manifestsQuery = z.strictObject(pageParams(CURSOR_KEYS.manifest));
+export const historyQuery = z.strictObject(pageParams(CURSOR_KEYS.history));
+export const scansQuery = z.strictObject(pageParams(CURSOR_KEYS.scan));
+export const manifestsQuery = z.strictObject(pageParams(CURSOR_KEYS.manifest));
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters (sha256)');
-const fingerprintBody = z.strictObject({
+export const fingerprintBody = z.strictObject({
   instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id like i-0123456789abcdef0'),
   observedAt: z.iso.datetime({ offset: true }),
   host: hostSectionSchema,
@@ -87,7 +87,9 @@ const REJECTION_STATUS: Record<FingerprintRejection['reason'], { status: number;
   'missing-sections': { status: 409, title: 'Conflict' },
   'digest-mismatch': { status: 400, title: 'Invalid request' },
 };
-const revokeBody = z.strictObject({ reason: z.string().trim().min(1, 'a reason is required').max(1000) });
+export const revokeBody = z.strictObject({
+  reason: z.string().trim().min(1, 'a reason is required').max(1000),
+});
 
 // Same wording as manifest errors: `host.files["/etc/x"].mode: …`, "required", "unknown key (valid keys: …)".
 /**

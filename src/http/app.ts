@@ -8,6 +8,7 @@ import { createAuthenticator, type ApiToken } from './auth.js';
 import { fanOutSharedInputs, type FanOutOptions } from './fan-out.js';
 import { createFleetRoutes, createFleetView, type FleetViewOptions } from './fleet-routes.js';
 import { createRemediationRoutes, type RemediationRoutesOptions } from './remediation-routes.js';
+import { openApiText } from './openapi.js';
 import { HttpProblem, problemHandler } from './problem.js';
 import { createUiRoutes, type UiRoutesOptions } from './ui/ui-routes.js';
 
@@ -58,6 +59,13 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   app.get('/metrics', async (_req, res) => {
     res.type(options.metrics.contentType).send(await options.metrics.render());
+  });
+
+  // The contract needs no token, like every read; generated once, on the first request.
+  let openApi: string | null = null;
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    openApi ??= openApiText();
+    res.type('application/json').send(openApi);
   });
 
   app.use('/api/v1', (req, res, next) => {

@@ -31,19 +31,21 @@ export interface RemediationRoutesOptions {
   clock: () => Date;
 }
 
-const listQuery = z.strictObject({
+export const jobsQuery = z.strictObject({
   state: z.enum(JOB_STATES).optional(),
   instanceId: z.string().optional(),
   ...pageParams(CURSOR_KEYS.job),
 });
-const auditQuery = z.strictObject({
+export const auditQuery = z.strictObject({
   jobId: z.string().optional(),
   instanceId: z.string().optional(),
   afterId: z.coerce.number().int().min(0).optional(),
   ...pageParams(CURSOR_KEYS.id),
 });
-const waitingQuery = z.strictObject(pageParams(CURSOR_KEYS.reason));
-const reasonBody = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() }).default({});
+export const waitingQuery = z.strictObject(pageParams(CURSOR_KEYS.reason));
+export const reasonBody = z
+  .strictObject({ reason: z.string().trim().min(1).max(1000).optional() })
+  .default({});
 
 export function createRemediationRoutes(options: RemediationRoutesOptions): Router {
   const router = Router();
@@ -51,7 +53,7 @@ export function createRemediationRoutes(options: RemediationRoutesOptions): Rout
   const { jobs, audit, remediation, reasons } = options;
 
   router.get('/replacements', (req, res) => {
-    const q = validateInput(listQuery, req.query, 'query');
+    const q = validateInput(jobsQuery, req.query, 'query');
     const page = jobs.page(
       {
         ...(q.state ? { states: [q.state] } : {}),

@@ -38,7 +38,7 @@ const packerBuildSchema = z.object({
 });
 type PackerBuild = z.output<typeof packerBuildSchema>;
 
-const packerManifestSchema = z.object({
+export const packerManifestSchema = z.object({
   builds: z.array(packerBuildSchema),
   last_run_uuid: z.string().min(1).optional(),
 });

@@ -1,12 +1,13 @@
 // Reads a manifest document (native or Packer's manifest.json) from text, a parsed value or a file.
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { dirname, resolve } from 'node:path';
 import { ValidationError } from '../domain/errors.js';
 import type { Manifest } from '../domain/types.js';
 import { parseJsonText } from './json-text.js';
 import { validateManifestInput, type LineLocator } from './manifest-issues.js';
 import { manifestSchema } from './manifest-schema.js';
-import { isPackerManifest, manifestsFromPacker } from './packer-manifest.js';
+import { isPackerManifest, manifestsFromPacker, packerManifestSchema } from './packer-manifest.js';
 
 export interface ParseManifestOptions {
   /** See PackerManifestOptions.readFile: without it, file references in a Packer manifest are errors. */
@@ -15,6 +16,9 @@ export interface ParseManifestOptions {
   baseDir?: string;
   locate?: LineLocator;
 }
+
+/** The documents `parseManifestObject` reads, as a schema for describing them (the OpenAPI request body). */
+export const manifestDocumentSchema = z.union([manifestSchema, packerManifestSchema]);
 
 /** A JSON object with a `builds` array is a Packer manifest (one manifest per artifact); anything else must be native. */
 export function parseManifestObject(
