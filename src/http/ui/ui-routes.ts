@@ -35,6 +35,7 @@ import { renderPage } from './layout.js';
 import { renderManifestPage, renderManifestsPage } from './manifests-page.js';
 import { DEFAULT_PER_PAGE, overviewHref, renderOverviewPage, type RemediationView } from './overview-page.js';
 import { renderJobPage, renderReplacementsPage, type TablePage } from './replacements-page.js';
+import { trendWindow } from './trend-chart.js';
 
 export interface UiRoutesOptions {
   manifests: ManifestRepository;
@@ -201,12 +202,15 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
       res.redirect(302, overviewHref(query, {}));
       return;
     }
+    const now = clock();
+    const window = trendWindow(now);
     send(
       res,
       renderOverviewPage({
-        now: clock(),
+        now,
         counts: views.statusCounts(),
         scans: fleet.listScans(10),
+        trend: { points: views.trend(window), window },
         scanRunning: options.scans.running,
         remediation: remediationView(),
         drifted: {
