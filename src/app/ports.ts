@@ -307,8 +307,29 @@ export interface StatusCount {
   count: number;
 }
 
+/** The instance counts one stored scan recorded (its targets' instances as stored after it). */
+export interface TrendPoint {
+  /** When the scan finished. */
+  at: string;
+  drifted: number;
+  stale: number;
+  unknownImage: number;
+}
+
+/** The scans of a time window, bucketed: at most `points` buckets of equal length, ending at `until`. */
+export interface TrendWindow {
+  since: Date;
+  until: Date;
+  points: number;
+}
+
 /** Read models behind the web UI: aggregates the API leaves to its clients. */
 export interface FleetViews {
+  /**
+   * The newest scan of each bucket of the window that has one, oldest first: at most
+   * `window.points`, however many scans the window holds.
+   */
+  trend(window: TrendWindow): TrendPoint[];
   /** Instances in the fleet by account, region, group and status. */
   statusCounts(): StatusCount[];
   /** One keyset page of drifted instances in the query's order, and how many match in all. */

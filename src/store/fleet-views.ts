@@ -8,6 +8,8 @@ import {
   type DriftedSortKey,
   type FleetViews,
   type StatusCount,
+  type TrendPoint,
+  type TrendWindow,
 } from '../app/ports.js';
 import type { InstanceStatus } from '../domain/types.js';
 import type { Database } from './database.js';
@@ -115,6 +117,25 @@ export function createFleetViews(db: Database): FleetViews {
      WHERE present = 1 AND image_id IN (SELECT value FROM json_each(?)) GROUP BY image_id`,
   );
 
+  // The counts each scan stored with itself (scans.counts), one scan per bucket: the newest, whose
+  // row SQLite's max() hands the bare columns. The range is read through scans_finished; bucket 0
+  // ends at @until, so a window of N buckets never yields more than N rows. The age is rounded to
+  // whole milliseconds before the integer division: julianday's fractions would put a scan exactly
+  // on a boundary into either bucket.
+  const trend = db.prepare<
+    [{ since: string; until: string; bucketMs: number }],
+    { at: string; drifted: number; stale: number; unknown_image: number }
+  >(
+    `SELECT max(finished_at) AS at,
+            coalesce(json_extract(counts, '$.drifted'), 0) AS drifted,
+            coalesce(json_extract(counts, '$.stale'), 0) AS stale,
+            coalesce(json_extract(counts, '$.unknownImage'), 0) AS unknown_image
+     FROM scans WHERE finished_at > @since AND finished_at <= @until
+     GROUP BY CAST(round((julianday(@until) - julianday(finished_at)) * 86400000) AS INTEGER)
+              / CAST(@bucketMs AS INTEGER)
+     ORDER BY at`,
+  );
+
   // One read transaction: the page and its total come from the same committed state. The sort is
   // on aggregates, so no index gives the order: the grouping walks the open findings (cached below
   // until the next commit) and the cursor bounds what is handed back to a page plus one.
@@ -182,6 +203,14 @@ export function createFleetViews(db: Database): FleetViews {
   );
 
   return {
+    trend({ since, until, points }: TrendWindow): TrendPoint[] {
+      const bucketMs = Math.ceil((until.getTime() - since.getTime()) / points);
+      if (!(bucketMs > 0)) return [];
+      return trend
+        .all({ since: since.toISOString(), until: until.toISOString(), bucketMs })
+        .map((r) => ({ at: r.at, drifted: r.drifted, stale: r.stale, unknownImage: r.unknown_image }));
+    },
+
     statusCounts(): StatusCount[] {
       return cachedStatusCounts();
     },

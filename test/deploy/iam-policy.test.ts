@@ -5,21 +5,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findSdkCalls, type SdkCall } from '../support/sdk-calls.js';
+import { REPLACEMENT_MODULES, codeActions, isMutating } from '../support/iam-actions.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** Modules that only replacement (`remediation.mode: enforce`) runs; every other AWS call counts as scanning. */
-const REPLACEMENT_MODULES = ['src/aws/asg-actions.ts', 'src/aws/ec2-actions.ts'];
-
-/** Not requests of their own, but IAM checks them on these calls: tags set at launch/snapshot, the instance profile's role. */
-const IMPLIED_ACTIONS: Record<string, string[]> = {
-  'ec2:CreateSnapshot': ['ec2:CreateTags'],
-  'ec2:RunInstances': ['ec2:CreateTags', 'iam:PassRole'],
-};
-
-/** Reads nothing but is no Describe/Get/List either. */
-const NON_MUTATING = new Set(['sts:AssumeRole']);
-const READ_ONLY_VERB = /^(Describe|Get|List|BatchGet|Select)[A-Z]/;
 
 interface Statement {
   Effect: 'Allow' | 'Deny';
@@ -38,14 +26,7 @@ function policyActions(name: string): string[] {
   return [...new Set(actions)].sort();
 }
 
-const unique = (xs: string[]): string[] => [...new Set(xs)].sort();
-const isMutating = (action: string): boolean =>
-  !NON_MUTATING.has(action) && !READ_ONLY_VERB.test(action.split(':')[1] ?? '');
-
-const calls = findSdkCalls(ROOT, 'src');
-const called = unique(calls.map((c) => c.action));
-const scanning = unique(calls.filter((c) => !REPLACEMENT_MODULES.includes(c.file)).map((c) => c.action));
-const implied = unique(called.flatMap((a) => IMPLIED_ACTIONS[a] ?? []));
+const { calls, called, scanning, implied } = codeActions(ROOT);
 const scanPolicy = policyActions('scan-policy.json');
 const enforcePolicy = policyActions('enforce-policy.json');
 

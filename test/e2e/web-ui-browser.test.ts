@@ -1,27 +1,15 @@
 // The web UI in a real browser: Debian's Chromium driven by playwright-core against the daemon on
 // a simulated fleet. Screenshots of the overview and an instance page land in test-results/.
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packagePath } from '../../src/package-root.js';
+import { daemonOnlyContext, launchChromium } from '../support/chromium.js';
 import { ADMIN_TOKEN, INGEST_TOKEN } from '../support/harness.js';
 import { jobs } from '../support/remediation.js';
 import { SCRIPT_TAG, startUiFleet, type UiFleet } from '../support/ui-fleet.js';
 
 const RESULTS = packagePath('test-results');
-
-// Chromium's own background traffic (updates, sync, lookups) has no place in a test and no network here.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-default-apps',
-  '--disable-extensions',
-];
 
 let fleet: UiFleet;
 let browser: Browser;
@@ -33,18 +21,8 @@ const foreign: string[] = [];
 beforeAll(async () => {
   mkdirSync(RESULTS, { recursive: true });
   fleet = await startUiFleet();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  await context.route('**/*', async (route) => {
-    const url = new URL(route.request().url());
-    if (url.origin === new URL(fleet.h.url).origin) return route.continue();
-    foreign.push(url.href);
-    return route.abort();
-  });
+  browser = await launchChromium();
+  context = await daemonOnlyContext(browser, new URL(fleet.h.url).origin, foreign);
   page = await context.newPage();
 });
 

@@ -149,6 +149,27 @@ describe('the overview', () => {
     expect(textById(html, 'remediation-state')).toContain('Mode: enforce');
     expect(textById(html, 'remediation-state')).toContain('1 awaiting approval');
   });
+
+  it('charts the drifted, stale and unknown-image counts the newest scan recorded', async () => {
+    const { body } = await fleet.h.get<{
+      items: { finishedAt: string; instances: { drifted: number; stale: number; unknownImage: number } }[];
+    }>('/api/v1/scans?limit=1');
+    const newest = body.items[0];
+    if (newest === undefined) throw new Error('no scan recorded');
+    const { html } = await page('/ui');
+    expect(html).toContain('<svg');
+    expect(html).toContain('id="trend-chart"');
+    const rows = textById(html, 'trend-table');
+    const { drifted, stale, unknownImage } = newest.instances;
+    expect(
+      rows.endsWith(
+        `${newest.finishedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} ${drifted} ${stale} ${unknownImage}`,
+      ),
+    ).toBe(true);
+    expect(drifted).toBeGreaterThan(0);
+    expect(stale).toBeGreaterThan(0);
+    expect(textById(html, 'trend-legend')).toContain(`drifted: ${drifted} now`);
+  });
 });
 
 describe('the instance page', () => {

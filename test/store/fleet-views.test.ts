@@ -1,7 +1,9 @@
-// The web UI's read models on a real SQLite file: counts by place and state, the drifted table.
+// The web UI's read models on a real SQLite file: counts by place and state, the drifted table, the scans' trend.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DRIFTED_SORT_KEYS, type DriftedKey } from '../../src/app/ports.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { trendWindow } from '../../src/http/ui/trend-chart.js';
+import { persistDayOfScans, persistScanWithCounts } from '../support/trend-scans.js';
 import { T0, finding, scanInput, scanned, useTempDir } from './fixtures.js';
 
 const IMDS = 'launch.metadataOptions.httpTokens';
@@ -139,5 +141,38 @@ describe('FleetViews (SQLite)', () => {
       groups: ['api', 'web'],
       rules: ['imds-downgrade', 'instance-type', 'required-tags'],
     });
+  });
+});
+
+describe('FleetViews.trend (SQLite)', () => {
+  const tmp = useTempDir();
+  let store: Store;
+  // Not a round multiple of T0: scans exactly on bucket boundaries, at any time of day.
+  const now = new Date('2026-11-21T16:00:00.000Z');
+  beforeEach(() => {
+    store = openStore(tmp.dbPath(), { now: () => now });
+  });
+  afterEach(() => store.close());
+
+  it('keeps one scan per quarter hour, also one finished exactly on a boundary', () => {
+    persistDayOfScans(store, now);
+    const points = store.views.trend(trendWindow(now));
+    expect(points).toHaveLength(96);
+    expect(points[0]?.at).toBe(new Date(now.getTime() - 95 * 900_000).toISOString());
+    expect(points.at(-1)).toEqual({ at: now.toISOString(), drifted: 1, stale: 0, unknownImage: 2 });
+  });
+
+  it('reads only the window: a scan at its start or after its end is left out', () => {
+    const window = trendWindow(now);
+    const counts = { drifted: 1, stale: 0, unknownImage: 0 };
+    for (const [scanId, finishedAt] of [
+      ['at-start', window.since],
+      ['inside', new Date(now.getTime() - 60_000)],
+      ['after', new Date(now.getTime() + 60_000)],
+    ] as const)
+      persistScanWithCounts(store, { scanId, finishedAt: finishedAt.toISOString(), fleetSize: 2 }, counts);
+    expect(store.views.trend(window).map((p) => p.at)).toEqual([
+      new Date(now.getTime() - 60_000).toISOString(),
+    ]);
   });
 });

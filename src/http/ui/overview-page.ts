@@ -1,4 +1,4 @@
-// Fleet overview: counts by state per region and group, recent scans, remediation state, drifted instances.
+// Fleet overview: counts by state per region and group, their 24-hour trend, recent scans, remediation state, drifted instances.
 import {
   DRIFTED_SORT_DESCENDING_BY_DEFAULT,
   type DriftedInstance,
@@ -25,6 +25,7 @@ import {
 } from './components.js';
 import { html, type Html } from './html.js';
 import { renderPage, type PageContext } from './layout.js';
+import { trendSection, type TrendModel } from './trend-chart.js';
 
 export interface DriftedTableQuery {
   region?: string;
@@ -49,6 +50,7 @@ export interface RemediationView {
 export interface OverviewModel extends PageContext {
   counts: StatusCount[];
   scans: ScanRecord[];
+  trend: TrendModel;
   scanRunning: boolean;
   remediation: RemediationView;
   /** One page of the table, how many match in all, and the link to the next page (null: last). */
@@ -382,7 +384,7 @@ export function renderOverviewPage(model: OverviewModel): string {
     now: model.now,
     api: '/api/v1/instances',
     body: html`<h1>Fleet overview</h1>
-      ${fleetSection(model)}
+      ${fleetSection(model)} ${trendSection(model.trend)}
       <section aria-labelledby="remediation-heading">
         <h2 id="remediation-heading">Remediation</h2>
         ${remediationSummary(model.remediation, model.now)}

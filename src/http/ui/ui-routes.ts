@@ -37,6 +37,7 @@ import { renderPage, type PageContext } from './layout.js';
 import { renderManifestPage, renderManifestsPage } from './manifests-page.js';
 import { DEFAULT_PER_PAGE, overviewHref, renderOverviewPage, type RemediationView } from './overview-page.js';
 import { renderJobPage, renderReplacementsPage, type TablePage } from './replacements-page.js';
+import { trendWindow } from './trend-chart.js';
 
 export interface UiRoutesOptions {
   manifests: ManifestRepository;
@@ -208,12 +209,15 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
       res.redirect(302, overviewHref(query, {}));
       return;
     }
+    const context = pageContext();
+    const window = trendWindow(context.now);
     send(
       res,
       renderOverviewPage({
-        ...pageContext(),
+        ...context,
         counts: views.statusCounts(),
         scans: fleet.listScans(10),
+        trend: { points: views.trend(window), window },
         scanRunning: options.scans.running,
         remediation: remediationView(),
         drifted: {
