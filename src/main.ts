@@ -239,6 +239,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     views: runtime.store.views,
     hosts: runtime.store.hosts,
     hostMaxAgeMs: { agent: config.fingerprints.maxAgeMs, 'aws-config': config.sources.awsConfig.maxAgeMs },
+    bootNoise: { freshWindow: config.signal.freshWindow, freshWindowMs: config.signal.freshWindowMs },
     acceptances: runtime.store.acceptances,
     scans,
     tokens: config.auth.tokens,

@@ -106,6 +106,15 @@ describe('driftwarden rules suggest', () => {
     ]);
   });
 
+  it('is listed on the web UI page, with the same evidence and rule file', async () => {
+    const { status, body } = await h.get<string>('/ui/boot-noise');
+    expect(status).toBe(200);
+    expect(body).toContain('<td class="num">6 of 6</td>');
+    expect(body).toContain(`data-path="host.files[&quot;${BOOT_FILE}&quot;].sha256"`);
+    expect(body).not.toContain('sshd_config');
+    expect(body).toContain('where: { channel: [&quot;web&quot;] }');
+  });
+
   it('prints a rule file that rules check accepts and that, once added, removes those findings and nothing else', async () => {
     const before = await openFindings([...web, ...api]);
     const result = await cli(['rules', 'suggest']);

@@ -22,6 +22,7 @@ export async function serveStore(store: Store, clock: () => Date): Promise<Store
     views: store.views,
     hosts: store.hosts,
     hostMaxAgeMs: { agent: 3_600_000, 'aws-config': 86_400_000 },
+    bootNoise: { freshWindow: '30m', freshWindowMs: 1_800_000 },
     acceptances: store.acceptances,
     scans: new ScanRunner(() => Promise.reject(new Error('this test server does not scan'))),
     tokens: [],

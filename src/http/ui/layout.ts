@@ -2,7 +2,7 @@
 import { html, type Html } from './html.js';
 import { formatTime } from './components.js';
 
-export type Section = 'overview' | 'manifests' | 'replacements' | null;
+export type Section = 'overview' | 'manifests' | 'replacements' | 'boot-noise' | null;
 
 export interface PageOptions {
   title: string;
@@ -19,6 +19,7 @@ const NAV: { section: Exclude<Section, null>; href: string; label: string }[] = 
   { section: 'overview', href: '/ui', label: 'Overview' },
   { section: 'manifests', href: '/ui/manifests', label: 'Manifests' },
   { section: 'replacements', href: '/ui/replacements', label: 'Replacements' },
+  { section: 'boot-noise', href: '/ui/boot-noise', label: 'Boot-time noise' },
 ];
 
 /**

@@ -17,6 +17,7 @@ import {
   type JobState,
   type RemediationStateRepository,
 } from '../../app/remediation/ports.js';
+import { listBootNoise } from '../../app/boot-noise-suggestions.js';
 import { findingsPage, instanceSectionViews } from '../../app/instance-findings.js';
 import { DEFAULT_PAGE_SIZE, type Page } from '../../app/paging.js';
 import { currentReason, type ReasonRepository } from '../../app/remediation/reason-port.js';
@@ -28,6 +29,7 @@ import { CURSOR_KEYS, cursorParam, encodeCursor, nextPageHref } from '../cursor.
 import { sectionFindingsQuery } from '../finding-cursor.js';
 import { HttpProblem, toProblem } from '../problem.js';
 import { validateInput } from '../validate-input.js';
+import { renderBootNoisePage } from './boot-noise-page.js';
 import { html } from './html.js';
 import { renderInstanceFindingsPage } from './instance-findings-page.js';
 import { renderInstancePage } from './instance-page.js';
@@ -48,6 +50,8 @@ export interface UiRoutesOptions {
   reasons: ReasonRepository;
   mode: string;
   hostMaxAgeMs: Record<HostSource, number>;
+  /** `signal.freshWindow`: instances launched this recently are evidence of boot-time noise. */
+  bootNoise: { freshWindow: string; freshWindowMs: number };
   clock(): Date;
   logger: Logger;
 }
@@ -269,6 +273,18 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
         total: count?.open ?? 0,
         page: findingsPage(fleet, id, q.section, q.limit, q.cursor),
         continued: q.cursor !== undefined,
+      }),
+    );
+  });
+
+  router.get('/boot-noise', (_req, res) => {
+    const now = clock();
+    send(
+      res,
+      renderBootNoisePage({
+        now,
+        freshWindow: options.bootNoise.freshWindow,
+        suggestions: listBootNoise({ views, manifests }, now.getTime(), options.bootNoise.freshWindowMs),
       }),
     );
   });
