@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { FleetSnapshot } from './app/ports.js';
 import type { ScanReport } from './app/scan-cycle.js';
+import { applyBootNoise } from './app/boot-noise-suggestions.js';
 import { ScanRunner } from './app/scan-runner.js';
 import { RemediationController } from './app/remediation/remediation-controller.js';
 import type { Decision } from './core/remediation-types.js';
@@ -157,6 +158,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     } catch (error) {
       logger.error({ err: errorMessage(error) }, 'planning replacements failed');
     }
+    if (config.signal.applyBootNoise) {
+      try {
+        const applied = applyBootNoise(runtime.store, runtime.clock().getTime(), config.signal.freshWindowMs);
+        if (applied.length > 0)
+          logger.info(
+            { scanId: report.record.scanId, acceptances: applied.length },
+            'boot-time noise accepted',
+          );
+      } catch (error) {
+        logger.error({ err: errorMessage(error) }, 'applying boot-time noise failed');
+      }
+    }
     refreshMetrics('all', report.snapshot);
     retention.afterScan();
     return report;
@@ -236,6 +249,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     views: runtime.store.views,
     hosts: runtime.store.hosts,
     hostMaxAgeMs: { agent: config.fingerprints.maxAgeMs, 'aws-config': config.sources.awsConfig.maxAgeMs },
+    bootNoise: { freshWindow: config.signal.freshWindow, freshWindowMs: config.signal.freshWindowMs },
     acceptances: runtime.store.acceptances,
     scans,
     tokens: config.auth.tokens,

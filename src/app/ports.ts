@@ -341,6 +341,19 @@ export interface FleetViews {
   driftFacets(): { regions: string[]; groups: string[]; rules: string[] };
   /** Instances in the fleet per image id, for these images only (an index count each). */
   instancesPerImage(imageIds: readonly string[]): Map<string, number>;
+  /**
+   * Present instances launched at or after `launchedSince` (ISO-8601 UTC), newest launch first and at
+   * most `limit`, each with its open host findings (path order).
+   */
+  freshInstances(launchedSince: string, limit: number): FreshInstanceRecord[];
+}
+
+/** A recently launched instance and its open host findings: the input of boot-noise suggestions. */
+export interface FreshInstanceRecord {
+  instanceId: string;
+  imageId: string;
+  launchTime: string;
+  findings: { path: string; change: Change; rule: string; actual: unknown; firstSeen: string }[];
 }
 
 export interface HostRepository {

@@ -233,12 +233,14 @@ function assessPair(
   maxPerSection: number,
 ): ScannedInstance {
   const { instance } = pair;
-  const group = instance.asgName ?? pair.manifest?.manifest.image.channel ?? null;
+  const channel = pair.manifest?.manifest.image.channel ?? null;
+  const group = instance.asgName ?? channel;
   const context = {
     instanceId: instance.instanceId,
     account: instance.account,
     region: instance.region,
     group,
+    channel,
     tags: instance.tags,
   };
   // Capped before anything is stored: one hostile host's 100,000 files cost 200 rows, not 100,000.

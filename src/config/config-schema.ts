@@ -328,6 +328,9 @@ export const configFileSchema = z.strictObject({
     })
     .prefault({}),
   metrics: z.strictObject({ instanceDriftLimit: integer(0, 1_000_000, 1000) }).prefault({}),
+  signal: z
+    .strictObject({ freshWindow: duration('30m'), applyBootNoise: z.boolean().default(false) })
+    .prefault({}),
   remediation: z
     .strictObject({
       mode: z.enum(REMEDIATION_MODES).default('dry-run'),

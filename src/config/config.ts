@@ -179,6 +179,13 @@ export interface Config {
     /** Cap on `driftwarden_instance_drift` series (worst first); 0 disables the metric. Default 1000. */
     readonly instanceDriftLimit: number;
   };
+  readonly signal: {
+    /** Instances launched this recently are fresh: their shared differences are boot-time noise. Default `30m`. */
+    readonly freshWindow: string;
+    readonly freshWindowMs: number;
+    /** Record each boot-noise suggestion as an expiring acceptance after every scan. Default false. */
+    readonly applyBootNoise: boolean;
+  };
   readonly remediation: {
     /** Default `dry-run`: plan replacements, never act. */
     readonly mode: RemediationMode;

@@ -115,6 +115,11 @@ export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions
       },
     },
     metrics: { instanceDriftLimit: raw.metrics.instanceDriftLimit },
+    signal: {
+      freshWindow: raw.signal.freshWindow,
+      freshWindowMs: ms(raw.signal.freshWindow),
+      applyBootNoise: raw.signal.applyBootNoise,
+    },
     remediation: {
       mode: raw.remediation.mode,
       maxConcurrent: raw.remediation.maxConcurrent,

@@ -34,6 +34,7 @@ export const WHERE_PREDICATES = {
   account: (expected, context) => inList(context.account, expected),
   region: (expected, context) => inList(context.region, expected),
   group: (expected, context) => inList(context.group, expected),
+  channel: (expected, context) => inList(context.channel, expected),
 } satisfies { [K in keyof RuleWhere]-?: WherePredicate<K> };
 
 function whereHolds(where: RuleWhere | null, context: InstanceContext): boolean {

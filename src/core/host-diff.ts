@@ -1,5 +1,6 @@
 // Compares a fresh host fingerprint against the manifest's baked packages, files and services.
 import type { FileFingerprint, HostObservation, HostSection, SourceView } from '../domain/types.js';
+import { alignPackageKeys } from './package-key.js';
 import { formatPath } from './paths.js';
 import type { PathDifference } from './path-difference.js';
 
@@ -73,7 +74,8 @@ export function diffHost(
   };
   const out: PathDifference[] = [];
   if (expected.packages && actual.packages) {
-    out.push(...diffCompleteMap(['host', 'packages'], expected.packages, actual.packages, compareValues));
+    const packages = alignPackageKeys(expected.packages, actual.packages);
+    out.push(...diffCompleteMap(['host', 'packages'], packages.expected, packages.actual, compareValues));
   }
   if (expected.files && actual.files) {
     out.push(...diffCompleteMap(['host', 'files'], expected.files, actual.files, compareFiles, isSkipped));

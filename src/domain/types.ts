@@ -168,6 +168,8 @@ export interface InstanceContext {
   account: string | null;
   region: string;
   group: string | null;
+  /** The channel of the instance's manifest; null without one. */
+  channel: string | null;
   tags: Record<string, string>;
 }
 
@@ -187,6 +189,7 @@ export interface RuleWhere {
   account?: string[];
   region?: string[];
   group?: string[];
+  channel?: string[];
 }
 
 export interface Rule {

@@ -1,8 +1,9 @@
-// Installed packages under a root: dpkg's status file and rpm's SQLite database (name → version).
+// Installed packages under a root: dpkg's status file and rpm's SQLite database (packageKey → version).
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { type InstalledPackage, keyPackages } from '../core/package-key.js';
 import { errorMessage } from '../domain/errors.js';
 import type { Skip } from './skips.js';
 
@@ -14,19 +15,12 @@ export interface PackageScan {
   managers: string[];
 }
 
-interface DpkgEntry {
-  name: string;
-  arch: string;
-  version: string;
-  multiArchSame: boolean;
-}
-
 /**
  * Parses `/var/lib/dpkg/status`: only packages whose Status ends in "installed" count.
- * `Multi-Arch: same` packages installed for several architectures are keyed `name:arch`.
+ * `Multi-Arch: same` packages installed for several architectures are keyed `name:arch` (`packageKey`).
  */
 export function parseDpkgStatus(text: string): Record<string, string> {
-  const entries: DpkgEntry[] = [];
+  const entries: InstalledPackage[] = [];
   for (const paragraph of text.split(/\n[ \t]*\n/)) {
     const fields = new Map<string, string>();
     for (const line of paragraph.split('\n')) {
@@ -37,21 +31,9 @@ export function parseDpkgStatus(text: string): Record<string, string> {
     const version = fields.get('version');
     // Status is "want flag status": held (`hold ok installed`) and to-be-removed packages are installed too.
     if (!name || !version || fields.get('status')?.split(/\s+/)[2] !== 'installed') continue;
-    entries.push({
-      name,
-      version,
-      arch: fields.get('architecture') ?? '',
-      multiArchSame: fields.get('multi-arch') === 'same',
-    });
+    entries.push({ name, version, arch: fields.get('architecture') ?? '' });
   }
-  const count = new Map<string, number>();
-  for (const e of entries) count.set(e.name, (count.get(e.name) ?? 0) + 1);
-  const packages: Record<string, string> = {};
-  for (const e of entries) {
-    const key = (count.get(e.name) ?? 0) > 1 && e.multiArchSame && e.arch ? `${e.name}:${e.arch}` : e.name;
-    packages[key] = e.version;
-  }
-  return packages;
+  return Object.fromEntries(keyPackages(entries));
 }
 
 // rpm header tags (rpmtag.h) and types.
@@ -59,14 +41,15 @@ const TAG_NAME = 1000;
 const TAG_VERSION = 1001;
 const TAG_RELEASE = 1002;
 const TAG_EPOCH = 1003;
+const TAG_ARCH = 1022;
 const TYPE_INT32 = 4;
 const TYPE_STRING = 6;
 
 /**
- * Reads name, epoch, version and release from an rpm header blob as rpm stores it in
+ * Reads name, epoch, version, release and architecture (`''` when the header has none) from an rpm header blob as rpm stores it in
  * `rpmdb.sqlite` (no lead magic): index count, data length, 16-byte index entries, data store.
  */
-export function parseRpmHeader(blob: Buffer): { name: string; version: string } | null {
+export function parseRpmHeader(blob: Buffer): InstalledPackage | null {
   if (blob.length < 8) return null;
   const count = blob.readUInt32BE(0);
   const dataLength = blob.readUInt32BE(4);
@@ -79,7 +62,7 @@ export function parseRpmHeader(blob: Buffer): { name: string; version: string } 
     const type = blob.readUInt32BE(at + 4);
     const offset = dataStart + blob.readUInt32BE(at + 8);
     if (offset >= dataStart + dataLength) continue;
-    if (type === TYPE_STRING && [TAG_NAME, TAG_VERSION, TAG_RELEASE].includes(tag)) {
+    if (type === TYPE_STRING && [TAG_NAME, TAG_VERSION, TAG_RELEASE, TAG_ARCH].includes(tag)) {
       const end = blob.indexOf(0, offset);
       values.set(tag, blob.toString('utf8', offset, end === -1 ? dataStart + dataLength : end));
     } else if (type === TYPE_INT32 && tag === TAG_EPOCH && offset + 4 <= blob.length) {
@@ -92,7 +75,8 @@ export function parseRpmHeader(blob: Buffer): { name: string; version: string } 
   const release = values.get(TAG_RELEASE);
   const epoch = values.get(TAG_EPOCH);
   const evr = `${typeof epoch === 'number' && epoch > 0 ? `${epoch}:` : ''}${version}${typeof release === 'string' ? `-${release}` : ''}`;
-  return { name, version: evr };
+  const arch = values.get(TAG_ARCH);
+  return { name, version: evr, arch: typeof arch === 'string' ? arch : '' };
 }
 
 /**
@@ -107,12 +91,12 @@ function openReadOnly(path: string): BetterSqlite3.Database {
 function readRpmSqlite(path: string): Record<string, string> {
   const db = openReadOnly(path);
   try {
-    const packages: Record<string, string> = {};
+    const entries: InstalledPackage[] = [];
     for (const row of db.prepare<[], { blob: Buffer }>('SELECT blob FROM Packages ORDER BY hnum').iterate()) {
       const header = parseRpmHeader(row.blob);
-      if (header && header.name !== 'gpg-pubkey') packages[header.name] = header.version;
+      if (header && header.name !== 'gpg-pubkey') entries.push(header);
     }
-    return packages;
+    return Object.fromEntries(keyPackages(entries));
   } finally {
     db.close();
   }

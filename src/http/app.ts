@@ -23,6 +23,7 @@ export interface HttpAppOptions extends Omit<ApiRoutesOptions, 'requireScope' | 
   views: UiRoutesOptions['views'];
   /** Host observations older than this (per source) are shown as stale. */
   hostMaxAgeMs: UiRoutesOptions['hostMaxAgeMs'];
+  bootNoise: UiRoutesOptions['bootNoise'];
   tokens: readonly ApiToken[];
   metrics: Metrics;
   /** Called after a successful API write to what the metrics' state part shows (manifests, remediation, jobs). */

@@ -34,6 +34,7 @@ function toWhere(where: RuleWhere | undefined): RuleWhere | null {
   if (where.account !== undefined) out.account = where.account;
   if (where.region !== undefined) out.region = where.region;
   if (where.group !== undefined) out.group = where.group;
+  if (where.channel !== undefined) out.channel = where.channel;
   return out;
 }
 

@@ -51,6 +51,7 @@ const where = strict({
   account: oneOrMany(accountId).optional(),
   region: oneOrMany(z.string()).optional(),
   group: oneOrMany(z.string()).optional(),
+  channel: oneOrMany(z.string()).optional(),
 });
 
 const duration = z.string().transform((text, ctx) => {

@@ -7,11 +7,12 @@ import {
   type DriftedQuery,
   type DriftedSortKey,
   type FleetViews,
+  type FreshInstanceRecord,
   type StatusCount,
   type TrendPoint,
   type TrendWindow,
 } from '../app/ports.js';
-import type { InstanceStatus } from '../domain/types.js';
+import type { Change, InstanceStatus } from '../domain/types.js';
 import type { Database } from './database.js';
 import { OPEN_UNACCEPTED, SEVERITY_BY_RANK, SEVERITY_RANK_SQL } from './fleet-snapshot.js';
 import { cachedPerQueryUntilChange, cachedUntilChange, createChangeStamp } from './change-stamp.js';
@@ -135,6 +136,45 @@ export function createFleetViews(db: Database): FleetViews {
               / CAST(@bucketMs AS INTEGER)
      ORDER BY at`,
   );
+  const launchedSince = db.prepare<
+    { since: string; limit: number },
+    { instance_id: string; image_id: string; launch_time: string }
+  >(
+    `SELECT instance_id, image_id, json_extract(observation, '$.launchTime') AS launch_time FROM instances
+     WHERE present = 1 AND launch_time >= @since ORDER BY launch_time DESC, instance_id LIMIT @limit`,
+  );
+  // Host paths only ("host." up to "host/", the next character): the open-findings index gives the order.
+  const openHostFindings = db.prepare<
+    [string],
+    { instance_id: string; path: string; change: Change; rule: string; actual: string; first_seen: string }
+  >(
+    `SELECT instance_id, path, change, rule, actual, first_seen FROM findings
+     WHERE resolved_at IS NULL AND instance_id IN (SELECT value FROM json_each(?))
+       AND path >= 'host.' AND path < 'host/'
+     ORDER BY instance_id, path, change`,
+  );
+  // Both reads see one committed state: a scan between them cannot pair findings with the wrong instances.
+  const freshInstances = db.transaction((since: string, limit: number): FreshInstanceRecord[] => {
+    const instances = launchedSince.all({ since, limit });
+    const findings = new Map<string, FreshInstanceRecord['findings']>();
+    for (const row of openHostFindings.all(JSON.stringify(instances.map((i) => i.instance_id)))) {
+      const list = findings.get(row.instance_id) ?? [];
+      list.push({
+        path: row.path,
+        change: row.change,
+        rule: row.rule,
+        actual: JSON.parse(row.actual),
+        firstSeen: row.first_seen,
+      });
+      findings.set(row.instance_id, list);
+    }
+    return instances.map((i) => ({
+      instanceId: i.instance_id,
+      imageId: i.image_id,
+      launchTime: i.launch_time,
+      findings: findings.get(i.instance_id) ?? [],
+    }));
+  });
 
   // One read transaction: the page and its total come from the same committed state. The sort is
   // on aggregates, so no index gives the order: the grouping walks the open findings (cached below
@@ -229,6 +269,10 @@ export function createFleetViews(db: Database): FleetViews {
     instancesPerImage(imageIds: readonly string[]): Map<string, number> {
       if (imageIds.length === 0) return new Map();
       return new Map(perImage.all(JSON.stringify(imageIds)).map((r) => [r.image_id, r.n]));
+    },
+
+    freshInstances(launchedSince: string, limit: number): FreshInstanceRecord[] {
+      return freshInstances(launchedSince, limit);
     },
   };
 }

@@ -32,6 +32,7 @@ const context: InstanceContext = {
   account: '123456789012',
   region: 'us-east-1',
   group: 'web-asg',
+  channel: 'web',
   tags: { env: 'prod-eu', role: 'web' },
 };
 
@@ -178,6 +179,14 @@ describe('classifyDifferences', () => {
         'unclassified',
       ]);
       expect(ruleIds(d, scoped({ account: ['123456789012'] }), { ...context, account: null })).toEqual([
+        'unclassified',
+      ]);
+    });
+
+    it("matches channel against the instance's manifest channel, whatever its Auto Scaling group", () => {
+      expect(ruleIds(d, scoped({ channel: ['web'] }))).toEqual(['scoped']);
+      expect(ruleIds(d, scoped({ channel: ['api'] }))).toEqual(['unclassified']);
+      expect(ruleIds(d, scoped({ channel: ['web'] }), { ...context, channel: null })).toEqual([
         'unclassified',
       ]);
     });

@@ -16,6 +16,7 @@ const context: InstanceContext = {
   account: null,
   region: 'us-east-1',
   group: null,
+  channel: null,
   tags: {},
 };
 const location = { file: 'rules.yaml', line: 1 };

@@ -11,6 +11,7 @@ const context: InstanceContext = {
   account: '123456789012',
   region: 'us-east-1',
   group: 'web-asg',
+  channel: 'web',
   tags: {},
 };
 

@@ -24,6 +24,7 @@ export function storeApp(store: Store, clock: () => Date): Express {
     views: store.views,
     hosts: store.hosts,
     hostMaxAgeMs: { agent: 3_600_000, 'aws-config': 86_400_000 },
+    bootNoise: { freshWindow: '30m', freshWindowMs: 1_800_000 },
     acceptances: store.acceptances,
     scans: new ScanRunner(() => Promise.reject(new Error('this test server does not scan'))),
     tokens: [],

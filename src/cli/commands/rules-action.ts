@@ -1,8 +1,10 @@
-// `driftwarden rules check`, run: validate rule files, reporting file, line and key of each error.
+// `driftwarden rules check` and `rules suggest`, run: validate rule files; print boot-noise ignore rules.
 import type { Command } from 'commander';
+import { listBootNoise } from '../../app/boot-noise-suggestions.js';
+import { bootNoiseRulesYaml } from '../../core/boot-noise.js';
 import { checkRules } from '../../rules/index.js';
 import { CliExit, printJson, type GlobalOptions } from '../cli-exit.js';
-import { loadCliConfig } from '../context.js';
+import { loadCliConfig, withStore } from '../context.js';
 
 export function runRulesCheck(dir: string | undefined, options: { json?: boolean }, command: Command): void {
   // Loaded even when DIR is given: like every command, an invalid configuration stops it.
@@ -27,4 +29,14 @@ export function runRulesCheck(dir: string | undefined, options: { json?: boolean
     process.stderr.write(`${result.issues.join('\n')}\n${result.issues.length} error(s) in ${target}\n`);
   }
   if (!ok) throw new CliExit(1);
+}
+
+/** Reads the stored fleet (the last scan's findings); YAML for `rules.dir`, or the evidence as JSON. */
+export function runRulesSuggest(options: { json?: boolean }, command: Command): void {
+  const { suggestions, freshWindow } = withStore(command, (store, config) => ({
+    suggestions: listBootNoise(store, Date.now(), config.signal.freshWindowMs),
+    freshWindow: config.signal.freshWindow,
+  }));
+  if (options.json) printJson({ freshWindow, suggestions });
+  else process.stdout.write(bootNoiseRulesYaml(suggestions, freshWindow));
 }

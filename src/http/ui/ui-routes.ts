@@ -17,6 +17,7 @@ import {
   type JobState,
   type RemediationStateRepository,
 } from '../../app/remediation/ports.js';
+import { listBootNoise } from '../../app/boot-noise-suggestions.js';
 import { findingsPage, instanceSectionViews } from '../../app/instance-findings.js';
 import { DEFAULT_PAGE_SIZE, type Page } from '../../app/paging.js';
 import { currentReason, type ReasonRepository } from '../../app/remediation/reason-port.js';
@@ -29,6 +30,7 @@ import { sectionFindingsQuery } from '../finding-cursor.js';
 import type { FleetView } from '../fleet-routes.js';
 import { HttpProblem, toProblem } from '../problem.js';
 import { validateInput } from '../validate-input.js';
+import { renderBootNoisePage } from './boot-noise-page.js';
 import { html } from './html.js';
 import { renderFleetPage } from './fleet-page.js';
 import { renderInstanceFindingsPage } from './instance-findings-page.js';
@@ -55,6 +57,8 @@ export interface UiRoutesOptions {
   hostMaxAgeMs: Record<HostSource, number>;
   /** Every shard's totals and targets, read from the peers. */
   fleetView: FleetView;
+  /** `signal.freshWindow`: instances launched this recently are evidence of boot-time noise. */
+  bootNoise: { freshWindow: string; freshWindowMs: number };
   clock(): Date;
   logger: Logger;
 }
@@ -284,6 +288,22 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
         total: count?.open ?? 0,
         page: findingsPage(fleet, id, q.section, q.limit, q.cursor),
         continued: q.cursor !== undefined,
+      }),
+    );
+  });
+
+  router.get('/boot-noise', (_req, res) => {
+    const context = pageContext();
+    send(
+      res,
+      renderBootNoisePage({
+        ...context,
+        freshWindow: options.bootNoise.freshWindow,
+        suggestions: listBootNoise(
+          { views, manifests },
+          context.now.getTime(),
+          options.bootNoise.freshWindowMs,
+        ),
       }),
     );
   });

@@ -1,4 +1,6 @@
 // Maps an SSM inventory configuration item (AWS Config) to the manifest's `host` format.
+import { compareStrings } from '../../core/compare-strings.js';
+import { type InstalledPackage, keyPackages } from '../../core/package-key.js';
 import type { HostSection } from '../../domain/types.js';
 
 interface InventoryType {
@@ -24,8 +26,9 @@ function versionOf(entry: Record<string, unknown>): string | null {
 }
 
 /**
- * `AWS:Application` → `packages`, keyed like `bake` keys them so the sources are comparable: the
- * name, or `name:arch` when the name is installed for several architectures (dpkg multi-arch);
+ * `AWS:Application` → `packages`, keyed by `packageKey` as `bake` and the agent key them so the
+ * sources are comparable: the name, or `name:arch` when the name is installed for several
+ * architectures (dpkg multi-arch, rpm multilib);
  * `gpg-pubkey` entries (rpm signing keys) are left out. Files and services are not mapped: SSM's
  * `AWS:File` has no sha256, mode or owner, and `AWS:Service` is Windows services only; leaving them
  * out means the manifest's `files`/`services` are not compared for this source, rather than
@@ -44,7 +47,7 @@ export function toHostSection(configuration: string | undefined): HostSection | 
   if (parsed === null || typeof parsed !== 'object') return null;
   const applications = (parsed as Record<string, InventoryType | undefined>)['AWS:Application'];
   if (applications === undefined) return {};
-  const entries: { name: string; arch: string; version: string }[] = [];
+  const entries: InstalledPackage[] = [];
   for (const entry of entriesOf(applications)) {
     const version = versionOf(entry);
     if (
@@ -60,15 +63,9 @@ export function toHostSection(configuration: string | undefined): HostSection | 
       version,
     });
   }
-  const arches = new Map<string, Set<string>>();
-  for (const e of entries) arches.set(e.name, (arches.get(e.name) ?? new Set()).add(e.arch));
-  const packages = new Map<string, string>();
-  for (const e of entries) {
-    const key = (arches.get(e.name)?.size ?? 0) > 1 && e.arch !== '' ? `${e.name}:${e.arch}` : e.name;
-    packages.set(key, e.version);
-  }
+  const packages = keyPackages(entries);
   const sorted: Record<string, string> = {};
-  for (const [name, version] of [...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [name, version] of [...packages].sort(([a], [b]) => compareStrings(a, b))) {
     // defineProperty: a package named __proto__ must stay a plain key.
     Object.defineProperty(sorted, name, {
       value: version,
