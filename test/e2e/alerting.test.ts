@@ -11,22 +11,23 @@
 // shipped inhibit_rules as they are) and a webhook receiver served by this test, with 1-second
 // group timers. Prometheus has the external
 // label driftwarden_url set to the daemon's URL, so the alert's ui_url is the daemon's instance page.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freePort } from '../support/free-port.js';
 import { packagePath } from '../../src/package-root.js';
-import { alertmanagerBinary, prometheusBinary } from '../support/binaries.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import {
+  fastAlertRules,
+  startAlertmanager,
+  startPrometheus,
+  type LoopbackProcess,
+  type Prometheus,
+} from '../support/prometheus.js';
 
 /** How long each notification (firing, then resolved) may take to reach the webhook. */
 const NOTIFICATION_TIMEOUT_MS = 60_000;
-const READY_TIMEOUT_MS = 30_000;
 const DENIED_ACCOUNT = '111122223333';
 const DENIED_ROLE = `arn:aws:iam::${DENIED_ACCOUNT}:role/driftwarden-scan`;
 const REGIONS = ['us-east-1', 'eu-west-1'];
@@ -42,42 +43,14 @@ interface WebhookPayload {
   alerts: WebhookAlert[];
 }
 
-interface Daemon {
-  name: string;
-  child: ChildProcess;
-  output: () => string;
-}
-
 let h: Harness;
-let dir: string;
 let webhook: Server;
 let webhookUrl: string;
 const received: WebhookPayload[] = [];
-const processes: Daemon[] = [];
-let prometheusUrl: string;
-let alertmanagerUrl: string;
-
-function start(name: string, binary: string, args: string[]): Daemon {
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-8000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const daemon = { name, child, output: () => output };
-  processes.push(daemon);
-  return daemon;
-}
-
-async function stop({ child }: Daemon): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
+/** Alertmanager, then Prometheus, as they are started. */
+const processes: LoopbackProcess[] = [];
+let prometheus: Prometheus;
+let alertmanager: LoopbackProcess;
 
 async function waitFor<T>(
   what: string,
@@ -88,10 +61,8 @@ async function waitFor<T>(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const p of processes) {
-      if (p.child.exitCode !== null)
-        throw new Error(
-          `${p.name} exited with ${p.child.exitCode} while waiting for ${what}:\n${p.output()}`,
-        );
+      if (p.exitCode() !== null)
+        throw new Error(`${p.name} exited with ${p.exitCode()} while waiting for ${what}:\n${p.log()}`);
     }
     try {
       const value = await probe();
@@ -105,12 +76,6 @@ async function waitFor<T>(
   }
 }
 
-async function waitReady(name: string, url: string): Promise<void> {
-  await waitFor(`${name} to be ready at ${url}`, READY_TIMEOUT_MS, async () =>
-    (await fetch(`${url}/-/ready`)).ok ? true : undefined,
-  );
-}
-
 /** What Prometheus and Alertmanager know, for a failure message. */
 async function diagnose(): Promise<string> {
   const get = async (url: string) => {
@@ -122,10 +87,10 @@ async function diagnose(): Promise<string> {
   };
   return [
     `webhook payloads: ${JSON.stringify(received.map((p) => p.alerts.map((a) => [a.status, a.labels.alertname, a.labels.instance_id])))}`,
-    `prometheus alerts: ${await get(`${prometheusUrl}/api/v1/alerts`)}`,
-    `prometheus targets: ${await get(`${prometheusUrl}/api/v1/targets?state=active`)}`,
-    `alertmanager alerts: ${await get(`${alertmanagerUrl}/api/v2/alerts`)}`,
-    ...processes.map((p) => `${p.name} output:\n${p.output().slice(-2000)}`),
+    `prometheus alerts: ${await get(`${prometheus.url}/api/v1/alerts`)}`,
+    `prometheus targets: ${await get(`${prometheus.url}/api/v1/targets?state=active`)}`,
+    `alertmanager alerts: ${await get(`${alertmanager.url}/api/v2/alerts`)}`,
+    ...processes.map((p) => `${p.name} output:\n${p.log().slice(-2000)}`),
   ].join('\n');
 }
 
@@ -156,9 +121,6 @@ function shippedInhibitRules(): unknown[] {
 }
 
 beforeAll(async () => {
-  const prometheus = prometheusBinary();
-  const alertmanager = alertmanagerBinary();
-  dir = mkdtempSync(join(tmpdir(), 'dw-alerting-'));
   h = await startHarness({
     instances: 12,
     regions: REGIONS,
@@ -185,68 +147,38 @@ beforeAll(async () => {
   webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/alerts`;
 
   const rules = readFileSync(packagePath('deploy/prometheus/alerts.yml'), 'utf8');
-  const fast = rules.replace(/^(\s+)for: \S+$/gm, '$1for: 0s');
+  const fast = fastAlertRules();
   expect(fast.match(/^\s+for: 0s$/gm)?.length).toBe(rules.match(/^\s+for: /gm)?.length);
   expect(fast).toContain('alert: DriftwardenCriticalDrift');
-  writeFileSync(join(dir, 'alerts.yml'), fast);
 
-  const amPort = await freePort();
-  alertmanagerUrl = `http://127.0.0.1:${amPort}`;
-  writeFileSync(
-    join(dir, 'alertmanager.yml'),
-    JSON.stringify({
-      route: {
-        receiver: 'webhook',
-        group_by: ['alertname', 'instance_id'],
-        group_wait: '1s',
-        group_interval: '1s',
-        repeat_interval: '1h',
-        routes: [{ matchers: ['severity="critical"'], receiver: 'webhook' }],
-      },
-      inhibit_rules: shippedInhibitRules(),
-      receivers: [{ name: 'webhook', webhook_configs: [{ url: webhookUrl, send_resolved: true }] }],
-    }),
-  );
-  start('alertmanager', alertmanager, [
-    `--config.file=${join(dir, 'alertmanager.yml')}`,
-    `--storage.path=${join(dir, 'am-data')}`,
-    `--web.listen-address=127.0.0.1:${amPort}`,
-    '--cluster.listen-address=',
-    '--log.level=warn',
-  ]);
-
-  const promPort = await freePort();
-  prometheusUrl = `http://127.0.0.1:${promPort}`;
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    JSON.stringify({
-      global: {
-        scrape_interval: '1s',
-        evaluation_interval: '1s',
-        // The alerts' ui_url annotations are built from this external label.
-        external_labels: { driftwarden_url: h.url },
-      },
-      rule_files: [join(dir, 'alerts.yml')],
-      alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
-      scrape_configs: [{ job_name: 'driftwarden', static_configs: [{ targets: [new URL(h.url).host] }] }],
-    }),
-  );
-  start('prometheus', prometheus, [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'prom-data')}`,
-    `--web.listen-address=127.0.0.1:${promPort}`,
-    '--log.level=warn',
-  ]);
-
-  await waitReady('alertmanager', alertmanagerUrl);
-  await waitReady('prometheus', prometheusUrl);
+  alertmanager = await startAlertmanager({
+    route: {
+      receiver: 'webhook',
+      group_by: ['alertname', 'instance_id'],
+      group_wait: '1s',
+      group_interval: '1s',
+      repeat_interval: '1h',
+      routes: [{ matchers: ['severity="critical"'], receiver: 'webhook' }],
+    },
+    inhibit_rules: shippedInhibitRules(),
+    receivers: [{ name: 'webhook', webhook_configs: [{ url: webhookUrl, send_resolved: true }] }],
+  });
+  processes.push(alertmanager);
+  prometheus = await startPrometheus({
+    targets: [new URL(h.url).host],
+    rules: fast,
+    alertmanager: new URL(alertmanager.url).host,
+    // The alerts' ui_url annotations are built from this external label.
+    externalLabels: { driftwarden_url: h.url },
+  });
+  processes.push(prometheus);
 });
 
 afterAll(async () => {
-  for (const p of processes) await stop(p);
+  // Prometheus first, so it does not send to an Alertmanager that is gone.
+  for (const p of processes.reverse()) await p.close();
   if (webhook) await new Promise<void>((resolve) => webhook.close(() => resolve()));
   await h?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 it(

@@ -5,17 +5,13 @@
 // to PagerDuty, Opsgenie or a chat service) and the group timers are shortened to 1 s. The pager
 // also keeps its shipped PagerDuty and Opsgenie templates, sent to that server instead of the
 // services, to check what a page says.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freePort } from '../support/free-port.js';
 import { parse } from 'yaml';
 import { packagePath } from '../../src/package-root.js';
-import { alertmanagerBinary } from '../support/binaries.js';
+import { startAlertmanager, type LoopbackProcess } from '../support/prometheus.js';
 
 const WAIT_MS = 30_000;
 
@@ -49,10 +45,8 @@ interface ApiAlert {
   status: { state: string; inhibitedBy: string[] };
 }
 
-let dir: string;
 let webhook: Server;
-let am: ChildProcess | undefined;
-let amOutput = '';
+let am: LoopbackProcess | undefined;
 let amUrl: string;
 const deliveries: Delivery[] = [];
 const pages: Page[] = [];
@@ -64,8 +58,9 @@ const shipped = parse(
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
-    if (am?.exitCode !== null && am?.exitCode !== undefined)
-      throw new Error(`alertmanager exited with ${am.exitCode} while waiting for ${what}:\n${amOutput}`);
+    const exitCode = am?.exitCode() ?? null;
+    if (exitCode !== null)
+      throw new Error(`alertmanager exited with ${exitCode} while waiting for ${what}:\n${am?.log() ?? ''}`);
     try {
       const value = await probe();
       if (value !== undefined) return value;
@@ -74,7 +69,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
     }
     if (Date.now() > deadline)
       throw new Error(
-        `timed out after ${WAIT_MS} ms waiting for ${what}; deliveries: ${JSON.stringify(deliveries)}\n${amOutput}`,
+        `timed out after ${WAIT_MS} ms waiting for ${what}; deliveries: ${JSON.stringify(deliveries)}\n${am?.log() ?? ''}`,
       );
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -130,8 +125,6 @@ function deliveredTo(receiver: string, labels: Record<string, string>): true | u
 }
 
 beforeAll(async () => {
-  const binary = alertmanagerBinary();
-  dir = mkdtempSync(join(tmpdir(), 'dw-am-'));
   webhook = createHttpServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
@@ -159,39 +152,13 @@ beforeAll(async () => {
       ...(receiver.name === 'pager' ? pagerTemplates(receiver, hook) : {}),
     })),
   };
-  writeFileSync(join(dir, 'alertmanager.yml'), JSON.stringify(config));
-  const port = await freePort();
-  amUrl = `http://127.0.0.1:${port}`;
-  am = spawn(
-    binary,
-    [
-      `--config.file=${join(dir, 'alertmanager.yml')}`,
-      `--storage.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--cluster.listen-address=',
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const keep = (chunk: Buffer) => (amOutput = (amOutput + chunk.toString('utf8')).slice(-8000));
-  am.stdout?.on('data', keep);
-  am.stderr?.on('data', keep);
-  await waitFor('alertmanager to be ready', async () =>
-    (await fetch(`${amUrl}/-/ready`)).ok ? true : undefined,
-  );
+  am = await startAlertmanager(config);
+  amUrl = am.url;
 });
 
 afterAll(async () => {
-  if (am && am.exitCode === null && am.signalCode === null) {
-    const child = am;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await am?.close();
   if (webhook) await new Promise<void>((resolve) => webhook.close(() => resolve()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 it('ships a pager receiver with PagerDuty and Opsgenie and a chat receiver with a webhook', () => {

@@ -39,7 +39,7 @@ beforeAll(async () => {
     '--data',
     join(dir, 'demo'),
   ]);
-  prometheus = await startPrometheus(new URL(demo.url).host);
+  prometheus = await startPrometheus({ targets: [new URL(demo.url).host] });
 }, 60_000);
 
 afterAll(async () => {

@@ -21,7 +21,7 @@ beforeAll(async () => {
     lifecycle: FAST_LIFECYCLE,
     env: remediationEnv(),
   });
-  prometheus = await startPrometheus(new URL(h.url).host);
+  prometheus = await startPrometheus({ targets: [new URL(h.url).host] });
 }, 60_000);
 
 afterAll(async () => {

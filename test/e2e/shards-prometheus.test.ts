@@ -15,7 +15,7 @@ import { manifestsForImages } from '../../src/demo/demo-manifests.js';
 import { freePort } from '../support/free-port.js';
 import { allPanels, dashboards } from '../support/grafana-dashboards.js';
 import { ADMIN_TOKEN, SCAN_TOKEN, samples, type Sample } from '../support/harness.js';
-import { startPrometheus, writeFastAlertRules, type RunningPrometheus } from '../support/prometheus-server.js';
+import { fastAlertRules, startPrometheus, type Prometheus } from '../support/prometheus.js';
 import { waitUntil } from '../support/remediation.js';
 import { startShardProcesses, stopServeProcesses, type ServeProcess } from '../support/serve-process.js';
 
@@ -25,7 +25,7 @@ const COUNT = 2;
 let sim: Simulator;
 let control: SimulatorControl;
 let dir: string;
-let prometheus: RunningPrometheus | undefined;
+let prometheus: Prometheus | undefined;
 const urls: string[] = [];
 let shards: ServeProcess[] = [];
 
@@ -79,7 +79,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await prometheus?.stop();
+  await prometheus?.close();
   await stopServeProcesses(shards);
   await sim?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -128,12 +128,9 @@ describe('Prometheus across 2 shards', () => {
         expect(critical.flat(), `${instance.instanceId} (${instance.region})`).toContain(instance.instanceId);
       expect(critical.every((ids) => ids.length > 0)).toBe(true);
 
-      prometheus = await startPrometheus(dir, {
-        global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
-        rule_files: [writeFastAlertRules(dir)],
-        scrape_configs: [
-          { job_name: 'driftwarden', static_configs: [{ targets: urls.map((u) => new URL(u).host) }] },
-        ],
+      prometheus = await startPrometheus({
+        targets: urls.map((u) => new URL(u).host),
+        rules: fastAlertRules(),
       });
       const firing = await waitUntil(
         'DriftwardenCriticalDrift firing for every critically drifted instance of both shards',
@@ -173,7 +170,7 @@ describe('Prometheus across 2 shards', () => {
       // Both shards' last scans are in Prometheus before the totals are compared.
       await waitUntil(
         'prometheus to hold both shards scraped after their scans',
-        async () => (await prometheus!.query('up{job="driftwarden"} == 1')).length === COUNT,
+        async () => (await prometheus!.query('up{job="driftwarden"} == 1')).data.result.length === COUNT,
         20_000,
         250,
       );
@@ -183,7 +180,10 @@ describe('Prometheus across 2 shards', () => {
           .filter((s) => s.name === name)
           .map((s) => ({ labels: s.labels, value: s.value }));
       const promRows = async (expr: string) =>
-        (await prometheus!.query(expr)).map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
+        (await prometheus!.query(expr)).data.result.map((r) => ({
+          labels: r.metric,
+          value: Number(r.value[1]),
+        }));
 
       // Fleet compliance, open findings, unknown images: each shard counts its own instances; the
       // panels show the sum.

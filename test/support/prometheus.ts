@@ -1,12 +1,17 @@
-// A real Prometheus scraping one driftwarden every second, and the shipped dashboards' queries evaluated on it as Grafana would.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// A real Prometheus and Alertmanager (the Debian packages' binaries) on free loopback ports for end-to-end tests, and the shipped dashboards' queries evaluated as Grafana would.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prometheusBinary } from './binaries.js';
+import { packagePath } from '../../src/package-root.js';
+import { alertmanagerBinary, prometheusBinary } from './binaries.js';
 import { freePort } from './free-port.js';
 import { allPanels, dashboards } from './grafana-dashboards.js';
 import { waitUntil } from './remediation.js';
+
+const READY_TIMEOUT_MS = 30_000;
+/** How long `close()` waits after SIGTERM before SIGKILL. */
+const STOP_GRACE_MS = 5_000;
 
 export interface PromVector {
   status: string;
@@ -18,103 +23,211 @@ interface PromMatrix {
   error?: string;
   data: { resultType: string; result: { metric: Record<string, string>; values: [number, string][] }[] };
 }
+export interface PromAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: string;
+}
 
-export interface Prometheus {
+/** A server process on 127.0.0.1 with its own temporary directory. */
+export interface LoopbackProcess {
+  name: string;
   url: string;
-  /** When the process was started (epoch ms): the start of Grafana's time range in the queries below. */
+  /** The exit code once it has exited by itself (null while it runs, or after a signal). */
+  exitCode(): number | null;
+  /** The last of what it printed, for failure messages. */
+  log(): string;
+  /**
+   * SIGTERM, then SIGKILL after 5 s; removes its directory. Throws, with its log, when it did not
+   * exit cleanly: a non-zero exit code, another signal, or a kill because it ignored SIGTERM.
+   */
+  close(): Promise<void>;
+}
+
+export interface Prometheus extends LoopbackProcess {
+  /** When the process was started (epoch ms): the start of Grafana's time range in `evaluateDashboards`. */
   startedAt: number;
   api<T>(endpoint: string, params: Record<string, string | number>): Promise<T>;
   /** An instant query, now or at `time` (epoch ms). */
   query(expr: string, time?: number): Promise<PromVector>;
   /** The first series' value of an instant query now (NaN when there is none). */
   value(expr: string): Promise<number>;
-  close(): Promise<void>;
+  /** The alerts of the loaded rules (pending and firing); throws with Prometheus's error when the API fails. */
+  alerts(): Promise<PromAlert[]>;
+}
+
+export interface PrometheusOptions {
+  /** host:port of each driftwarden to scrape as job `driftwarden`, every second. */
+  targets: string[];
+  /** The text of an alert rule file to evaluate every second (see `fastAlertRules`). */
+  rules?: string;
+  /** host:port of the Alertmanager to send alerts to. */
+  alertmanager?: string;
+  externalLabels?: Record<string, string>;
 }
 
 /**
- * Starts Prometheus on a free loopback port, scraping `target` (host:port) as job `driftwarden`
- * every second, and waits until it has scraped it once.
+ * Starts `binary` with the arguments `args(dir, port)` get (a fresh temporary directory and a free
+ * port), and resolves once `GET /-/ready` answers 200. On failure it is closed and the error names
+ * its exit code and log.
  */
-export async function startPrometheus(target: string): Promise<Prometheus> {
-  const dir = mkdtempSync(join(tmpdir(), 'dw-prom-'));
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    [
-      'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 1s',
-      '  evaluation_interval: 1s',
-      'scrape_configs:',
-      '  - job_name: driftwarden',
-      '    static_configs:',
-      `      - targets: ['${target}']`,
-      '',
-    ].join('\n'),
-  );
+async function startLoopbackProcess(
+  name: string,
+  binary: string,
+  args: (dir: string, port: number) => string[],
+  writeConfig: (dir: string) => void,
+): Promise<LoopbackProcess> {
+  const dir = mkdtempSync(join(tmpdir(), `dw-${name}-`));
+  writeConfig(dir);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const child = spawn(binary, args(dir, port), { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
-  const child: ChildProcess = spawn(
+  const keep = (chunk: Buffer): void => {
+    log = (log + chunk.toString('utf8')).slice(-8000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.once('error', (error) => keep(Buffer.from(`\nspawn failed: ${error.message}`)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let killed = false;
+
+  const handle: LoopbackProcess = {
+    name,
+    url,
+    exitCode: () => child.exitCode,
+    log: () => log,
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => {
+          killed = true;
+          child.kill('SIGKILL');
+        }, STOP_GRACE_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+      if (killed) throw new Error(`${name} ignored SIGTERM for ${STOP_GRACE_MS} ms and was killed:\n${log}`);
+      if (child.exitCode !== 0 && child.signalCode !== 'SIGTERM')
+        throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode}:\n${log}`);
+    },
+  };
+  try {
+    await waitUntil(
+      `${name} to be ready at ${url}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${log}`);
+        return (await fetch(`${url}/-/ready`).catch(() => null))?.ok;
+      },
+      READY_TIMEOUT_MS,
+      200,
+    );
+  } catch (error) {
+    await handle.close().catch(() => undefined); // the readiness error says more than the exit
+    throw error;
+  }
+  return handle;
+}
+
+/**
+ * The shipped alert rules (deploy/prometheus/alerts.yml) with every `for:` rewritten to `0s`: the
+ * expressions and labels are the shipped ones, the production durations (2m for critical drift)
+ * would only make a test slow.
+ */
+export function fastAlertRules(): string {
+  const rules = readFileSync(packagePath('deploy/prometheus/alerts.yml'), 'utf8');
+  const fast = rules.replace(/^(\s+)for: \S+$/gm, '$1for: 0s');
+  if (fast.match(/^\s+for: 0s$/gm)?.length !== rules.match(/^\s+for: /gm)?.length)
+    throw new Error('deploy/prometheus/alerts.yml: a `for:` line this rewrite does not understand');
+  return fast;
+}
+
+/**
+ * Starts Prometheus on a free loopback port, scraping and evaluating every second, and waits until
+ * it is ready and has scraped every target up once.
+ */
+export async function startPrometheus(options: PrometheusOptions): Promise<Prometheus> {
+  const config = {
+    global: {
+      scrape_interval: '1s',
+      scrape_timeout: '1s',
+      evaluation_interval: '1s',
+      ...(options.externalLabels ? { external_labels: options.externalLabels } : {}),
+    },
+    ...(options.alertmanager
+      ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [options.alertmanager] }] }] } }
+      : {}),
+    scrape_configs: [{ job_name: 'driftwarden', static_configs: [{ targets: options.targets }] }],
+  };
+  const startedAt = Date.now();
+  const server = await startLoopbackProcess(
+    'prometheus',
     prometheusBinary(),
-    [
+    (dir, port) => [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    (dir) => {
+      const ruleFiles: string[] = [];
+      if (options.rules !== undefined) {
+        ruleFiles.push(join(dir, 'alerts.yml'));
+        writeFileSync(ruleFiles[0]!, options.rules);
+      }
+      writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify({ ...config, rule_files: ruleFiles }));
+    },
   );
-  child.stderr!.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
-  child.once('error', (error) => (log += `\nspawn failed: ${error.message}`));
-  const startedAt = Date.now();
 
   const api = async <T>(endpoint: string, params: Record<string, string | number>): Promise<T> => {
     const search = new URLSearchParams(
       Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
     );
-    return (await (await fetch(`${url}/api/v1/${endpoint}?${search.toString()}`)).json()) as T;
+    return (await (await fetch(`${server.url}/api/v1/${endpoint}?${search.toString()}`)).json()) as T;
   };
   const query = (expr: string, time?: number): Promise<PromVector> =>
     api<PromVector>('query', time === undefined ? { query: expr } : { query: expr, time: time / 1000 });
-  const close = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-
-  try {
-    await waitUntil(
-      'prometheus to be ready',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`prometheus exited: ${log}`);
-        return (await fetch(`${url}/-/ready`).catch(() => null))?.ok;
-      },
-      20_000,
-      200,
-    );
-    await waitUntil(
-      'prometheus to scrape the daemon',
-      async () => (await query('up{job="driftwarden"} == 1')).data.result.length > 0,
-      20_000,
-      250,
-    );
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  return {
-    url,
+  const prometheus: Prometheus = {
+    ...server,
     startedAt,
     api,
     query,
     value: async (expr) => Number((await query(expr)).data.result[0]?.value[1]),
-    close,
+    async alerts() {
+      const body = await api<{ status: string; error?: string; data: { alerts: PromAlert[] } }>('alerts', {});
+      if (body.status !== 'success') throw new Error(`prometheus alerts: ${body.error ?? body.status}`);
+      return body.data.alerts;
+    },
   };
+  try {
+    await waitUntil(
+      `prometheus to scrape ${options.targets.join(', ')}`,
+      async () => (await prometheus.value('count(up{job="driftwarden"} == 1)')) === options.targets.length,
+      20_000,
+      250,
+    );
+  } catch (error) {
+    await prometheus.close().catch(() => undefined); // the scrape error says more than the exit
+    throw error;
+  }
+  return prometheus;
+}
+
+/** Starts Alertmanager with `config` (an alertmanager.yml as an object), without clustering, and waits until it is ready. */
+export function startAlertmanager(config: object): Promise<LoopbackProcess> {
+  return startLoopbackProcess(
+    'alertmanager',
+    alertmanagerBinary(),
+    (dir, port) => [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
+    (dir) => writeFileSync(join(dir, 'alertmanager.yml'), JSON.stringify(config)),
+  );
 }
 
 /** Replaces `$name` and `${name}` / `${name:format}` as Grafana would; an unknown variable fails the test. */
