@@ -115,6 +115,13 @@ export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions
       },
     },
     metrics: { instanceDriftLimit: raw.metrics.instanceDriftLimit },
+    signal: {
+      minPeers: raw.signal.minPeers,
+      fleetWideShare: raw.signal.fleetWideShare,
+      outlierShare: raw.signal.outlierShare,
+      freshWindow: raw.signal.freshWindow,
+      freshWindowMs: ms(raw.signal.freshWindow),
+    },
     remediation: {
       mode: raw.remediation.mode,
       maxConcurrent: raw.remediation.maxConcurrent,

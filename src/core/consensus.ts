@@ -124,18 +124,24 @@ export function consensusGroups(
   for (const instance of instances) {
     if (!instance.votes || instance.manifestKey === null) continue;
     const manifestKey = instance.manifestKey;
-    // A difference counts once per instance, however often the input repeats it.
-    const seen = new Set<string>();
+    // A difference counts once per instance, however often the input repeats it, first seen at its
+    // earliest (so the order of the input does not matter).
+    const mine = new Map<string, ShowingInstance>();
     for (const d of instance.differences) {
       if (!RATED_CHANGES.has(d.change)) continue;
       const key = `${manifestKey}\u0000${differenceKey(d)}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      const showing = mine.get(key);
+      if (showing !== undefined) {
+        if (Date.parse(d.firstSeen) < Date.parse(showing.firstSeen)) showing.firstSeen = d.firstSeen;
+        continue;
+      }
       const entry = shown.get(key) ?? {
         group: { manifestKey, path: d.path, change: d.change, actual: d.actual },
         by: [],
       };
-      entry.by.push({ launchTime: instance.launchTime, firstSeen: d.firstSeen });
+      const added: ShowingInstance = { launchTime: instance.launchTime, firstSeen: d.firstSeen };
+      entry.by.push(added);
+      mine.set(key, added);
       shown.set(key, entry);
     }
   }
