@@ -17,6 +17,43 @@ interface ApiFinding {
   path: string;
   scope: string;
   onset?: string | null;
+  severity: string;
+}
+
+/** Bakes an image whose manifest declares both files, and launches `count` standalone instances of it. */
+async function fleetOf(h: Harness, channel: string, count: number): Promise<string[]> {
+  const manifest: Manifest = await h.addImage({ region: 'us-east-1', channel });
+  const declared: Manifest = {
+    ...manifest,
+    host: { files: { [RESOLV]: { sha256: BAKED_RESOLV }, [SSHD]: { sha256: BAKED_SSHD } } },
+  };
+  expect((await h.post('/api/v1/manifests', declared)).status).toBe(201);
+  const launched = await h.control.launchBulk({
+    region: 'us-east-1',
+    count,
+    channel,
+    imageId: manifest.image.id,
+    group: null,
+  });
+  return launched.instanceIds;
+}
+
+/** The agent's push of both files, stamped `at` (the daemon's now). */
+async function push(h: Harness, instanceId: string, files: Record<string, string>, at: Date): Promise<void> {
+  const host = {
+    files: Object.fromEntries(Object.entries(files).map(([path, sha256]) => [path, { sha256 }])),
+  };
+  const { status } = await h.post(
+    '/api/v1/fingerprints',
+    { instanceId, observedAt: at.toISOString(), host },
+    INGEST_TOKEN,
+  );
+  expect(status).toBe(202);
+}
+
+async function findingsOf(h: Harness, instanceIds: readonly string[], query: string): Promise<ApiFinding[]> {
+  const { body } = await h.get<{ items: ApiFinding[] }>(`/api/v1/findings?limit=1000&${query}`);
+  return body.items.filter((f) => instanceIds.includes(f.instanceId));
 }
 
 describe('peer consensus per image', () => {
@@ -25,51 +62,23 @@ describe('peer consensus per image', () => {
   let imageB: string[];
   let handMade: string[];
 
-  /** Bakes an image whose manifest declares both files, and launches `count` standalone instances of it. */
-  async function fleetOf(channel: string, count: number): Promise<string[]> {
-    const manifest: Manifest = await h.addImage({ region: 'us-east-1', channel });
-    const declared: Manifest = {
-      ...manifest,
-      host: { files: { [RESOLV]: { sha256: BAKED_RESOLV }, [SSHD]: { sha256: BAKED_SSHD } } },
-    };
-    expect((await h.post('/api/v1/manifests', declared)).status).toBe(201);
-    const launched = await h.control.launchBulk({
-      region: 'us-east-1',
-      count,
-      channel,
-      imageId: manifest.image.id,
-      group: null,
-    });
-    return launched.instanceIds;
-  }
-
-  async function push(instanceId: string, files: Record<string, string>): Promise<void> {
-    const host = {
-      files: Object.fromEntries(Object.entries(files).map(([path, sha256]) => [path, { sha256 }])),
-    };
-    const { status } = await h.post(
-      '/api/v1/fingerprints',
-      { instanceId, observedAt: new Date().toISOString(), host },
-      INGEST_TOKEN,
-    );
-    expect(status).toBe(202);
-  }
-
-  async function findings(query: string): Promise<ApiFinding[]> {
-    const { body } = await h.get<{ items: ApiFinding[] }>(`/api/v1/findings?limit=1000&${query}`);
-    return body.items.filter((f) => [...imageA, ...imageB].includes(f.instanceId));
-  }
+  const findings = (query: string): Promise<ApiFinding[]> => findingsOf(h, [...imageA, ...imageB], query);
 
   beforeAll(async () => {
     h = await startHarness({ instances: 5, regions: ['us-east-1'] });
-    imageA = await fleetOf('consensus-a', 20);
-    imageB = await fleetOf('consensus-b', 3);
+    imageA = await fleetOf(h, 'consensus-a', 20);
+    imageB = await fleetOf(h, 'consensus-b', 3);
     handMade = imageA.slice(0, 2);
     // The agents push once a scan has seen their instances (before that the push is refused).
     await h.scan();
     // Every instance of both images came up with cloud-init's resolv.conf; two of A had sshd edited.
     for (const id of [...imageA, ...imageB])
-      await push(id, { [RESOLV]: BOOT_RESOLV, [SSHD]: handMade.includes(id) ? HAND_SSHD : BAKED_SSHD });
+      await push(
+        h,
+        id,
+        { [RESOLV]: BOOT_RESOLV, [SSHD]: handMade.includes(id) ? HAND_SSHD : BAKED_SSHD },
+        new Date(),
+      );
     await h.scan();
   });
 
@@ -124,5 +133,41 @@ describe('peer consensus per image', () => {
     );
     expect(status).toBe(400);
     expect(JSON.stringify(body)).toContain('scope');
+  });
+});
+
+describe('peer consensus: a change made by hand on every instance after boot', () => {
+  let h: Harness;
+  let fleet: string[];
+  // The daemon's clock: moved two hours on, past signal.freshWindow (30m) after the launches.
+  let offsetMs = 0;
+  const daemonNow = (): Date => new Date(Date.now() + offsetMs);
+
+  beforeAll(async () => {
+    h = await startHarness({ instances: 5, regions: ['us-east-1'], clock: daemonNow });
+    fleet = await fleetOf(h, 'consensus-c', 20);
+    await h.scan();
+    // Baked state at boot: compliant.
+    for (const id of fleet) await push(h, id, { [RESOLV]: BAKED_RESOLV, [SSHD]: BAKED_SSHD }, daemonNow());
+    await h.scan();
+    offsetMs = 2 * 60 * 60_000;
+    for (const id of fleet) await push(h, id, { [RESOLV]: BAKED_RESOLV, [SSHD]: HAND_SSHD }, daemonNow());
+    await h.scan();
+  });
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('is fleet-wide, appeared after boot, and keeps its critical severity', async () => {
+    const open = await findingsOf(h, fleet, '');
+    expect(open).toHaveLength(20);
+    for (const f of open)
+      expect(f).toMatchObject({
+        path: SSHD_PATH,
+        scope: 'fleet-wide',
+        onset: 'after-boot',
+        severity: 'critical',
+      });
   });
 });
