@@ -142,6 +142,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             ...(inventory ? { 'aws-config': config.sources.awsConfig.maxAgeMs } : {}),
           },
           maxFindingsPerSection: config.scan.maxFindingsPerSection,
+          consensus: {
+            minPeers: config.signal.minPeers,
+            fleetWideShare: config.signal.fleetWideShare,
+            outlierShare: config.signal.outlierShare,
+            freshWindowMs: config.signal.freshWindowMs,
+          },
           ...(inventory ? { inventory } : {}),
           logger,
           onTargetProgress: options.onTargetProgress,

@@ -2,6 +2,8 @@
 import type {
   Change,
   Finding,
+  FindingOnset,
+  FindingScope,
   HostObservation,
   HostSource,
   InstanceObservation,
@@ -40,8 +42,18 @@ export interface ManifestRepository {
   countByStatus(): Record<'active' | 'revoked' | 'superseded', number>;
 }
 
-/** A finding as a scan persists it: with the active acceptance that covers it (null: it is drift). */
-export interface ScannedFinding extends Finding {
+/** What an image's peers say about a finding (docs/signal.md). */
+export interface FindingConsensus {
+  scope: FindingScope;
+  /** Fleet-wide findings only: since boot or after boot; null otherwise. */
+  onset: FindingOnset | null;
+}
+
+/**
+ * A finding as a scan persists it: with the active acceptance that covers it (null: it is drift)
+ * and its peers' verdict.
+ */
+export interface ScannedFinding extends Finding, FindingConsensus {
   acceptanceId: number | null;
 }
 
@@ -88,7 +100,7 @@ export interface PersistScanInput {
   acceptances: readonly AcceptanceScope[];
 }
 
-export interface StoredFinding extends Finding {
+export interface StoredFinding extends Finding, FindingConsensus {
   id: number;
   account: string | null;
   region: string;
@@ -154,6 +166,7 @@ export interface FindingFilter {
   instanceId?: string;
   rule?: string;
   severity?: Severity;
+  scope?: FindingScope;
   /** Default: open only. */
   includeResolved?: boolean;
 }
@@ -162,6 +175,7 @@ export interface FindingQuery {
   instanceId?: string;
   rule?: string;
   severity?: Severity;
+  scope?: FindingScope;
   /** Default: open only. */
   includeResolved?: boolean;
   /** Resolved findings only, newest resolved first (an instance's history). */
@@ -186,9 +200,14 @@ export interface SectionCount {
   accepted: number;
 }
 
+/** The key of `FleetRepository.openFindingsFirstSeen`: an open finding is unique per instance, path and change. */
+export function openFindingKey(instanceId: string, path: string, change: string): string {
+  return `${instanceId}\u0000${path}\u0000${change}`;
+}
+
 export interface FleetSnapshot {
   instancesByStatus: Record<InstanceStatus, number>;
-  findingsByRuleSeverity: { rule: string; severity: Severity; count: number }[];
+  findingsByRuleSeverity: { rule: string; severity: Severity; scope: FindingScope; count: number }[];
   /** Drifted instances with their worst open severity, worst first, at most `limit`. */
   driftedInstances: {
     instanceId: string;
@@ -218,6 +237,11 @@ export interface FleetRepository {
   listInstances(query?: InstanceQuery): StoredInstance[];
   getInstance(instanceId: string): StoredInstance | null;
   listFindings(query?: FindingQuery): StoredFinding[];
+  /**
+   * When each open finding of these instances was first seen, keyed by `openFindingKey`: the scan's
+   * peer consensus needs it before the scan is persisted (a new finding is first seen now).
+   */
+  openFindingsFirstSeen(instanceIds: readonly string[]): Map<string, string>;
   /** Open findings per section of one instance (`sections` in order; an index range count each). */
   countOpenFindings(instanceId: string, sections: readonly string[]): SectionCount[];
   listScans(limit?: number): ScanRecord[];
@@ -264,6 +288,8 @@ export interface DriftedQuery {
   severity?: Severity;
   /** Instances with at least one open, unaccepted finding of this rule. */
   rule?: string;
+  /** Instances with at least one open, unaccepted finding of this peer-consensus scope. */
+  scope?: FindingScope;
   /** Instance id prefix. */
   instance?: string;
   sort?: DriftedSortKey;

@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { findAcceptance, type AcceptanceScope } from '../core/acceptance.js';
 import { classifyDifferences } from '../core/classify.js';
+import { DEFAULT_CONSENSUS_SETTINGS, type ConsensusSettings } from '../core/consensus.js';
 import { diffPair } from '../core/diff.js';
 import { capFindings, DEFAULT_MAX_FINDINGS_PER_SECTION } from '../core/finding-cap.js';
 import { pairInstances } from '../core/pair.js';
@@ -21,6 +22,7 @@ import {
 } from '../domain/types.js';
 import type { CollectProgress, InstanceSource } from './instance-source.js';
 import type { InventorySource } from './inventory-source.js';
+import { rateByPeers } from './peer-consensus.js';
 import type {
   AcceptanceRepository,
   FleetRepository,
@@ -46,6 +48,8 @@ export interface ScanCycleDeps {
   hostMaxAgeMs: Partial<Record<HostSource, number>>;
   /** Findings kept per instance and section; the rest become one `truncated` finding. Default 200. */
   maxFindingsPerSection?: number;
+  /** Peer consensus settings (`signal.*`); default `DEFAULT_CONSENSUS_SETTINGS`. */
+  consensus?: ConsensusSettings;
   /** Host inventory (AWS Config / SSM), synced per target after its EC2 listing; absent = disabled. */
   inventory?: InventorySource;
   logger: Logger;
@@ -108,7 +112,16 @@ export async function runScanCycle(deps: ScanCycleDeps, options: ScanCycleOption
   });
   const ruleSet = deps.ruleSet();
   const maxPerSection = deps.maxFindingsPerSection ?? DEFAULT_MAX_FINDINGS_PER_SECTION;
-  const scanned = pairs.map((pair) => assessPair(pair, manifests, ruleSet, acceptances, maxPerSection));
+  const assessed = pairs.map((pair) => assessPair(pair, manifests, ruleSet, acceptances, maxPerSection));
+  // Consensus needs when each open finding was first seen; one indexed read of the paired instances.
+  const firstSeen = deps.fleet.openFindingsFirstSeen(assessed.map((s) => s.observation.instanceId));
+  const scanned = rateByPeers(
+    pairs,
+    assessed,
+    firstSeen,
+    deps.consensus ?? DEFAULT_CONSENSUS_SETTINGS,
+    deps.clock().toISOString(),
+  );
 
   let record: ScanRecord;
   try {
@@ -248,6 +261,9 @@ function assessPair(
   const findings = capFindings(classified, maxPerSection, ruleSet, context).map((f): ScannedFinding => ({
     ...f,
     acceptanceId: findAcceptance({ instanceId: instance.instanceId, rule: f.rule }, acceptances)?.id ?? null,
+    // Rated by the consensus step once every instance is assessed.
+    scope: 'unrated',
+    onset: null,
   }));
   return { observation: instance, status: instanceStatus(pair, findings), group, findings };
 }

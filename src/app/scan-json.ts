@@ -1,7 +1,7 @@
 // The `scan --once --json` document (docs/design.md §6), built from a scan report.
 import type { FindingAcceptance, StoredFinding } from './ports.js';
 import type { ScanReport } from './scan-cycle.js';
-import type { SourceView } from '../domain/types.js';
+import type { FindingOnset, FindingScope, SourceView } from '../domain/types.js';
 
 export interface ScanJson {
   scanId: string;
@@ -31,6 +31,10 @@ export interface ScanJson {
     sources?: SourceView[];
     firstSeen: string;
     accepted: boolean;
+    /** What the image's peers say (docs/signal.md; an extension of docs/design.md §6). */
+    scope: FindingScope;
+    /** Only for a fleet-wide finding: since boot or after boot. */
+    onset?: FindingOnset;
     /** Only when accepted: the acceptance that covers it (an extension of docs/design.md §6). */
     acceptance?: FindingAcceptance;
   }[];
@@ -65,6 +69,8 @@ export function toScanJson(report: ScanReport, findings: readonly StoredFinding[
       ...(f.sources ? { sources: f.sources } : {}),
       firstSeen: f.firstSeen,
       accepted: f.accepted,
+      scope: f.scope,
+      ...(f.onset === null ? {} : { onset: f.onset }),
       ...(f.acceptance ? { acceptance: { ...f.acceptance } } : {}),
     })),
   };

@@ -1,6 +1,7 @@
 // zod schema of driftwarden.yaml: every key, its default and its limits (the file's shape, before normalising).
 import { availableParallelism, totalmem } from 'node:os';
 import { z } from 'zod';
+import { DEFAULT_CONSENSUS_SETTINGS } from '../core/consensus.js';
 import { parseDuration } from '../core/duration.js';
 import { DEFAULT_MAX_FINDINGS_PER_SECTION } from '../core/finding-cap.js';
 import { parsePeerAddress } from '../core/peer-address.js';
@@ -328,9 +329,24 @@ export const configFileSchema = z.strictObject({
     })
     .prefault({}),
   metrics: z.strictObject({ instanceDriftLimit: integer(0, 1_000_000, 1000) }).prefault({}),
+  // Peer consensus per image (docs/signal.md): when a finding is fleet-wide, an outlier or unrated.
   signal: z
-    .strictObject({ freshWindow: duration('30m'), applyBootNoise: z.boolean().default(false) })
-    .prefault({}),
+    .strictObject({
+      minPeers: integer(2, 1_000_000, DEFAULT_CONSENSUS_SETTINGS.minPeers),
+      fleetWideShare: z.number().gt(0).max(1).default(DEFAULT_CONSENSUS_SETTINGS.fleetWideShare),
+      outlierShare: z.number().min(0).lt(1).default(DEFAULT_CONSENSUS_SETTINGS.outlierShare),
+      freshWindow: duration('30m'),
+      applyBootNoise: z.boolean().default(false),
+    })
+    .prefault({})
+    .superRefine((signal, ctx) => {
+      if (signal.outlierShare >= signal.fleetWideShare)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['outlierShare'],
+          message: `must be below signal.fleetWideShare (${signal.fleetWideShare}): a share cannot be both an outlier and fleet-wide`,
+        });
+    }),
   remediation: z
     .strictObject({
       mode: z.enum(REMEDIATION_MODES).default('dry-run'),

@@ -179,8 +179,15 @@ export interface Config {
     /** Cap on `driftwarden_instance_drift` series (worst first); 0 disables the metric. Default 1000. */
     readonly instanceDriftLimit: number;
   };
+  /** Peer consensus per image (docs/signal.md). */
   readonly signal: {
-    /** Instances launched this recently are fresh: their shared differences are boot-time noise. Default `30m`. */
+    /** Running instances with fresh data an image needs before its findings are rated (2..). Default 5. */
+    readonly minPeers: number;
+    /** Share of an image's peers at or above which a finding is fleet-wide (0 < share ≤ 1). Default 0.8. */
+    readonly fleetWideShare: number;
+    /** Share at or below which (and always one instance) a finding is an outlier; below fleetWideShare. Default 0.2. */
+    readonly outlierShare: number;
+    /** A fleet-wide finding first seen within this long of launch was there since boot. Default `30m`. */
     readonly freshWindow: string;
     readonly freshWindowMs: number;
     /** Record each boot-noise suggestion as an expiring acceptance after every scan. Default false. */

@@ -116,6 +116,9 @@ export function normalizeConfig(raw: ConfigFile, options: NormalizeConfigOptions
     },
     metrics: { instanceDriftLimit: raw.metrics.instanceDriftLimit },
     signal: {
+      minPeers: raw.signal.minPeers,
+      fleetWideShare: raw.signal.fleetWideShare,
+      outlierShare: raw.signal.outlierShare,
       freshWindow: raw.signal.freshWindow,
       freshWindowMs: ms(raw.signal.freshWindow),
       applyBootNoise: raw.signal.applyBootNoise,

@@ -226,6 +226,17 @@ export interface Finding extends Difference {
   forMs: number | null;
 }
 
+/**
+ * What an image's peers say about a finding (docs/signal.md): shown by most of them (`fleet-wide`),
+ * by this instance and at most a small minority (`outlier`), or not rated (`unrated`).
+ */
+export type FindingScope = 'fleet-wide' | 'outlier' | 'unrated';
+export const FINDING_SCOPES: readonly FindingScope[] = ['fleet-wide', 'outlier', 'unrated'];
+
+/** When a fleet-wide finding appeared: within `signal.freshWindow` of launch, or later. */
+export type FindingOnset = 'since-boot' | 'after-boot';
+export const FINDING_ONSETS: readonly FindingOnset[] = ['since-boot', 'after-boot'];
+
 /** The state an instance is reported in (metric label values). */
 export type InstanceStatus = 'compliant' | 'drifted' | 'unknown_image' | 'stale';
 export const INSTANCE_STATUSES: readonly InstanceStatus[] = [

@@ -15,7 +15,13 @@ import type {
 import { currentReason, reasonView, type ReasonRepository } from '../app/remediation/reason-port.js';
 import type { ScanRunner } from '../app/scan-runner.js';
 import { byPathThenChange } from '../core/finding-cap.js';
-import { HOST_SOURCES, INSTANCE_STATUSES, SEVERITIES, type HostObservation } from '../domain/types.js';
+import {
+  FINDING_SCOPES,
+  HOST_SOURCES,
+  INSTANCE_STATUSES,
+  SEVERITIES,
+  type HostObservation,
+} from '../domain/types.js';
 import { MAX_SKIPPED } from '../host/skips.js';
 import { hostSectionSchema } from '../manifests/manifest-schema.js';
 import { parseManifestObject } from '../manifests/parse-manifest.js';
@@ -58,6 +64,7 @@ export const findingsQuery = z.strictObject({
   instanceId: z.string().optional(),
   rule: z.string().optional(),
   severity: z.enum(SEVERITIES).optional(),
+  scope: z.enum(FINDING_SCOPES).optional(),
   includeResolved: z.enum(['true', 'false']).optional(),
   ...pageParams(CURSOR_KEYS.finding),
 });

@@ -14,6 +14,7 @@ import { DRIFT_STORM_REASON } from '../core/remediation-breaker.js';
 import { targetKey } from '../core/shard-assignment.js';
 import { STRATEGY_NAMES, TERMINAL_JOB_STATES } from '../core/remediation-types.js';
 import {
+  FINDING_SCOPES,
   INSTANCE_STATUSES,
   SEVERITIES,
   UNCLASSIFIED_RULE,
@@ -63,7 +64,7 @@ export class Metrics {
   private rendered: string | null = null;
   private changes = 0;
   private readonly instances: Gauge<'state'>;
-  private readonly findings: Gauge<'rule' | 'severity'>;
+  private readonly findings: Gauge<'rule' | 'severity' | 'scope'>;
   private readonly instanceDrift: Gauge<
     'instance_id' | 'account' | 'region' | 'image_id' | 'group' | 'severity'
   >;
@@ -115,8 +116,8 @@ export class Metrics {
     });
     this.findings = new Gauge({
       name: 'driftwarden_findings',
-      help: 'Open, unaccepted drift findings by rule and severity.',
-      labelNames: ['rule', 'severity'],
+      help: 'Open, unaccepted drift findings by rule, severity and peer-consensus scope (fleet-wide, outlier, unrated).',
+      labelNames: ['rule', 'severity', 'scope'],
       registers,
     });
     this.instanceDrift = new Gauge({
@@ -342,14 +343,17 @@ export class Metrics {
   }
 
   /**
-   * Each loaded rule (and `unclassified`) with its severity at 0, then the open findings: stored
-   * findings keep the rule and severity they were classified with, so they are exported as stored.
+   * Each loaded rule (and `unclassified`) with its severity at 0 in every scope, then the open
+   * findings: stored findings keep the rule and severity they were classified with, so they are
+   * exported as stored.
    */
   private exportFindings(): void {
     this.findings.reset();
     for (const rule of [...this.options.rules(), UNCLASSIFIED])
-      this.findings.set({ rule: rule.id, severity: rule.severity }, 0);
-    for (const { rule, severity, count } of this.openFindings) this.findings.set({ rule, severity }, count);
+      for (const scope of FINDING_SCOPES)
+        this.findings.set({ rule: rule.id, severity: rule.severity, scope }, 0);
+    for (const { rule, severity, scope, count } of this.openFindings)
+      this.findings.set({ rule, severity, scope }, count);
   }
 
   get contentType(): string {

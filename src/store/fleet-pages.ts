@@ -48,12 +48,13 @@ export function findingFilterSql(filter: FindingFilter): SqlFilter {
 
 /** The equality filters every findings listing takes, over table alias `f`. */
 export function findingEquals(
-  filter: Pick<FindingFilter, 'instanceId' | 'rule' | 'severity'>,
+  filter: Pick<FindingFilter, 'instanceId' | 'rule' | 'severity' | 'scope'>,
 ): Record<string, readonly [string, unknown]> {
   return {
     instanceId: ['f.instance_id', filter.instanceId],
     rule: ['f.rule', filter.rule],
     severity: ['f.severity', filter.severity],
+    scope: ['f.scope', filter.scope],
   };
 }
 

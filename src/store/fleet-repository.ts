@@ -1,12 +1,13 @@
 // SQLite-backed FleetRepository: scan persistence and the queries behind the API, CLI and metrics.
-import type {
-  FindingQuery,
-  FleetRepository,
-  InstanceQuery,
-  ScanRecord,
-  SectionCount,
-  StoredFinding,
-  StoredInstance,
+import {
+  openFindingKey,
+  type FindingQuery,
+  type FleetRepository,
+  type InstanceQuery,
+  type ScanRecord,
+  type SectionCount,
+  type StoredFinding,
+  type StoredInstance,
 } from '../app/ports.js';
 import type { Database } from './database.js';
 import {
@@ -26,6 +27,9 @@ import { createLastTargetScanReader, createSnapshotReader } from './fleet-snapsh
 import { createScanWriter } from './scan-writer.js';
 import { equalsFilter } from './sql-filter.js';
 import { createStatementCache } from './statement-cache.js';
+
+/** Instances whose open findings' first-seen times are read per query. */
+const FIRST_SEEN_CHUNK = 2_000;
 
 /** SQLite reads LIMIT -1 as "no limit". */
 function limitOf(query: { limit?: number }): { limit: number } {
@@ -59,6 +63,14 @@ export function createFleetRepository(db: Database): FleetRepository {
        (SELECT count(*) FROM instances i
         WHERE i.region = ts.region AND coalesce(i.account, '') = ts.account AND i.present = 1) AS n
      FROM target_scans ts ORDER BY ts.account, ts.region`,
+  );
+  // Served by the open-findings index (instance_id, path, change) of migration 0001.
+  const selectFirstSeen = db.prepare<
+    [string],
+    { instance_id: string; path: string; change: string; first_seen: string }
+  >(
+    `SELECT instance_id, path, change, first_seen FROM findings
+     WHERE resolved_at IS NULL AND instance_id IN (SELECT value FROM json_each(?))`,
   );
   const selectScan = db.prepare<[string], ScanRow>(`SELECT ${SCAN_COLUMNS} FROM scans WHERE scan_id = ?`);
   const countSection = db.prepare<
@@ -121,6 +133,17 @@ export function createFleetRepository(db: Database): FleetRepository {
          LIMIT @limit`,
       );
       return statement.all(params).map(toStoredFinding);
+    },
+
+    openFindingsFirstSeen(instanceIds: readonly string[]): Map<string, string> {
+      const firstSeen = new Map<string, string>();
+      // A chunk at a time, like the scan writer: one JSON parameter per chunk, rows held briefly.
+      for (let start = 0; start < instanceIds.length; start += FIRST_SEEN_CHUNK) {
+        const ids = JSON.stringify(instanceIds.slice(start, start + FIRST_SEEN_CHUNK));
+        for (const row of selectFirstSeen.all(ids))
+          firstSeen.set(openFindingKey(row.instance_id, row.path, row.change), row.first_seen);
+      }
+      return firstSeen;
     },
 
     countOpenFindings(instanceId: string, sections: readonly string[]): SectionCount[] {

@@ -3,6 +3,8 @@ import type { FindingAcceptance, ScanRecord, StoredFinding, StoredInstance } fro
 import type {
   Action,
   Change,
+  FindingOnset,
+  FindingScope,
   InstanceObservation,
   InstanceStatus,
   ScanOutcome,
@@ -73,6 +75,8 @@ export interface FindingRow {
   resolved_at: string | null;
   accepted: number;
   acceptance_id: number | null;
+  scope: FindingScope;
+  onset: FindingOnset | null;
   acceptance_reason: string | null;
   acceptance_until: string | null;
   acceptance_created_by: string | null;
@@ -86,7 +90,7 @@ export const FINDING_COLUMNS =
   'f.actual, f.sources, f.first_seen, ' +
   // An open finding of a present instance was seen when its instance was last seen.
   `CASE WHEN f.resolved_at IS NULL AND i.present = 1 THEN coalesce(${targetScan('seen_at', 'i')}, f.last_seen) ` +
-  'ELSE f.last_seen END AS last_seen, f.resolved_at, f.accepted, f.acceptance_id, ' +
+  'ELSE f.last_seen END AS last_seen, f.resolved_at, f.accepted, f.acceptance_id, f.scope, f.onset, ' +
   'a.reason AS acceptance_reason, a.until AS acceptance_until, a.created_by AS acceptance_created_by, ' +
   'i.account, i.region, i.grp';
 
@@ -128,6 +132,8 @@ export function toStoredFinding(row: FindingRow): StoredFinding {
     resolvedAt: row.resolved_at,
     accepted: row.accepted === 1,
     acceptance: toFindingAcceptance(row),
+    scope: row.scope,
+    onset: row.onset,
   };
 }
 

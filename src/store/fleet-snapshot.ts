@@ -1,6 +1,12 @@
 // Reads the aggregate fleet state that metrics and the dashboard show, in one consistent read.
 import type { FleetSnapshot } from '../app/ports.js';
-import { INSTANCE_STATUSES, type InstanceStatus, type ScanOutcome, type Severity } from '../domain/types.js';
+import {
+  INSTANCE_STATUSES,
+  type FindingScope,
+  type InstanceStatus,
+  type ScanOutcome,
+  type Severity,
+} from '../domain/types.js';
 import type { Database } from './database.js';
 
 // Drift that counts: open, not accepted, on an instance still in the fleet.
@@ -28,9 +34,9 @@ export function createSnapshotReader(db: Database): (driftedLimit: number) => Fl
   const byStatus = db.prepare<[], { status: InstanceStatus; n: number }>(
     'SELECT status, count(*) AS n FROM instances WHERE present = 1 GROUP BY status',
   );
-  const byRuleSeverity = db.prepare<[], { rule: string; severity: Severity; n: number }>(
-    `SELECT f.rule, f.severity, count(*) AS n ${OPEN_UNACCEPTED}
-     GROUP BY f.rule, f.severity ORDER BY f.rule, ${SEVERITY_RANK_SQL} DESC`,
+  const byRuleSeverity = db.prepare<[], { rule: string; severity: Severity; scope: FindingScope; n: number }>(
+    `SELECT f.rule, f.severity, f.scope, count(*) AS n ${OPEN_UNACCEPTED}
+     GROUP BY f.rule, f.severity, f.scope ORDER BY f.rule, ${SEVERITY_RANK_SQL} DESC, f.scope`,
   );
   // Every instance with open, unaccepted drift — also one whose region is stale right now: an
   // outage of the scanner must not silence a page about drift it already saw.
@@ -72,7 +78,7 @@ export function createSnapshotReader(db: Database): (driftedLimit: number) => Fl
       instancesByStatus,
       findingsByRuleSeverity: byRuleSeverity
         .all()
-        .map((r) => ({ rule: r.rule, severity: r.severity, count: r.n })),
+        .map((r) => ({ rule: r.rule, severity: r.severity, scope: r.scope, count: r.n })),
       driftedInstances: drifted.all(Math.max(0, Math.floor(driftedLimit))).map((r) => ({
         instanceId: r.instance_id,
         account: r.account,

@@ -74,6 +74,10 @@ function driftedFilter(query: DriftedQuery): DriftedFilter {
     having.push('sum(f.rule = @rule) > 0');
     params.rule = query.rule;
   }
+  if (query.scope !== undefined) {
+    having.push('sum(f.scope = @scope) > 0');
+    params.scope = query.scope;
+  }
   return {
     where: where.map((w) => ` AND ${w}`).join(''),
     having: having.length ? `HAVING ${having.join(' AND ')}` : '',

@@ -1,8 +1,14 @@
 // Persists one scan in a single transaction, writing only what changed: instances, findings, gone and stale instances.
-import type { FailedScanInput, PersistScanInput, ScanRecord, ScannedInstance } from '../app/ports.js';
+import {
+  openFindingKey,
+  type FailedScanInput,
+  type PersistScanInput,
+  type ScanRecord,
+  type ScannedInstance,
+} from '../app/ports.js';
 import { findAcceptance, type AcceptanceScope } from '../core/acceptance.js';
 import { targetKey } from '../core/shard-assignment.js';
-import type { Finding, InstanceStatus } from '../domain/types.js';
+import type { Finding, FindingOnset, FindingScope, InstanceStatus } from '../domain/types.js';
 import type { Database } from './database.js';
 import { toJsonColumn, type InstanceRow } from './fleet-rows.js';
 import { toIsoUtc } from './timestamps.js';
@@ -25,10 +31,6 @@ function uniqueTargets(targets: readonly TargetKey[]): TargetKey[] {
 
 /** Instances compared and written per step of the scan's one transaction. */
 const WRITE_CHUNK = 2_000;
-
-function findingKey(instanceId: string, path: string, change: string): string {
-  return `${instanceId}\u0000${path}\u0000${change}`;
-}
 
 function byInstanceId(a: ScannedInstance, b: ScannedInstance): number {
   const x = a.observation.instanceId;
@@ -63,6 +65,8 @@ interface FindingParams {
   sources: string | null;
   accepted: 0 | 1;
   acceptanceId: number | null;
+  scope: FindingScope;
+  onset: FindingOnset | null;
   seenAt: string;
 }
 
@@ -86,6 +90,8 @@ interface OpenFindingRow {
   sources: string | null;
   accepted: 0 | 1;
   acceptance_id: number | null;
+  scope: FindingScope;
+  onset: FindingOnset | null;
 }
 
 /** The observation without its collection time: a re-listing of an unchanged instance compares equal. */
@@ -132,21 +138,21 @@ export function createScanWriter(db: Database): ScanWriter {
   );
   const selectOpenFindings = db.prepare<[string], OpenFindingRow>(
     `SELECT id, instance_id, path, change, image_id, rule, severity, action, for_ms, expected, actual, sources,
-            accepted, acceptance_id
+            accepted, acceptance_id, scope, onset
      FROM findings WHERE resolved_at IS NULL AND instance_id IN (SELECT value FROM json_each(?))`,
   );
   // Acceptance is re-decided by every scan: a new, revoked or expired acceptance shows at the next one.
   const updateFinding = db.prepare<[FindingParams & { id: number }]>(
     `UPDATE findings SET image_id = @imageId, rule = @rule, severity = @severity, action = @action,
        for_ms = @forMs, expected = @expected, actual = @actual, sources = @sources, accepted = @accepted,
-       acceptance_id = @acceptanceId, last_seen = @seenAt
+       acceptance_id = @acceptanceId, scope = @scope, onset = @onset, last_seen = @seenAt
      WHERE id = @id`,
   );
   const insertFinding = db.prepare<[FindingParams & { instanceId: string; path: string; change: string }]>(
     `INSERT INTO findings (instance_id, image_id, path, change, rule, severity, action, for_ms, expected, actual,
-                           sources, accepted, acceptance_id, first_seen, last_seen)
+                           sources, accepted, acceptance_id, scope, onset, first_seen, last_seen)
      VALUES (@instanceId, @imageId, @path, @change, @rule, @severity, @action, @forMs, @expected, @actual,
-             @sources, @accepted, @acceptanceId, @seenAt, @seenAt)`,
+             @sources, @accepted, @acceptanceId, @scope, @onset, @seenAt, @seenAt)`,
   );
   // Last seen by the target's previous scan (read before this scan records itself there).
   const resolveFinding = db.prepare<[TargetKey & { at: string; id: number }]>(
@@ -219,7 +225,7 @@ export function createScanWriter(db: Database): ScanWriter {
     for (const row of selectInstances.all(ids)) stored.set(row.instance_id, row);
     const open = new Map<string, OpenFindingRow>();
     for (const row of selectOpenFindings.all(ids))
-      open.set(findingKey(row.instance_id, row.path, row.change), row);
+      open.set(openFindingKey(row.instance_id, row.path, row.change), row);
     const stillOpen = new Set<number>();
 
     for (const item of scanned) {
@@ -251,10 +257,12 @@ export function createScanWriter(db: Database): ScanWriter {
           sources: f.sources ? JSON.stringify(f.sources) : null,
           accepted: f.acceptanceId === null ? 0 : 1,
           acceptanceId: f.acceptanceId,
+          scope: f.scope,
+          onset: f.onset,
           seenAt,
         };
         // Findings are keyed on the instance being scanned, whatever instanceId the finding carries.
-        const key = findingKey(o.instanceId, f.path, f.change);
+        const key = openFindingKey(o.instanceId, f.path, f.change);
         const existing = open.get(key);
         if (existing !== undefined) {
           if (!sameFinding(existing, params)) updateFinding.run({ ...params, id: existing.id });
@@ -410,7 +418,9 @@ function sameFinding(row: OpenFindingRow, p: FindingParams): boolean {
     row.actual === p.actual &&
     row.sources === p.sources &&
     row.accepted === p.accepted &&
-    row.acceptance_id === p.acceptanceId
+    row.acceptance_id === p.acceptanceId &&
+    row.scope === p.scope &&
+    row.onset === p.onset
   );
 }
 
@@ -433,5 +443,7 @@ function toOpenFindingRow(
     sources: p.sources,
     accepted: p.accepted,
     acceptance_id: p.acceptanceId,
+    scope: p.scope,
+    onset: p.onset,
   };
 }

@@ -25,6 +25,8 @@ function finding(overrides: Partial<ScannedFinding> = {}): ScannedFinding {
     action: 'report',
     forMs: null,
     acceptanceId: null,
+    scope: 'unrated',
+    onset: null,
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   INGEST_TOKEN,
+  metricSum,
   metricValue,
   startHarness,
   type Harness,
@@ -149,7 +150,7 @@ describe('each injected drift gives exactly one finding, and undoing it resolves
 
       const metrics = await h.metrics();
       expect(metricValue(metrics, 'driftwarden_instances', { state: 'drifted' })).toBe(1);
-      expect(metricValue(metrics, 'driftwarden_findings', { rule: want.rule })).toBe(1);
+      expect(metricSum(metrics, 'driftwarden_findings', { rule: want.rule })).toBe(1);
       expect(metricValue(metrics, 'driftwarden_instance_drift', { instance_id: instance.instanceId })).toBe(
         1,
       );

@@ -1,6 +1,6 @@
 // driftwarden_instance_drift is capped (metrics.instanceDriftLimit), worst severity first.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { metricValue, startHarness, type Harness } from '../support/harness.js';
+import { metricSum, metricValue, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
 
@@ -30,7 +30,7 @@ it('exports at most the configured number of per-instance drift series, critical
   ).toBe(1);
   expect(metricValue(metrics, 'driftwarden_instance_drift', { instance_id: a!.instanceId })).toBeUndefined();
   expect(metricValue(metrics, 'driftwarden_instances', { state: 'drifted' })).toBe(3);
-  expect(metricValue(metrics, 'driftwarden_findings', { rule: 'imds-downgrade', severity: 'critical' })).toBe(
+  expect(metricSum(metrics, 'driftwarden_findings', { rule: 'imds-downgrade', severity: 'critical' })).toBe(
     1,
   );
 });

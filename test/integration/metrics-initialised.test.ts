@@ -38,13 +38,14 @@ function each(name: string, label: string, values: readonly string[]): Series[] 
   return values.map((value) => [name, { [label]: value }]);
 }
 
-/** The `driftwarden_findings` series as `rule/severity` → value. */
+/** The `driftwarden_findings` series summed over their scopes, as `rule/severity` → value. */
 function findings(text: string): Map<string, number> {
-  return new Map(
-    samples(text)
-      .filter((s) => s.name === 'driftwarden_findings')
-      .map((s) => [`${s.labels.rule}/${s.labels.severity}`, s.value]),
-  );
+  const sums = new Map<string, number>();
+  for (const s of samples(text).filter((x) => x.name === 'driftwarden_findings')) {
+    const key = `${s.labels.rule}/${s.labels.severity}`;
+    sums.set(key, (sums.get(key) ?? 0) + s.value);
+  }
+  return sums;
 }
 
 describe('metrics of a fresh daemon, before its first scan', () => {
@@ -78,9 +79,12 @@ describe('metrics of a fresh daemon, before its first scan', () => {
   it('exports each loaded rule with its severity, and unclassified, at 0', async () => {
     const loaded = loadRules(rulesDir).rules.map((r) => `${r.id}/${r.severity}`);
     expect(loaded).toContain('revoked-image/critical');
-    expect(findings(await h.metrics())).toEqual(
-      new Map([...loaded, 'unclassified/warning'].map((key) => [key, 0])),
-    );
+    const text = await h.metrics();
+    expect(findings(text)).toEqual(new Map([...loaded, 'unclassified/warning'].map((key) => [key, 0])));
+    for (const scope of ['fleet-wide', 'outlier', 'unrated'])
+      expect(
+        metricValue(text, 'driftwarden_findings', { rule: 'revoked-image', severity: 'critical', scope }),
+      ).toBe(0);
   });
 
   it("has a series for every selector in the shipped dashboard's panel queries", async () => {

@@ -51,7 +51,9 @@ describe('accepted findings (SQLite)', () => {
     );
     expect(record).toMatchObject({ instances: { total: 2, compliant: 1, drifted: 1 }, findings: 2 });
     const snap = store.fleet.snapshot(10);
-    expect(snap.findingsByRuleSeverity).toEqual([{ rule: 'type', severity: 'info', count: 1 }]);
+    expect(snap.findingsByRuleSeverity).toEqual([
+      { rule: 'type', severity: 'info', scope: 'unrated', count: 1 },
+    ]);
     expect(snap.driftedInstances.map((d) => d.instanceId)).toEqual(['i-2']);
     expect(snap.oldestOpenBySeverity).toEqual({ info: at(1) });
   });

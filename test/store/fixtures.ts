@@ -80,6 +80,8 @@ export function finding(
     action: 'replace',
     forMs: 300_000,
     acceptanceId: null,
+    scope: 'unrated',
+    onset: null,
     ...overrides,
   };
 }

@@ -375,7 +375,7 @@ describe('FleetRepository (SQLite)', () => {
       store.db.prepare("UPDATE findings SET accepted = 1 WHERE instance_id = 'i-3' AND rule = 'type'").run();
       const snap = store.fleet.snapshot(10);
       expect(snap.findingsByRuleSeverity).toEqual([
-        { rule: 'imds-downgrade', severity: 'critical', count: 2 },
+        { rule: 'imds-downgrade', severity: 'critical', scope: 'unrated', count: 2 },
       ]);
       expect(snap.oldestOpenBySeverity).toEqual({ critical: at(1) });
     });

@@ -233,9 +233,11 @@ describe('migrations', () => {
         '0008_remediation_input_indexes',
         '0009_page_indexes',
         '0010_retention',
+        '0011_finding_scope',
       ]);
+      // Stored before peer consensus: unrated until the next scan rates it.
       expect(store.fleet.listFindings()).toMatchObject([
-        { instanceId: 'i-1', accepted: false, acceptance: null },
+        { instanceId: 'i-1', accepted: false, acceptance: null, scope: 'unrated', onset: null },
       ]);
       const added = store.acceptances.add(
         { instanceId: 'i-1', rule: null, reason: 'r', until: '2026-12-01T00:00:00Z', createdBy: 'cli:me' },
@@ -274,6 +276,7 @@ describe('migrations', () => {
         '0008_remediation_input_indexes',
         '0009_page_indexes',
         '0010_retention',
+        '0011_finding_scope',
       ]);
       expect(store.jobs.get('job-1')).toMatchObject({ state: 'awaiting-approval', note: null });
       const at = NOW.toISOString();

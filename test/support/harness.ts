@@ -201,6 +201,18 @@ export function samples(text: string): Sample[] {
   return found;
 }
 
+/** The sum of the samples matching the labels (e.g. `driftwarden_findings` over its scopes), or undefined when none. */
+export function metricSum(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  const matching = samples(text).filter(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
+  return matching.length === 0 ? undefined : matching.reduce((sum, s) => sum + s.value, 0);
+}
+
 /** Value of one sample in a Prometheus exposition, or undefined when the series is absent. */
 export function metricValue(
   text: string,

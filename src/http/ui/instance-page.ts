@@ -100,6 +100,12 @@ function moreFindings(instanceId: string, views: readonly SectionView[]): Html |
   </ul>`;
 }
 
+/** The finding's peer-consensus scope as read in the table (docs/signal.md). */
+function scopeText(f: Pick<StoredFinding, 'scope' | 'onset'>): string {
+  if (f.scope !== 'fleet-wide') return f.scope;
+  return f.onset === null ? 'fleet-wide' : `fleet-wide, ${f.onset}`;
+}
+
 export function findingsTable(
   id: string,
   caption: string,
@@ -110,7 +116,17 @@ export function findingsTable(
     <caption>
       ${caption}
     </caption>
-    ${tableHead(['Change', 'Path', 'Expected (manifest)', 'Actual (running)', 'Rule', 'Severity', 'Action', 'First seen'])}
+    ${tableHead([
+      'Change',
+      'Path',
+      'Expected (manifest)',
+      'Actual (running)',
+      'Rule',
+      'Severity',
+      'Peers',
+      'Action',
+      'First seen',
+    ])}
     <tbody>
       ${findings.map(
         (f) =>
@@ -123,6 +139,7 @@ export function findingsTable(
             <td class="actual"><span class="visually-hidden">actual: </span>${actualCell(f)}</td>
             <td>${f.rule}</td>
             <td>${severityBadge(f.severity)}</td>
+            <td class="scope" data-scope="${f.scope}">${scopeText(f)}</td>
             <td>
               ${f.action}${f.forMs ? html`<span class="muted"> after ${formatAge(f.forMs)}</span>` : null}
             </td>

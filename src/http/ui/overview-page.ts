@@ -8,7 +8,14 @@ import {
 } from '../../app/ports.js';
 import type { RemediationSwitch } from '../../app/remediation/ports.js';
 import { compareStrings } from '../../core/compare-strings.js';
-import { INSTANCE_STATUSES, SEVERITIES, type InstanceStatus, type Severity } from '../../domain/types.js';
+import {
+  FINDING_SCOPES,
+  INSTANCE_STATUSES,
+  SEVERITIES,
+  type FindingScope,
+  type InstanceStatus,
+  type Severity,
+} from '../../domain/types.js';
 import {
   formatAge,
   formatDurationShort,
@@ -32,6 +39,7 @@ export interface DriftedTableQuery {
   group?: string;
   severity?: Severity;
   rule?: string;
+  scope?: FindingScope;
   instance?: string;
   sort: DriftedSortKey;
   dir?: 'asc' | 'desc';
@@ -240,7 +248,7 @@ export function remediationSummary(view: RemediationView, now: Date): Html {
 export function overviewHref(query: DriftedTableQuery, change: Partial<DriftedTableQuery>): string {
   const q = { ...query, ...change };
   const params = new URLSearchParams();
-  for (const key of ['region', 'group', 'severity', 'rule', 'instance'] as const) {
+  for (const key of ['region', 'group', 'severity', 'rule', 'scope', 'instance'] as const) {
     const value = q[key];
     if (value !== undefined && value !== '') params.set(key, value);
   }
@@ -297,7 +305,7 @@ function select(name: string, label: string, options: readonly string[], current
 
 function driftedSection(model: OverviewModel): Html {
   const { query, drifted, facets, now } = model;
-  const filtered = ['region', 'group', 'severity', 'rule', 'instance'].some(
+  const filtered = ['region', 'group', 'severity', 'rule', 'scope', 'instance'].some(
     (k) => query[k as keyof DriftedTableQuery] !== undefined,
   );
   return html`<section aria-labelledby="drifted-heading" id="drifted">
@@ -318,6 +326,7 @@ function driftedSection(model: OverviewModel): Html {
       ${select('group', 'Group', facets.groups, query.group)}
       ${select('severity', 'Severity', [...SEVERITIES].reverse(), query.severity)}
       ${select('rule', 'Rule', facets.rules, query.rule)}
+      ${select('scope', 'Peers (scope)', FINDING_SCOPES, query.scope)}
       <div class="field">
         <label for="filter-instance">Instance id starts with</label>
         <input id="filter-instance" name="instance" type="search" value="${query.instance ?? ''}" />

@@ -23,7 +23,7 @@ import { DEFAULT_PAGE_SIZE, type Page } from '../../app/paging.js';
 import { currentReason, type ReasonRepository } from '../../app/remediation/reason-port.js';
 import type { ScanRunner } from '../../app/scan-runner.js';
 import { ValidationError } from '../../domain/errors.js';
-import { HOST_SOURCES, SEVERITIES, type HostSource } from '../../domain/types.js';
+import { FINDING_SCOPES, HOST_SOURCES, SEVERITIES, type HostSource } from '../../domain/types.js';
 import { packagePath } from '../../package-root.js';
 import { CURSOR_KEYS, cursorParam, encodeCursor, nextPageHref } from '../cursor.js';
 import { sectionFindingsQuery } from '../finding-cursor.js';
@@ -101,6 +101,10 @@ const overviewQuery = z.strictObject({
   severity: z
     .union([z.enum(SEVERITIES as [string, ...string[]]), z.literal('')])
     .transform((v) => (v === '' ? undefined : (v as (typeof SEVERITIES)[number])))
+    .optional(),
+  scope: z
+    .union([z.enum(FINDING_SCOPES), z.literal('')])
+    .transform((v) => (v === '' ? undefined : v))
     .optional(),
   sort: z.enum(DRIFTED_SORT_KEYS).default('severity'),
   dir: z.enum(['asc', 'desc']).optional(),

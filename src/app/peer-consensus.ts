@@ -1,0 +1,56 @@
+// The scan's consensus step: rates each scanned finding by its image's peers (docs/signal.md), after pairing and classifying.
+import { rateConsensus, type ConsensusInstance, type ConsensusSettings } from '../core/consensus.js';
+import type { Pair } from '../domain/types.js';
+import { openFindingKey, type ScannedInstance } from './ports.js';
+
+/**
+ * Only a running instance whose host data could be compared votes: a stale, missing or stopped one
+ * says nothing about the image now (its findings are still rated against the voters).
+ */
+export function votes(pair: Pair): boolean {
+  return (
+    pair.instance.state === 'running' && (pair.hostStatus === 'fresh' || pair.hostStatus === 'not-declared')
+  );
+}
+
+/**
+ * `assessed[i]` is the outcome of `pairs[i]`. `firstSeen` holds the open findings' first-seen times
+ * (`openFindingKey`); a finding not open yet is first seen `now`.
+ */
+export function rateByPeers(
+  pairs: readonly Pair[],
+  assessed: readonly ScannedInstance[],
+  firstSeen: ReadonlyMap<string, string>,
+  settings: ConsensusSettings,
+  now: string,
+): ScannedInstance[] {
+  const instances = assessed.map((item, index): ConsensusInstance => {
+    const pair = pairs[index];
+    const id = item.observation.instanceId;
+    return {
+      instanceId: id,
+      manifestKey: pair?.manifest
+        ? `${pair.manifest.manifest.image.region}/${pair.manifest.manifest.image.id}`
+        : null,
+      votes: pair !== undefined && votes(pair),
+      launchTime: item.observation.launchTime,
+      differences: item.findings.map((f) => ({
+        path: f.path,
+        change: f.change,
+        actual: f.actual,
+        firstSeen: firstSeen.get(openFindingKey(id, f.path, f.change)) ?? now,
+      })),
+    };
+  });
+  const verdicts = rateConsensus(instances, settings);
+  return assessed.map((item) => {
+    const rated = verdicts.get(item.observation.instanceId) ?? [];
+    return {
+      ...item,
+      findings: item.findings.map((f, index) => ({
+        ...f,
+        ...(rated[index] ?? { scope: 'unrated', onset: null }),
+      })),
+    };
+  });
+}
