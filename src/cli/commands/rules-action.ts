@@ -1,6 +1,6 @@
 // `driftwarden rules check`, run: validate rule files, reporting file, line and key of each error.
 import type { Command } from 'commander';
-import { MAX_LISTED_ISSUES } from '../../domain/errors.js';
+import { listedIssues } from '../../domain/errors.js';
 import { checkRules } from '../../rules/index.js';
 import { CliExit, printJson, type GlobalOptions } from '../cli-exit.js';
 import { loadCliConfig } from '../context.js';
@@ -25,13 +25,10 @@ export function runRulesCheck(dir: string | undefined, options: { json?: boolean
       `ok: ${result.ruleSet?.rules.length ?? 0} rules, ${result.ruleSet?.ignore.length ?? 0} ignore entries in ${result.files.length} files\n`,
     );
   } else {
-    // Listed like every other validation error: the first MAX_LISTED_ISSUES, then a count (--json has all).
-    const more = result.issues.length - MAX_LISTED_ISSUES;
-    const listed =
-      more > 0
-        ? [...result.issues.slice(0, MAX_LISTED_ISSUES), `… and ${more} more problems`]
-        : result.issues;
-    process.stderr.write(`${listed.join('\n')}\n${result.issues.length} error(s) in ${target}\n`);
+    // Listed like every other validation error: the first ones, then a count (--json has all).
+    process.stderr.write(
+      `${listedIssues(result.issues).join('\n')}\n${result.issues.length} error(s) in ${target}\n`,
+    );
   }
   if (!ok) throw new CliExit(1);
 }
