@@ -1,6 +1,7 @@
 // The HTTP app (API and web UI) over a store the test seeded itself, listening on 127.0.0.1 port 0.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import { ScanRunner } from '../../src/app/scan-runner.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logging/logger.js';
@@ -14,9 +15,10 @@ export interface StoreServer {
   close(): Promise<void>;
 }
 
-export async function serveStore(store: Store, clock: () => Date): Promise<StoreServer> {
+/** The daemon's HTTP app over `store`, without tokens, scans or peers. */
+export function createStoreApp(store: Store, clock: () => Date): Express {
   const logger = createLogger({ level: 'silent', destination: 2, pretty: false });
-  const app = createHttpApp({
+  return createHttpApp({
     manifests: store.manifests,
     fleet: store.fleet,
     views: store.views,
@@ -50,6 +52,10 @@ export async function serveStore(store: Store, clock: () => Date): Promise<Store
       mode: 'approve',
     },
   });
+}
+
+export async function serveStore(store: Store, clock: () => Date): Promise<StoreServer> {
+  const app = createStoreApp(store, clock);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
