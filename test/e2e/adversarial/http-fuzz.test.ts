@@ -21,9 +21,9 @@ const TOKENS = [
   { name: 'packer', token: 'fuzz-manifests-token-0123456789abcd', scopes: ['manifests'] },
 ];
 
-let sim: Simulator;
-let dir: string;
-let daemon: ServeProcess;
+let sim: Simulator | undefined;
+let dir: string | undefined;
+let daemon: ServeProcess | undefined;
 let url: string;
 
 interface FuzzRequest {
@@ -64,10 +64,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  process.kill(daemon.pid, 'SIGTERM');
-  await daemon.exited;
-  await sim.close();
-  rmSync(dir, { recursive: true, force: true });
+  // Guarded: a failed start leaves some of these unset, and the failure should be the one reported.
+  if (daemon !== undefined) {
+    process.kill(daemon.pid, 'SIGTERM');
+    await daemon.exited;
+  }
+  await sim?.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 const text = fc.oneof(
