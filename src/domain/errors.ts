@@ -19,6 +19,13 @@ abstract class DriftwardenError extends Error {
 /** How many problems a ValidationError lists; the rest are counted, so 40,000 bad entries stay a short answer. */
 export const MAX_LISTED_ISSUES = 100;
 
+/** The first MAX_LISTED_ISSUES problems, then `… and N more problems` when there are more. */
+export function listedIssues(issues: readonly string[]): string[] {
+  return issues.length > MAX_LISTED_ISSUES
+    ? [...issues.slice(0, MAX_LISTED_ISSUES), `… and ${issues.length - MAX_LISTED_ISSUES} more problems`]
+    : [...issues];
+}
+
 /** Bad input from a user (config, rules, manifest, API body). Never retried. */
 export class ValidationError extends DriftwardenError {
   readonly retryable = false;
@@ -27,10 +34,7 @@ export class ValidationError extends DriftwardenError {
   /** Every problem, for a caller that gathers several errors into one (which lists and counts them again). */
   readonly allIssues: readonly string[];
   constructor(message: string, issues: string[] = [], options: DriftwardenErrorOptions = {}) {
-    const listed =
-      issues.length > MAX_LISTED_ISSUES
-        ? [...issues.slice(0, MAX_LISTED_ISSUES), `… and ${issues.length - MAX_LISTED_ISSUES} more problems`]
-        : issues;
+    const listed = listedIssues(issues);
     super(listed.length ? `${message}\n  - ${listed.join('\n  - ')}` : message, options);
     this.issues = listed;
     this.allIssues = issues;

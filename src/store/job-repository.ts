@@ -373,5 +373,11 @@ export function createRemediationStateRepository(db: Database, audit: AuditLog):
       audit.append({ actor: by, action: 'remediation.resumed', detail: { wasPausedFor: before.reason } }, at);
     return changed > 0;
   });
-  return { get, pause: (r, d, b, a) => pause(r, d, b, a), resume: (b, a) => resume(b, a) };
+  return {
+    get,
+    pause: (r, d, b, a) => pause(r, d, b, a),
+    // IMMEDIATE: resume reads before it writes, and a deferred read cannot be upgraded once another
+    // connection (the scan thread) has committed since; it would fail with "database is locked".
+    resume: (b, a) => resume.immediate(b, a),
+  };
 }

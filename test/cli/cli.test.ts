@@ -222,6 +222,18 @@ describe.concurrent('rules check', () => {
     expect(result.stderr).toContain('1 error(s)');
   });
 
+  it('lists the first 100 errors and counts the rest', async () => {
+    const rulesDir = mkdtempSync(join(dir, 'rules-'));
+    const bad = Array.from({ length: 200 }, (_, n) => `  - { id: r${n}, severity: nope }\n`).join('');
+    writeFileSync(join(rulesDir, '10-bad.yaml'), `rules:\n${bad}`);
+    const result = await cli(['rules', 'check', rulesDir]);
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(102);
+    expect(lines[100]).toBe('… and 500 more problems');
+    expect(lines[101]).toBe(`600 error(s) in ${rulesDir}`);
+  });
+
   it('loads the configuration given with -c also when a directory is named, and stops on its errors', async () => {
     const config = file('rules-check-bad.yaml', 'http:\n  port: 99999\n');
     const result = await cli(['-c', config, 'rules', 'check', packagePath('rules')]);

@@ -282,6 +282,17 @@ describe('checkRules', () => {
   });
 });
 
+describe('checkRules with 50,000 invalid rules', () => {
+  it('returns every issue naming the file, rather than overflowing the stack', () => {
+    const bad = Array.from({ length: 50_000 }, (_, n) => `  - { id: r${n}, severity: nope }\n`).join('');
+    const dir = rulesDir({ '10-bad.yaml': `rules:\n${bad}` });
+    const result = checkRules(dir);
+    expect(result.ruleSet).toBeNull();
+    expect(result.issues).toHaveLength(150_000);
+    expect(result.issues[0]).toMatch(new RegExp(`^${join(dir, '10-bad.yaml')}:2: rules\\[0\\]\\.`));
+  });
+});
+
 describe('approval', () => {
   it('marks a replace rule with approval: required, and refuses approval on a report rule', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dw-rules-approval-'));

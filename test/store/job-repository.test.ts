@@ -1,4 +1,6 @@
 // Replacement jobs in SQLite: one open job per instance, transitions audited, the audit log append-only.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewJob } from '../../src/app/remediation/ports.js';
 import { TerminalError } from '../../src/domain/errors.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import { packagePath } from '../../src/package-root.js';
 
 let dir: string;
 let store: Store;
@@ -146,6 +149,32 @@ describe('the job repository', () => {
       ['remediation.paused', 'driftwarden'],
       ['remediation.resumed', 'admin'],
     ]);
+  });
+
+  it('resumes while another connection commits a write, waiting for it instead of failing', async () => {
+    store.remediation.pause('manual', 'maintenance', 'cli:ops', AT);
+    // Another process (the scan thread, a CLI) holds the write lock and commits while resume runs:
+    // resume must wait for the lock (busy_timeout), not fail as a stale read upgraded to a write.
+    const writer = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require('better-sqlite3'))(process.argv[1]);
+         db.pragma('busy_timeout = 5000');
+         db.exec('CREATE TABLE IF NOT EXISTS contention (x)');
+         db.exec('BEGIN IMMEDIATE');
+         db.prepare('INSERT INTO contention VALUES (1)').run();
+         process.stdout.write('locked\\n');
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+         db.exec('COMMIT');`,
+        join(dir, 'dw.db'),
+      ],
+      { cwd: packagePath('.'), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await once(writer.stdout, 'data');
+    expect(store.remediation.resume('admin', AT)).toBe(true);
+    expect(store.remediation.get().paused).toBe(false);
+    await once(writer, 'exit');
   });
 
   it('refuses a save whose expected state no longer holds, so a CLI and the daemon never overwrite each other', () => {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { listBootNoise } from '../../app/boot-noise-suggestions.js';
 import { bootNoiseRulesYaml } from '../../core/boot-noise.js';
+import { listedIssues } from '../../domain/errors.js';
 import { checkRules } from '../../rules/index.js';
 import { CliExit, printJson, type GlobalOptions } from '../cli-exit.js';
 import { loadCliConfig, withStore } from '../context.js';
@@ -26,7 +27,10 @@ export function runRulesCheck(dir: string | undefined, options: { json?: boolean
       `ok: ${result.ruleSet?.rules.length ?? 0} rules, ${result.ruleSet?.ignore.length ?? 0} ignore entries in ${result.files.length} files\n`,
     );
   } else {
-    process.stderr.write(`${result.issues.join('\n')}\n${result.issues.length} error(s) in ${target}\n`);
+    // Listed like every other validation error: the first ones, then a count (--json has all).
+    process.stderr.write(
+      `${listedIssues(result.issues).join('\n')}\n${result.issues.length} error(s) in ${target}\n`,
+    );
   }
   if (!ok) throw new CliExit(1);
 }
