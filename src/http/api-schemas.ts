@@ -17,6 +17,8 @@ import { REASON_CODES } from '../core/remediation-reasons.js';
 import { JOB_STATES } from '../core/remediation-types.js';
 import {
   CHANGES,
+  FINDING_ONSETS,
+  FINDING_SCOPES,
   HOST_SOURCES,
   INSTANCE_STATUSES,
   SEVERITIES,
@@ -97,6 +99,8 @@ export const storedFindingSchema = z
     resolvedAt: timestamp.nullable(),
     accepted: z.boolean(),
     acceptance: findingAcceptance.nullable(),
+    scope: z.enum(FINDING_SCOPES),
+    onset: z.enum(FINDING_ONSETS).nullable(),
   })
   .meta({ id: 'Finding' }) satisfies z.ZodType<StoredFinding>;
 
@@ -246,6 +250,8 @@ export const scanReportSchema = z.strictObject({
       sources: z.array(sourceView).optional(),
       firstSeen: timestamp,
       accepted: z.boolean(),
+      scope: z.enum(FINDING_SCOPES),
+      onset: z.enum(FINDING_ONSETS).optional(),
       acceptance: findingAcceptance.optional(),
     }),
   ),
