@@ -26,6 +26,7 @@ import { createLastTargetScanReader, createSnapshotReader } from './fleet-snapsh
 import { createScanWriter } from './scan-writer.js';
 import { equalsFilter } from './sql-filter.js';
 import { createStatementCache } from './statement-cache.js';
+import { createTargetRelease } from './target-release.js';
 
 /** SQLite reads LIMIT -1 as "no limit". */
 function limitOf(query: { limit?: number }): { limit: number } {
@@ -74,6 +75,7 @@ export function createFleetRepository(db: Database): FleetRepository {
     recordFailedScan,
     snapshot,
     lastTargetScanAt: createLastTargetScanReader(db),
+    releaseUnowned: createTargetRelease(db),
     instancesPerTarget: () =>
       selectInstancesPerTarget.all().map((r) => ({
         account: r.account === '' ? null : r.account,

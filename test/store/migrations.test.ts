@@ -194,7 +194,9 @@ describe('migrations', () => {
     withDb(tmp.dbPath(), (db) => {
       migrate(db, { now });
       db.exec(
-        `INSERT INTO instances VALUES ('i-1', NULL, 'us-east-1', 'ami-1', NULL, 'drifted', 1, '{}', 't', 't', 's')`,
+        `INSERT INTO instances (instance_id, account, region, image_id, grp, status, present, observation, first_seen,
+                                last_seen, last_scan_id)
+         VALUES ('i-1', NULL, 'us-east-1', 'ami-1', NULL, 'drifted', 1, '{}', 't', 't', 's')`,
       );
       const insert = db.prepare(
         `INSERT INTO findings (instance_id, image_id, path, change, rule, severity, action, expected, actual,
@@ -233,6 +235,7 @@ describe('migrations', () => {
         '0008_remediation_input_indexes',
         '0009_page_indexes',
         '0010_retention',
+        '0011_released',
       ]);
       expect(store.fleet.listFindings()).toMatchObject([
         { instanceId: 'i-1', accepted: false, acceptance: null },
@@ -274,6 +277,7 @@ describe('migrations', () => {
         '0008_remediation_input_indexes',
         '0009_page_indexes',
         '0010_retention',
+        '0011_released',
       ]);
       expect(store.jobs.get('job-1')).toMatchObject({ state: 'awaiting-approval', note: null });
       const at = NOW.toISOString();
