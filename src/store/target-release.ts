@@ -14,9 +14,10 @@ const PRESENT_IN_TARGET = 'present = 1 AND region = @region AND account IS @acco
 export function createTargetRelease(
   db: Database,
 ): (owned: readonly TargetKey[], at: string) => ReleasedTarget[] {
-  // Once per start, so a pass over the present instances is fine (served by the (region, account) index).
-  const targetsWithInstances = db.prepare<[], TargetKey>(
-    'SELECT DISTINCT account, region FROM instances WHERE present = 1 ORDER BY account, region',
+  // Every target with rows, present or not: the (region, account) index answers that without reading
+  // the rows (0.1 ms at 100,000 instances; with `present = 1` it read them all, 55 ms).
+  const targetsWithRows = db.prepare<[], TargetKey>(
+    'SELECT DISTINCT account, region FROM instances ORDER BY account, region',
   );
   // Like a gone instance's, their last sighting stays that of their target's last scan here.
   const resolveFindings = db.prepare<[TargetKey & { at: string }]>(
@@ -30,15 +31,19 @@ export function createTargetRelease(
   );
   const release = db.transaction((owned: readonly TargetKey[], at: string): ReleasedTarget[] => {
     const mine = new Set(owned.map(targetKey));
-    return targetsWithInstances
-      .all()
-      .filter((t) => !mine.has(targetKey(t)))
-      .map((t): ReleasedTarget => {
-        // Findings first: they are found through their instances while those are still present.
-        const findings = resolveFindings.run({ ...t, at }).changes;
-        const instances = releaseInstances.run({ ...t, at }).changes;
-        return { account: t.account, region: t.region, instances, findings };
-      });
+    return (
+      targetsWithRows
+        .all()
+        .filter((t) => !mine.has(targetKey(t)))
+        .map((t): ReleasedTarget => {
+          // Findings first: they are found through their instances while those are still present.
+          const findings = resolveFindings.run({ ...t, at }).changes;
+          const instances = releaseInstances.run({ ...t, at }).changes;
+          return { account: t.account, region: t.region, instances, findings };
+        })
+        // A target released before (or whose instances are all gone) has nothing left to release.
+        .filter((t) => t.instances > 0)
+    );
   });
   // IMMEDIATE, as a scan's: take the write lock before reading what to release.
   return (owned, at) => release.immediate(owned, at);
