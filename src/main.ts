@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import type { FleetSnapshot } from './app/ports.js';
+import type { FleetSnapshot, ReleasedTarget } from './app/ports.js';
 import type { ScanReport } from './app/scan-cycle.js';
 import { applyBootNoise } from './app/boot-noise-suggestions.js';
 import { ScanRunner } from './app/scan-runner.js';
@@ -71,6 +71,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     lock.release();
     throw error;
   }
+  // Before the first metrics, reads and scan: this replica counts only the targets it owns.
+  const released = releaseUnownedRows(runtime, logger);
   metrics = new Metrics({
     fleet: runtime.store.fleet,
     manifests: runtime.store.manifests,
@@ -85,6 +87,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     awsRequests: knownAwsRequestSeries(),
   });
   const daemonMetrics = metrics;
+  daemonMetrics.recordReleased(released);
   // /metrics serves a snapshot: taken now, after each scan (fleet and state) and after each
   // remediation tick or API write (state only), so a scrape never walks the fleet's tables.
   const refreshMetrics = (part: 'all' | 'state', snapshot?: FleetSnapshot): void => {
@@ -390,6 +393,23 @@ class RetentionPass {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.running;
+  }
+}
+
+/**
+ * The daemon serves even if the release cannot be written (a full disk, say): those rows stay counted
+ * (never remediated: candidates are present instances of this replica's targets) until a start that
+ * can write.
+ */
+function releaseUnownedRows(runtime: Runtime, logger: Logger): ReleasedTarget[] {
+  try {
+    return runtime.releaseUnownedTargets();
+  } catch (error) {
+    logger.error(
+      { err: errorMessage(error), code: storageFailure(error)?.code, database: runtime.config.database.path },
+      'releasing rows of targets this replica no longer owns failed; they stay counted until the next start',
+    );
+    return [];
   }
 }
 

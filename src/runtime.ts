@@ -3,6 +3,7 @@
 // `scan --once` and `demo`; it loads no HTTP server, metrics registry or scheduler.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { ReleasedTarget } from './app/ports.js';
 import { runScanCycle, type ScanReport } from './app/scan-cycle.js';
 import type { CollectProgress } from './app/instance-source.js';
 import type { AwsRequestRecorder } from './aws/aws-middleware.js';
@@ -39,6 +40,12 @@ export interface Runtime {
   /** Re-reads rules; invalid rules keep the previous ones and the error is returned. */
   reloadRules(): Error | null;
   runScan(signal?: AbortSignal): Promise<ScanReport>;
+  /**
+   * Releases the rows of every target in the database that is not this replica's (it moved to another
+   * shard, or left the configuration) and logs what it released. Targets change only with the
+   * configuration, so whoever scans calls this once, before its first scan.
+   */
+  releaseUnownedTargets(): ReleasedTarget[];
   /** Starts the listing threads before the first scan (by whoever will scan with this runtime). */
   startListThreads(): void;
   close(): void;
@@ -154,6 +161,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         },
         { signal, timeoutMs: config.scan.timeoutMs },
       ),
+    releaseUnownedTargets() {
+      const released = store.fleet.releaseUnowned(targets, clock().toISOString());
+      if (released.length > 0)
+        logger.info(
+          {
+            targets: released,
+            instances: released.reduce((n, t) => n + t.instances, 0),
+            findings: released.reduce((n, t) => n + t.findings, 0),
+          },
+          'released rows of targets this replica no longer owns',
+        );
+      return released;
+    },
     startListThreads() {
       listThreads?.start();
     },

@@ -58,9 +58,10 @@ export function expandTargets(config: Config): Target[] {
 }
 
 /**
- * The remediation inputs limited to instances of `targets`. A replica's database can still hold
- * instances of targets that moved to another shard when the count changed (rows of a target it no
- * longer scans are kept, like those of a removed target); their new owner replaces them, never this one.
+ * The remediation inputs limited to instances of `targets`. Rows of a target this replica no longer
+ * owns (it moved to another shard when the count changed) are released at start, so they are no
+ * candidates; this still holds when that release could not be written. Their new owner replaces
+ * them, never this one.
  */
 export function limitToTargets(inputs: RemediationInputs, targets: readonly Target[]): RemediationInputs {
   const owned = new Set(targets.map(targetKey));

@@ -108,9 +108,22 @@ export interface StoredFinding extends Finding, FindingConsensus {
   firstSeen: string;
   lastSeen: string;
   resolvedAt: string | null;
+  /** `released`: resolved because this replica released its instance; null: resolved by a scan (fixed, or the instance gone), or open. */
+  resolvedReason: ResolvedReason | null;
   /** Covered by an acceptance at the last scan that saw it (same as `acceptance !== null`). */
   accepted: boolean;
   acceptance: FindingAcceptance | null;
+}
+
+/** Why a finding was resolved other than by a scan. */
+export type ResolvedReason = 'released';
+
+/** The present instances and open findings a replica released of one target it does not own. */
+export interface ReleasedTarget {
+  account: string | null;
+  region: string;
+  instances: number;
+  findings: number;
 }
 
 /** The acceptance a finding was reported as accepted under (joined from `acceptance_id`). */
@@ -128,12 +141,17 @@ export interface StoredInstance {
   imageId: string;
   group: string | null;
   status: InstanceStatus;
-  /** Instances not returned by a successful scan of their target are 'gone' and leave the fleet. */
+  /**
+   * Instances not returned by a successful scan of their target are 'gone' and leave the fleet;
+   * instances of a target this replica no longer owns are released (`releasedAt`) and leave its fleet.
+   */
   present: boolean;
   observation: InstanceObservation;
   firstSeen: string;
   lastSeen: string;
   lastScanId: string;
+  /** When this replica released the instance (its target moved to another shard or left the configuration); null otherwise. */
+  releasedAt: string | null;
 }
 
 export interface InstanceFilter {
@@ -262,6 +280,12 @@ export interface FleetRepository {
    * outcome): one read of the per-target table, for probes that run every few seconds.
    */
   lastTargetScanAt(): string | null;
+  /**
+   * Releases every target holding present instances that is not in `owned` (this replica's targets):
+   * in one transaction its instances leave the fleet as released (not gone) and their open findings
+   * are resolved as released. Returns what was released per target, in account and region order.
+   */
+  releaseUnowned(owned: readonly { account: string | null; region: string }[], at: string): ReleasedTarget[];
   /** Present instances of each target ever listed (account null = no explicit account), in account and region order. */
   instancesPerTarget(): { account: string | null; region: string; instances: number }[];
 }

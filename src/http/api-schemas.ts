@@ -97,6 +97,8 @@ export const storedFindingSchema = z
     firstSeen: timestamp,
     lastSeen: timestamp,
     resolvedAt: timestamp.nullable(),
+    /** `released`: its instance's target moved to another shard or left the configuration. */
+    resolvedReason: z.enum(['released']).nullable(),
     accepted: z.boolean(),
     acceptance: findingAcceptance.nullable(),
     scope: z.enum(FINDING_SCOPES),
@@ -137,6 +139,7 @@ export const storedInstanceSchema = z
     firstSeen: timestamp,
     lastSeen: timestamp,
     lastScanId: z.string(),
+    releasedAt: timestamp.nullable(),
   })
   .meta({ id: 'Instance' }) satisfies z.ZodType<StoredInstance>;
 

@@ -6,6 +6,7 @@ import {
   type FleetSnapshot,
   type ManifestRepository,
   type PruneCounts,
+  type ReleasedTarget,
 } from '../app/ports.js';
 import type { JobRepository, RemediationStateRepository } from '../app/remediation/ports.js';
 import type { ReasonRepository } from '../app/remediation/reason-port.js';
@@ -23,6 +24,9 @@ import {
   type Target,
 } from '../domain/types.js';
 import type { AwsRequestOutcome } from '../aws/aws-middleware.js';
+
+/** The tables whose rows the release at start counts (`driftwarden_released_rows_total{table}`). */
+const RELEASED_TABLES = ['instances', 'findings'] as const;
 
 export interface MetricsOptions {
   fleet: FleetRepository;
@@ -82,6 +86,7 @@ export class Metrics {
   private readonly remediationBlocked: Gauge<'reason'>;
   private readonly replacementsCounted = new Map<string, number>();
   private readonly prunedRows: Counter<'table'>;
+  private readonly releasedRows: Counter<'table'>;
   /** Oldest open finding per severity as of the last fleet refresh; its age is taken at each scrape. */
   private oldestOpen: FleetSnapshot['oldestOpenBySeverity'] = {};
   /** Open findings per rule and severity as of the last fleet refresh, to re-export with new rules. */
@@ -196,7 +201,14 @@ export class Metrics {
       labelNames: ['table'],
       registers,
     });
+    this.releasedRows = new Counter({
+      name: 'driftwarden_released_rows_total',
+      help: 'Instances and open findings of targets this replica no longer owns, released at start, by table.',
+      labelNames: ['table'],
+      registers,
+    });
     for (const outcome of OUTCOMES) this.scansTotal.inc({ outcome }, 0);
+    for (const table of RELEASED_TABLES) this.releasedRows.inc({ table }, 0);
     for (const table of PRUNED_TABLES) this.prunedRows.inc({ table }, 0);
     for (const reason of REASON_CODES) this.remediationBlocked.set({ reason }, 0);
     for (const strategy of STRATEGY_NAMES)
@@ -215,6 +227,15 @@ export class Metrics {
   /** Counts the rows one retention pass deleted (live: a restart starts from zero, like any counter). */
   recordPruned(counts: PruneCounts): void {
     for (const table of PRUNED_TABLES) if (counts[table] > 0) this.prunedRows.inc({ table }, counts[table]);
+    this.changed();
+  }
+
+  /** Counts what the release at start took out of this replica's fleet. */
+  recordReleased(released: readonly ReleasedTarget[]): void {
+    for (const t of released) {
+      if (t.instances > 0) this.releasedRows.inc({ table: 'instances' }, t.instances);
+      if (t.findings > 0) this.releasedRows.inc({ table: 'findings' }, t.findings);
+    }
     this.changed();
   }
 

@@ -27,6 +27,7 @@ import { createLastTargetScanReader, createSnapshotReader } from './fleet-snapsh
 import { createScanWriter } from './scan-writer.js';
 import { equalsFilter } from './sql-filter.js';
 import { createStatementCache } from './statement-cache.js';
+import { createTargetRelease } from './target-release.js';
 
 /** Instances whose open findings' first-seen times are read per query. */
 const FIRST_SEEN_CHUNK = 2_000;
@@ -86,6 +87,7 @@ export function createFleetRepository(db: Database): FleetRepository {
     recordFailedScan,
     snapshot,
     lastTargetScanAt: createLastTargetScanReader(db),
+    releaseUnowned: createTargetRelease(db),
     instancesPerTarget: () =>
       selectInstancesPerTarget.all().map((r) => ({
         account: r.account === '' ? null : r.account,

@@ -1,5 +1,11 @@
 // Row shapes of the fleet tables and their mapping to the port types.
-import type { FindingAcceptance, ScanRecord, StoredFinding, StoredInstance } from '../app/ports.js';
+import type {
+  FindingAcceptance,
+  ResolvedReason,
+  ScanRecord,
+  StoredFinding,
+  StoredInstance,
+} from '../app/ports.js';
 import type {
   Action,
   Change,
@@ -25,6 +31,7 @@ export interface InstanceRow {
   first_seen: string;
   last_seen: string;
   last_scan_id: string;
+  released_at: string | null;
 }
 
 /**
@@ -38,7 +45,7 @@ function targetScan(column: 'seen_at' | 'scan_id', t: string): string {
 export const INSTANCE_COLUMNS =
   'instance_id, account, region, image_id, grp, status, present, observation, first_seen, ' +
   `CASE WHEN present = 1 THEN coalesce(${targetScan('seen_at', 'instances')}, last_seen) ELSE last_seen END AS last_seen, ` +
-  `CASE WHEN present = 1 THEN coalesce(${targetScan('scan_id', 'instances')}, last_scan_id) ELSE last_scan_id END AS last_scan_id`;
+  `CASE WHEN present = 1 THEN coalesce(${targetScan('scan_id', 'instances')}, last_scan_id) ELSE last_scan_id END AS last_scan_id, released_at`;
 
 export function toStoredInstance(row: InstanceRow): StoredInstance {
   return {
@@ -53,6 +60,7 @@ export function toStoredInstance(row: InstanceRow): StoredInstance {
     firstSeen: row.first_seen,
     lastSeen: row.last_seen,
     lastScanId: row.last_scan_id,
+    releasedAt: row.released_at,
   };
 }
 
@@ -73,6 +81,7 @@ export interface FindingRow {
   first_seen: string;
   last_seen: string;
   resolved_at: string | null;
+  resolved_reason: ResolvedReason | null;
   accepted: number;
   acceptance_id: number | null;
   scope: FindingScope;
@@ -90,7 +99,7 @@ export const FINDING_COLUMNS =
   'f.actual, f.sources, f.first_seen, ' +
   // An open finding of a present instance was seen when its instance was last seen.
   `CASE WHEN f.resolved_at IS NULL AND i.present = 1 THEN coalesce(${targetScan('seen_at', 'i')}, f.last_seen) ` +
-  'ELSE f.last_seen END AS last_seen, f.resolved_at, f.accepted, f.acceptance_id, f.scope, f.onset, ' +
+  'ELSE f.last_seen END AS last_seen, f.resolved_at, f.resolved_reason, f.accepted, f.acceptance_id, f.scope, f.onset, ' +
   'a.reason AS acceptance_reason, a.until AS acceptance_until, a.created_by AS acceptance_created_by, ' +
   'i.account, i.region, i.grp';
 
@@ -130,6 +139,7 @@ export function toStoredFinding(row: FindingRow): StoredFinding {
     firstSeen: row.first_seen,
     lastSeen: row.last_seen,
     resolvedAt: row.resolved_at,
+    resolvedReason: row.resolved_reason,
     accepted: row.accepted === 1,
     acceptance: toFindingAcceptance(row),
     scope: row.scope,

@@ -49,9 +49,9 @@ const UNTOUCHED_IN_TARGET =
   'present = 1 AND region = @region AND account IS @account AND instance_id NOT IN (SELECT value FROM json_each(@seen))';
 
 // The target's previous successful scan: when a present instance or open finding was last seen.
-const TARGET_SEEN_AT =
+export const TARGET_SEEN_AT =
   "(SELECT seen_at FROM target_scans WHERE account = coalesce(@account, '') AND region = @region)";
-const TARGET_SCAN_ID =
+export const TARGET_SCAN_ID =
   "(SELECT scan_id FROM target_scans WHERE account = coalesce(@account, '') AND region = @region)";
 
 interface FindingParams {
@@ -126,7 +126,7 @@ export function createScanWriter(db: Database): ScanWriter {
      VALUES (@instanceId, @account, @region, @imageId, @group, @status, 1, @observation, @seenAt, @seenAt, @scanId)
      ON CONFLICT (instance_id) DO UPDATE SET
        account = excluded.account, region = excluded.region, image_id = excluded.image_id, grp = excluded.grp,
-       status = excluded.status, present = 1, observation = excluded.observation,
+       status = excluded.status, present = 1, released_at = NULL, observation = excluded.observation,
        last_seen = excluded.last_seen, last_scan_id = excluded.last_scan_id`,
   );
   // One query for all scanned instances (a JSON array parameter avoids the bound-variable limit).

@@ -65,6 +65,7 @@ describe('metrics of a fresh daemon, before its first scan', () => {
       ...each('driftwarden_manifests', 'status', ['active', 'superseded', 'revoked']),
       ...knownAwsRequestSeries().map((labels): Series => ['driftwarden_aws_requests_total', { ...labels }]),
       ...each('driftwarden_pruned_rows_total', 'table', PRUNED_TABLES),
+      ...each('driftwarden_released_rows_total', 'table', ['instances', 'findings']),
       ['driftwarden_replacements_in_flight', {}],
     ];
     const notZero = expected.filter(([name, labels]) => metricValue(text, name, labels) !== 0);

@@ -194,7 +194,9 @@ describe('migrations', () => {
     withDb(tmp.dbPath(), (db) => {
       migrate(db, { now });
       db.exec(
-        `INSERT INTO instances VALUES ('i-1', NULL, 'us-east-1', 'ami-1', NULL, 'drifted', 1, '{}', 't', 't', 's')`,
+        `INSERT INTO instances (instance_id, account, region, image_id, grp, status, present, observation, first_seen,
+                                last_seen, last_scan_id)
+         VALUES ('i-1', NULL, 'us-east-1', 'ami-1', NULL, 'drifted', 1, '{}', 't', 't', 's')`,
       );
       const insert = db.prepare(
         `INSERT INTO findings (instance_id, image_id, path, change, rule, severity, action, expected, actual,
@@ -234,6 +236,7 @@ describe('migrations', () => {
         '0009_page_indexes',
         '0010_retention',
         '0011_finding_scope',
+        '0012_released',
       ]);
       // Stored before peer consensus: unrated until the next scan rates it.
       expect(store.fleet.listFindings()).toMatchObject([
@@ -277,6 +280,7 @@ describe('migrations', () => {
         '0009_page_indexes',
         '0010_retention',
         '0011_finding_scope',
+        '0012_released',
       ]);
       expect(store.jobs.get('job-1')).toMatchObject({ state: 'awaiting-approval', note: null });
       const at = NOW.toISOString();

@@ -70,6 +70,42 @@ export interface ShardProcessesOptions {
   targets: unknown[];
 }
 
+export interface ServeEnvOptions {
+  /** The database file. */
+  databasePath: string;
+  /** Base URL (http://127.0.0.1:PORT) it listens on. */
+  url: string;
+  /** The simulator's URL. */
+  awsEndpoint: string;
+  /** `targets` of its configuration. */
+  targets: unknown[];
+}
+
+/**
+ * The environment of one unsharded `serve` over the simulator, with the harness's admin and scan
+ * tokens, logging at `info`; scans run only when asked (and once at start: the schedule is once a year).
+ */
+export function serveEnv(options: ServeEnvOptions): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    DRIFTWARDEN_LOG_LEVEL: 'info',
+    DRIFTWARDEN_DATABASE_PATH: options.databasePath,
+    DRIFTWARDEN_HTTP_HOST: '127.0.0.1',
+    DRIFTWARDEN_HTTP_PORT: new URL(options.url).port,
+    DRIFTWARDEN_SCHEDULE: '0 0 1 1 *',
+    DRIFTWARDEN_AWS_ENDPOINT: options.awsEndpoint,
+    DRIFTWARDEN_TARGETS: JSON.stringify(options.targets),
+    DRIFTWARDEN_RULES_DIR: packagePath('rules'),
+    DRIFTWARDEN_AUTH_TOKENS: JSON.stringify([
+      { name: 'admin', token: ADMIN_TOKEN, scopes: ['admin'] },
+      { name: 'ci', token: SCAN_TOKEN, scopes: ['scan'] },
+    ]),
+  };
+}
+
 /**
  * Spawns one `serve` process per URL, shard i of urls.length listening on urls[i] with all of them as
  * peers, with the harness's admin and scan tokens; scans run only when asked (the schedule is once a
@@ -79,25 +115,15 @@ export async function startShardProcesses(options: ShardProcessesOptions): Promi
   const count = options.urls.length;
   const shards = options.urls.map((url, index) =>
     spawnServe({
-      PATH: process.env.PATH,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      DRIFTWARDEN_LOG_LEVEL: 'info',
-      DRIFTWARDEN_DATABASE_PATH: join(options.dir, `shard-${index}.db`),
-      DRIFTWARDEN_HTTP_HOST: '127.0.0.1',
-      DRIFTWARDEN_HTTP_PORT: new URL(url).port,
-      DRIFTWARDEN_SCHEDULE: '0 0 1 1 *',
-      DRIFTWARDEN_AWS_ENDPOINT: options.awsEndpoint,
-      DRIFTWARDEN_TARGETS: JSON.stringify(options.targets),
-      DRIFTWARDEN_RULES_DIR: packagePath('rules'),
+      ...serveEnv({
+        databasePath: join(options.dir, `shard-${index}.db`),
+        url,
+        awsEndpoint: options.awsEndpoint,
+        targets: options.targets,
+      }),
       DRIFTWARDEN_SHARDS_COUNT: String(count),
       DRIFTWARDEN_SHARDS_INDEX: String(index),
       DRIFTWARDEN_SHARDS_PEERS: JSON.stringify(options.urls),
-      DRIFTWARDEN_AUTH_TOKENS: JSON.stringify([
-        { name: 'admin', token: ADMIN_TOKEN, scopes: ['admin'] },
-        { name: 'ci', token: SCAN_TOKEN, scopes: ['scan'] },
-      ]),
     }),
   );
   await Promise.all(

@@ -31,6 +31,8 @@ export async function runScan(options: ScanOptions, command: Command): Promise<v
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
+    // Before the scan: its printout and exit code count this replica's targets only.
+    runtime.releaseUnownedTargets();
     const report = await runtime.runScan(controller.signal);
     if (tty) process.stderr.write('\n');
     // A one-shot scan prints every open finding (docs/design.md §6), so it reads them all.

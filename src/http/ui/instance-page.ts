@@ -231,7 +231,12 @@ function identity(model: InstanceModel): Html {
       ['Status', statusBadge(instance.status)],
       [
         'In the fleet',
-        instance.present ? 'yes' : html`<strong>no</strong> — gone since the last scan of its region`,
+        instance.present
+          ? 'yes'
+          : instance.releasedAt !== null
+            ? html`<strong>no</strong> — released ${timeAgo(instance.releasedAt, model.now)}: its target is no
+                longer this replica's (moved to another shard, or removed from the configuration)`
+            : html`<strong>no</strong> — gone since the last scan of its region`,
       ],
       ['EC2 state', o.state],
       ['Account', instance.account ?? o.ownerId],
@@ -305,7 +310,9 @@ function sources(model: InstanceModel): Html {
           <td>
             ${
               !instance.present
-                ? html`<span class="muted">gone</span> (not returned by the last scan of its region)`
+                ? instance.releasedAt !== null
+                  ? html`<span class="muted">released</span> (no longer scanned by this replica)`
+                  : html`<span class="muted">gone</span> (not returned by the last scan of its region)`
                 : model.ec2Current
                   ? html`<span class="badge fresh"><span aria-hidden="true">✓</span> fresh</span>`
                   : html`<span class="badge stale"><span aria-hidden="true">…</span> stale</span> (its region
