@@ -87,7 +87,7 @@ describe('releasing targets this replica does not own (SQLite)', () => {
     const snapshot = store.fleet.snapshot(100);
     expect(snapshot.instancesByStatus).toEqual({ compliant: 1, drifted: 2, unknown_image: 0, stale: 0 });
     expect(snapshot.findingsByRuleSeverity).toEqual([
-      { rule: 'imds-downgrade', severity: 'critical', count: 2 },
+      { rule: 'imds-downgrade', severity: 'critical', scope: 'unrated', count: 2 },
     ]);
     expect(snapshot.driftedInstances.map((d) => d.instanceId)).toEqual(['i-a', 'i-e']);
   });
