@@ -15,7 +15,11 @@ import { manifestsForImages } from '../../src/demo/demo-manifests.js';
 import { freePort } from '../support/free-port.js';
 import { allPanels, dashboards } from '../support/grafana-dashboards.js';
 import { ADMIN_TOKEN, SCAN_TOKEN, samples, type Sample } from '../support/harness.js';
-import { startPrometheus, writeFastAlertRules, type RunningPrometheus } from '../support/prometheus-server.js';
+import {
+  startPrometheus,
+  writeFastAlertRules,
+  type RunningPrometheus,
+} from '../support/prometheus-server.js';
 import { waitUntil } from '../support/remediation.js';
 import { startShardProcesses, stopServeProcesses, type ServeProcess } from '../support/serve-process.js';
 
