@@ -1,6 +1,15 @@
 // Response bodies of the v1 API as zod schemas: what the handlers return, the source of the OpenAPI document's response schemas.
 import { z } from 'zod';
 import type {
+  FleetSummary,
+  FleetTarget,
+  FleetTargets,
+  PeerOutcome,
+  RuleSeverityCount,
+  ShardReport,
+  ShardStatus,
+} from '../app/fleet-view.js';
+import type {
   Acceptance,
   FindingAcceptance,
   ImportResult,
@@ -25,6 +34,7 @@ import {
   type Change,
   type HostObservation,
   type InstanceObservation,
+  type InstanceStatus,
   type ResolvedManifest,
   type SourceView,
   type TargetResult,
@@ -422,3 +432,96 @@ export function fanOutSchema(result: z.ZodType) {
     ),
   });
 }
+
+/** Instances per state, every state named (the `driftwarden_instances` label values). */
+export const instanceStatusCountsSchema = z.strictObject({
+  compliant: count,
+  drifted: count,
+  unknown_image: count,
+  stale: count,
+}) satisfies z.ZodType<Record<InstanceStatus, number>>;
+
+export const ruleSeverityCountSchema = z.strictObject({
+  rule: z.string(),
+  severity,
+  count,
+}) satisfies z.ZodType<RuleSeverityCount>;
+
+const peerOutcomeSchema = z
+  .strictObject({
+    url: z.string(),
+    shard: z.number().int().min(0).nullable().describe('the shard it answered as; null when it did not'),
+    error: z.string().nullable().describe('why it did not answer'),
+  })
+  .meta({ id: 'FleetPeer' }) satisfies z.ZodType<PeerOutcome>;
+
+const shardStatusSchema = z
+  .strictObject({
+    shard: z.number().int().min(0),
+    answered: z.boolean(),
+    targets: count,
+    staleTargets: count,
+    instances: instanceStatusCountsSchema.nullable().describe('its own totals; null when it did not answer'),
+    findings: count.nullable(),
+  })
+  .meta({ id: 'FleetShard' }) satisfies z.ZodType<ShardStatus>;
+
+/** `GET /fleet/summary`: totals over the shards that answered. */
+export const fleetSummarySchema = z.strictObject({
+  shardCount: z.number().int().min(1),
+  shards: z.array(shardStatusSchema),
+  peers: z.array(peerOutcomeSchema),
+  instances: instanceStatusCountsSchema,
+  findings: z.strictObject({
+    total: count,
+    bySeverity: z.strictObject({ info: count, warning: count, critical: count }),
+    byRule: z.array(ruleSeverityCountSchema),
+  }),
+  targets: z.strictObject({ total: count, fresh: count, stale: count }),
+}) satisfies z.ZodType<FleetSummary>;
+
+const fleetTargetSchema = z.strictObject({
+  account: z.string().nullable(),
+  region: z.string(),
+  shard: z.number().int().min(0),
+  lastScannedAt: timestamp.nullable(),
+  state: z.enum(['fresh', 'stale']),
+  staleReason: z.enum(['shard-not-answering', 'never-scanned', 'not-scanned-recently']).nullable(),
+}) satisfies z.ZodType<FleetTarget>;
+
+/** `GET /fleet/targets`: every configured target with its shard and freshness. */
+export const fleetTargetsSchema = z.strictObject({
+  shardCount: z.number().int().min(1),
+  shards: z.array(shardStatusSchema),
+  peers: z.array(peerOutcomeSchema),
+  items: z.array(fleetTargetSchema),
+}) satisfies z.ZodType<FleetTargets>;
+
+/** `GET /fleet/shard`: this replica's own part, what the other replicas ask it for. */
+export const fleetShardReportSchema = z.strictObject({
+  shard: z.number().int().min(0),
+  instances: instanceStatusCountsSchema,
+  findings: z.array(ruleSeverityCountSchema),
+  targetScans: z.array(
+    z.strictObject({ account: z.string().nullable(), region: z.string(), scannedAt: timestamp }),
+  ),
+}) satisfies z.ZodType<ShardReport>;
+
+const fleetFindingSchema = z
+  .strictObject({ ...storedFindingSchema.shape, shard: z.number().int().min(0) })
+  .meta({ id: 'FleetFinding' });
+
+/** `GET /fleet/findings`: one page merged across shards; a peer's fanned-out request gets only this replica's page. */
+export const fleetFindingsSchema = z.union([
+  pageSchema(fleetFindingSchema, false).extend({
+    shards: z.array(z.strictObject({ shard: z.number().int().min(0), answered: z.boolean() })),
+    peers: z.array(peerOutcomeSchema),
+  }),
+  z
+    .strictObject({
+      shard: z.number().int().min(0),
+      items: z.array(fleetFindingSchema),
+      next: z.string().nullable().describe('the cursor of the next page; null on the last page'),
+    })
+    .describe("with `X-Driftwarden-Fanned-Out`: this replica's own page"),
+]);

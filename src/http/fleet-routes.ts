@@ -15,8 +15,9 @@ import {
   type ShardReport,
 } from '../app/fleet-view.js';
 import type { FleetRepository } from '../app/ports.js';
-import { CHANGES, INSTANCE_STATUSES, SEVERITIES, type Change, type InstanceStatus } from '../domain/types.js';
+import { CHANGES, SEVERITIES, type Change } from '../domain/types.js';
 import { findingsQuery } from './api-routes.js';
+import { instanceStatusCountsSchema } from './api-schemas.js';
 import { encodeCursor, nextPageHref } from './cursor.js';
 import { FANNED_OUT_HEADER } from './fan-out.js';
 import type { ResolvedPeer } from './peer-list.js';
@@ -48,15 +49,9 @@ export interface FleetView {
   read(): Promise<{ summary: FleetSummary; targets: FleetTargets }>;
 }
 
-const counts = z.strictObject(
-  Object.fromEntries(INSTANCE_STATUSES.map((s) => [s, z.number().int().min(0)])) as Record<
-    InstanceStatus,
-    z.ZodNumber
-  >,
-);
 const shardReportSchema = z.object({
   shard: z.number().int().min(0),
-  instances: counts,
+  instances: instanceStatusCountsSchema,
   findings: z.array(
     z.object({ rule: z.string(), severity: z.enum(SEVERITIES), count: z.number().int().min(0) }),
   ),

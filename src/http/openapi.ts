@@ -17,7 +17,7 @@ type JsonSchema = Record<string, unknown>;
 export type OpenApiDocument = Record<string, unknown> & { paths: Record<string, Record<string, unknown>> };
 
 const TAGS: Record<ApiTag, string> = {
-  fleet: 'Instances and their findings, as the last scans saw them.',
+  fleet: 'Instances and their findings as the last scans saw them, and one view across every shard.',
   scans: 'Scan history, and asking for a scan.',
   manifests: 'What each image should look like: import and revoke.',
   fingerprints: 'Host fingerprints pushed by `driftwarden agent`.',

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { API_PREFIX, API_ROUTES, type ApiRoute } from '../../src/http/api-route-table.js';
 import { problemSchema } from '../../src/http/api-schemas.js';
+import { FANNED_OUT_HEADER } from '../../src/http/fan-out.js';
 import { openApiDocument, openApiPath } from '../../src/http/openapi.js';
 import { openStore } from '../../src/store/index.js';
 import { ADMIN_TOKEN, INGEST_TOKEN, SCAN_TOKEN, startHarness, type Harness } from '../support/harness.js';
@@ -43,6 +44,7 @@ interface CallOptions {
   /** Sent as is (not JSON-encoded) with this content type. */
   raw?: { text: string; contentType: string };
   token?: string;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -63,7 +65,7 @@ async function call(
     h.url,
   );
   for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
   if (options.raw) {
@@ -257,6 +259,21 @@ describe('every route against the OpenAPI document', () => {
 
     expect((await call('get', '/audit', {}, { query: { jobId: approve } })).status).toBe(200);
     expect((await call('get', '/audit', {}, { query: { afterId: '-1' } })).status).toBe(400);
+  });
+
+  it("fleet view: summary, targets, merged findings, a peer's own page, this shard's report", async () => {
+    const summary = await call('get', '/fleet/summary', {});
+    expect(summary.body).toMatchObject({ shardCount: 1, shards: [{ shard: 0, answered: true }], peers: [] });
+    expect((await call('get', '/fleet/targets', {})).body).toMatchObject({ shardCount: 1, peers: [] });
+    expect((await call('get', '/fleet/shard', {})).body).toMatchObject({ shard: 0 });
+
+    const merged = await call('get', '/fleet/findings', {}, { query: { limit: '2' } });
+    expect(merged.body).toMatchObject({ limit: 2, shards: [{ shard: 0, answered: true }], peers: [] });
+    // The drift of the test above is on the page, so each finding is checked against FleetFinding.
+    expect((merged.body as Page<{ shard: number }>).items.map((f) => f.shard)).toEqual([0, 0]);
+    const own = await call('get', '/fleet/findings', {}, { headers: { [FANNED_OUT_HEADER]: '1' } });
+    expect(own.body).toMatchObject({ shard: 0 });
+    expect((await call('get', '/fleet/findings', {}, { query: { offset: '10' } })).status).toBe(400);
   });
 });
 
