@@ -3,19 +3,20 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '../../src/domain/types.js';
 import { packagePath } from '../../src/package-root.js';
-import { INGEST_TOKEN, metricValue, samples, startHarness, type Harness } from '../support/harness.js';
+import {
+  BAKED_RESOLV,
+  BOOT_RESOLV,
+  RESOLV_PATH,
+  SSHD,
+  SSHD_PATH,
+  afterBootFleet,
+  bootTimeFleet,
+  exposed,
+  imageOf,
+} from '../support/consensus-fleet.js';
+import { metricValue, samples, startHarness, type Harness } from '../support/harness.js';
 import { expectReasonShown, jobs, remediationEnv } from '../support/remediation.js';
-
-const RESOLV = '/etc/resolv.conf';
-const SSHD = '/etc/ssh/sshd_config';
-const BAKED_RESOLV = 'a'.repeat(64);
-const BOOT_RESOLV = 'b'.repeat(64);
-const BAKED_SSHD = 'c'.repeat(64);
-const HAND_SSHD = 'd'.repeat(64);
-const RESOLV_PATH = `host.files["${RESOLV}"].sha256`;
-const SSHD_PATH = `host.files["${SSHD}"].sha256`;
 
 interface ApiFinding {
   instanceId: string;
@@ -36,11 +37,6 @@ interface ApiMismatch {
   actual: unknown;
   instances: number;
   firstSeen: string;
-}
-
-/** A label value as the text exposition writes it (the samples parser keeps the escapes). */
-function exposed(value: string): string {
-  return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
 }
 
 /**
@@ -70,43 +66,6 @@ function enforceRules(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** The image id of an instance, as the daemon stored it. */
-async function imageOf(h: Harness, instanceId: string): Promise<string> {
-  const { body } = await h.get<{ instance: { imageId: string } }>(`/api/v1/instances/${instanceId}`);
-  return body.instance.imageId;
-}
-
-/** Bakes an image whose manifest declares both files, and launches `count` standalone instances of it. */
-async function fleetOf(h: Harness, channel: string, count: number): Promise<string[]> {
-  const manifest: Manifest = await h.addImage({ region: 'us-east-1', channel });
-  const declared: Manifest = {
-    ...manifest,
-    host: { files: { [RESOLV]: { sha256: BAKED_RESOLV }, [SSHD]: { sha256: BAKED_SSHD } } },
-  };
-  expect((await h.post('/api/v1/manifests', declared)).status).toBe(201);
-  const launched = await h.control.launchBulk({
-    region: 'us-east-1',
-    count,
-    channel,
-    imageId: manifest.image.id,
-    group: null,
-  });
-  return launched.instanceIds;
-}
-
-/** The agent's push of both files, stamped `at` (the daemon's now). */
-async function push(h: Harness, instanceId: string, files: Record<string, string>, at: Date): Promise<void> {
-  const host = {
-    files: Object.fromEntries(Object.entries(files).map(([path, sha256]) => [path, { sha256 }])),
-  };
-  const { status } = await h.post(
-    '/api/v1/fingerprints',
-    { instanceId, observedAt: at.toISOString(), host },
-    INGEST_TOKEN,
-  );
-  expect(status).toBe(202);
-}
-
 async function findingsOf(h: Harness, instanceIds: readonly string[], query: string): Promise<ApiFinding[]> {
   const { body } = await h.get<{ items: ApiFinding[] }>(`/api/v1/findings?limit=1000&${query}`);
   return body.items.filter((f) => instanceIds.includes(f.instanceId));
@@ -127,20 +86,7 @@ describe('peer consensus per image', () => {
       regions: ['us-east-1'],
       env: remediationEnv({ DRIFTWARDEN_RULES_DIR: rules.dir }),
     });
-    imageA = await fleetOf(h, 'consensus-a', 20);
-    imageB = await fleetOf(h, 'consensus-b', 3);
-    handMade = imageA.slice(0, 2);
-    // The agents push once a scan has seen their instances (before that the push is refused).
-    await h.scan();
-    // Every instance of both images came up with cloud-init's resolv.conf; two of A had sshd edited.
-    for (const id of [...imageA, ...imageB])
-      await push(
-        h,
-        id,
-        { [RESOLV]: BOOT_RESOLV, [SSHD]: handMade.includes(id) ? HAND_SSHD : BAKED_SSHD },
-        new Date(),
-      );
-    await h.scan();
+    ({ imageA, imageB, handMade } = await bootTimeFleet(h));
   });
 
   afterAll(async () => {
@@ -261,14 +207,9 @@ describe('peer consensus: a change made by hand on every instance after boot', (
 
   beforeAll(async () => {
     h = await startHarness({ instances: 5, regions: ['us-east-1'], clock: daemonNow });
-    fleet = await fleetOf(h, 'consensus-c', 20);
-    await h.scan();
-    // Baked state at boot: compliant.
-    for (const id of fleet) await push(h, id, { [RESOLV]: BAKED_RESOLV, [SSHD]: BAKED_SSHD }, daemonNow());
-    await h.scan();
-    offsetMs = 2 * 60 * 60_000;
-    for (const id of fleet) await push(h, id, { [RESOLV]: BAKED_RESOLV, [SSHD]: HAND_SSHD }, daemonNow());
-    await h.scan();
+    fleet = await afterBootFleet(h, daemonNow, (ms) => {
+      offsetMs += ms;
+    });
   });
 
   afterAll(async () => {
