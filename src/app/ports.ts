@@ -223,10 +223,48 @@ export function openFindingKey(instanceId: string, path: string, change: string)
   return `${instanceId}\u0000${path}\u0000${change}`;
 }
 
+/** Where a page of manifest mismatches ends: they sort by image, region and path. */
+export type MismatchKey = [imageId: string, region: string, path: string];
+
+/**
+ * One image and path whose difference is fleet-wide since boot (docs/signal.md): a bake, manifest or
+ * boot-time cause, reported once instead of once per instance.
+ */
+export interface ManifestMismatch {
+  region: string;
+  imageId: string;
+  path: string;
+  change: Change;
+  rule: string;
+  /** The worst severity among its findings. */
+  severity: Severity;
+  /** What the manifest declares. */
+  expected: unknown;
+  /** The value the image's instances agree on. */
+  actual: unknown;
+  /** Present instances with this open, unaccepted finding. */
+  instances: number;
+  /** When the earliest of them was first seen. */
+  firstSeen: string;
+}
+
+/** An image and path whose open, unaccepted findings are fleet-wide, with their onset: one alert each. */
+export interface SharedCause {
+  region: string;
+  imageId: string;
+  path: string;
+  onset: FindingOnset;
+  severity: Severity;
+  instances: number;
+}
+
 export interface FleetSnapshot {
   instancesByStatus: Record<InstanceStatus, number>;
   findingsByRuleSeverity: { rule: string; severity: Severity; scope: FindingScope; count: number }[];
-  /** Drifted instances with their worst open severity, worst first, at most `limit`. */
+  /**
+   * Drifted instances with their worst open severity, worst first, at most `limit`. Fleet-wide
+   * findings do not count here: they are one `sharedCauses` entry per image and path instead.
+   */
   driftedInstances: {
     instanceId: string;
     /** The instance's target, so an alert on it can be matched to that target's staleness. */
@@ -236,6 +274,9 @@ export interface FleetSnapshot {
     group: string | null;
     severity: Severity;
   }[];
+  /** Fleet-wide causes, worst severity then most instances first, at most `limit`; `sharedCausesTotal` counts all. */
+  sharedCauses: SharedCause[];
+  sharedCausesTotal: number;
   /** Oldest first_seen of an open, unaccepted finding, per severity. */
   oldestOpenBySeverity: Partial<Record<Severity, string>>;
   lastSuccessfulScanAt: string | null;
@@ -274,6 +315,8 @@ export interface FleetRepository {
   pageHistory(instanceId: string, page: PageRequest<HistoryKey>): Page<StoredFinding, HistoryKey>;
   /** Scans, newest finished first, one keyset page. */
   pageScans(page: PageRequest<ScanKey>): Page<ScanRecord, ScanKey>;
+  /** Image and path pairs whose open, unaccepted findings are fleet-wide since boot, one keyset page. */
+  pageManifestMismatches(page: PageRequest<MismatchKey>): Page<ManifestMismatch, MismatchKey>;
   snapshot(driftedLimit: number): FleetSnapshot;
   /**
    * When the newest scan that listed at least one target successfully finished (whatever its

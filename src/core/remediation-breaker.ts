@@ -1,4 +1,6 @@
 // The drift-storm breaker: when too much of the fleet drifts at once, the cause is upstream, not the instances.
+import { compareStrings } from './compare-strings.js';
+import type { RemediationCandidate } from './remediation-types.js';
 
 export interface DriftStormInput {
   /** Instances actually seen this scan (stale targets excluded). */
@@ -8,6 +10,18 @@ export interface DriftStormInput {
   maxDriftedPercent: number;
   /** …and at least this many drifted instances, so a tiny fleet does not trip on one instance. */
   minDrifted: number;
+  /**
+   * The fleet-wide difference (appeared after boot) most drifted instances share, if any: a mass change
+   * to one image's fleet is one cause, and the pause says which.
+   */
+  sharedCause?: SharedDriftCause | null;
+}
+
+/** One image's path that changed on its whole fleet after boot, and how many drifted instances show it. */
+export interface SharedDriftCause {
+  imageId: string;
+  path: string;
+  instances: number;
 }
 
 export const DRIFT_STORM_REASON = 'drift-storm';
@@ -27,7 +41,7 @@ function formatPercent(percent: number): string {
 }
 
 export function evaluateDriftStorm(input: DriftStormInput): DriftStormVerdict {
-  const { scanned, drifted, maxDriftedPercent, minDrifted } = input;
+  const { scanned, drifted, maxDriftedPercent, minDrifted, sharedCause } = input;
   // Nothing scanned (every target stale) says nothing about drift; pausing on it would hide the real outage.
   if (scanned <= 0) return { storm: false, percent: 0, reason: null, detail: null };
   const percent = (drifted / scanned) * 100;
@@ -40,6 +54,39 @@ export function evaluateDriftStorm(input: DriftStormInput): DriftStormVerdict {
     reason: DRIFT_STORM_REASON,
     detail:
       `${drifted} of ${scanned} scanned instances drifted (${formatPercent(percent)}), ` +
-      `more than maxDriftedPercent ${maxDriftedPercent}%; remediation paused until a human resumes it`,
+      `more than maxDriftedPercent ${maxDriftedPercent}%` +
+      (sharedCause
+        ? `; shared cause: ${sharedCause.path} changed after boot on image ${sharedCause.imageId}'s fleet (${sharedCause.instances} instances)`
+        : '') +
+      '; remediation paused until a human resumes it',
   };
+}
+
+/**
+ * The image and path whose fleet-wide after-boot finding the most of these candidates show (ties: by
+ * image, then path), or null when none has one.
+ */
+export function largestSharedCause(
+  candidates: readonly Pick<RemediationCandidate, 'imageId' | 'findings'>[],
+): SharedDriftCause | null {
+  const counts = new Map<string, SharedDriftCause>();
+  for (const candidate of candidates) {
+    const paths = new Set(candidate.findings.filter((f) => f.fleetWide === true).map((f) => f.path));
+    for (const path of paths) {
+      const key = `${candidate.imageId}\u0000${path}`;
+      const cause = counts.get(key) ?? { imageId: candidate.imageId, path, instances: 0 };
+      cause.instances += 1;
+      counts.set(key, cause);
+    }
+  }
+  let largest: SharedDriftCause | null = null;
+  for (const cause of counts.values())
+    if (
+      largest === null ||
+      cause.instances > largest.instances ||
+      (cause.instances === largest.instances &&
+        (compareStrings(cause.imageId, largest.imageId) || compareStrings(cause.path, largest.path)) < 0)
+    )
+      largest = cause;
+  return largest;
 }

@@ -263,7 +263,15 @@ export function decideReplacements(input: PolicyInput): Decision[] {
       code,
       reason,
     });
-    if (candidate.findings.length === 0) return skip('nothing-to-replace', 'nothing to replace');
+    if (candidate.findings.length === 0) {
+      const mismatches = candidate.manifestMismatches ?? [];
+      return mismatches.length > 0
+        ? skip(
+            'manifest-mismatch',
+            `not replaced: ${mismatches.join(', ')} fleet-wide since boot; a new instance of image ${candidate.imageId} would have it too`,
+          )
+        : skip('nothing-to-replace', 'nothing to replace');
+    }
     if (due.length === 0) return skip('for-not-elapsed', notDueReason(candidate.findings, now));
     if (settings.mode === 'off') return skip('mode-off', 'remediation is off');
     const job = openByInstance.get(instanceId);

@@ -22,6 +22,8 @@ export const REASON_CODES = [
   // For a new candidate the group's health comes from the same scan, so only a queued job whose instance left its group meanwhile gets this.
   'group-unknown',
   'no-target-image',
+  // Its only due drift is fleet-wide since boot: a bake or manifest cause a new instance would reproduce.
+  'manifest-mismatch',
   // Defensive: candidates are built from their findings, so a running daemon never has one with none.
   'nothing-to-replace',
   // Defensive: only queued jobs are served, so a running daemon never asks about another state.

@@ -45,6 +45,8 @@ export interface ReplaceFinding {
   /** How long the finding must persist before a replacement; null = due at once. */
   forMs: number | null;
   approvalRequired: boolean;
+  /** Shown by the image's whole fleet, appeared after boot (docs/signal.md): the drift-storm breaker names it. */
+  fleetWide?: true;
 }
 
 export interface RemediationCandidate {
@@ -60,6 +62,11 @@ export interface RemediationCandidate {
   findings: ReplaceFinding[];
   /** ISO time until which a failed replacement's cool-down holds the instance back; absent = none. */
   coolingUntil?: string;
+  /**
+   * Paths of `replace` findings that are fleet-wide since boot: not in `findings`, never replaced (a new
+   * instance from the same image would reproduce them); absent = none.
+   */
+  manifestMismatches?: string[];
 }
 
 export interface OpenJob {

@@ -7,6 +7,7 @@ import {
   findingsQuery,
   historyQuery,
   instancesQuery,
+  manifestMismatchesQuery,
   manifestsQuery,
   revokeBody,
   scansQuery,
@@ -25,6 +26,7 @@ import {
   jobDetailSchema,
   jobSchema,
   jobViewSchema,
+  manifestMismatchSchema,
   pageSchema,
   remediationChangedSchema,
   remediationStatusSchema,
@@ -172,6 +174,21 @@ export const API_ROUTES: readonly ApiRoute[] = [
     scope: null,
     query: findingsQuery,
     responses: ok('A page of findings.', pageSchema(storedFindingSchema, false)),
+    errors: [400],
+  },
+  {
+    method: 'get',
+    path: '/manifest-mismatches',
+    operationId: 'listManifestMismatches',
+    summary:
+      'Differences fleet-wide since boot, one per image and path (a bake, manifest or boot-time cause)',
+    tag: 'fleet',
+    scope: null,
+    query: manifestMismatchesQuery,
+    responses: ok(
+      'A page of manifest mismatches, by image, region and path.',
+      pageSchema(manifestMismatchSchema, false),
+    ),
     errors: [400],
   },
   {

@@ -71,6 +71,7 @@ export const findingsQuery = z.strictObject({
 export const historyQuery = z.strictObject(pageParams(CURSOR_KEYS.history));
 export const scansQuery = z.strictObject(pageParams(CURSOR_KEYS.scan));
 export const manifestsQuery = z.strictObject(pageParams(CURSOR_KEYS.manifest));
+export const manifestMismatchesQuery = z.strictObject(pageParams(CURSOR_KEYS.mismatch));
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters (sha256)');
 export const fingerprintBody = z.strictObject({
   instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an EC2 instance id like i-0123456789abcdef0'),
@@ -237,6 +238,13 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
       { limit, ...(cursor ? { after: cursor } : {}) },
     );
     res.json(pageAnswer(req, page, limit));
+  });
+
+  router.get('/manifest-mismatches', (req, res) => {
+    const { limit, cursor } = validateInput(manifestMismatchesQuery, req.query, 'query');
+    res.json(
+      pageAnswer(req, fleet.pageManifestMismatches({ limit, ...(cursor ? { after: cursor } : {}) }), limit),
+    );
   });
 
   router.get('/scans', (req, res) => {

@@ -13,6 +13,7 @@ import type {
   Acceptance,
   FindingAcceptance,
   ImportResult,
+  ManifestMismatch,
   ScanRecord,
   StoredFinding,
   StoredInstance,
@@ -238,6 +239,20 @@ export const scanRecordSchema = z
     findings: count,
   })
   .meta({ id: 'ScanRecord' }) satisfies z.ZodType<ScanRecord>;
+
+/** `GET /manifest-mismatches`: one entry per image and path whose difference is fleet-wide since boot. */
+export const manifestMismatchSchema = z.strictObject({
+  region: z.string(),
+  imageId: z.string(),
+  path: z.string(),
+  change,
+  rule: z.string(),
+  severity,
+  expected: z.unknown().describe('what the manifest declares'),
+  actual: z.unknown().describe("the value the image's instances agree on"),
+  instances: count.describe('present instances with this open, unaccepted finding'),
+  firstSeen: timestamp,
+}) satisfies z.ZodType<ManifestMismatch>;
 
 export const scanListSchema = pageSchema(scanRecordSchema, false).extend({ running: z.boolean() });
 

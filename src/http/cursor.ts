@@ -9,6 +9,7 @@ import {
   type HistoryKey,
   type InstanceKey,
   type ManifestKey,
+  type MismatchKey,
   type ScanKey,
 } from '../app/ports.js';
 import type { JobKey } from '../app/remediation/ports.js';
@@ -27,6 +28,7 @@ export const CURSOR_KEYS = {
   history: z.tuple([z.string(), z.number().int()]) satisfies z.ZodType<HistoryKey>,
   scan: z.tuple([z.string(), z.string(), z.string()]) satisfies z.ZodType<ScanKey>,
   manifest: z.tuple([z.string(), z.string()]) satisfies z.ZodType<ManifestKey>,
+  mismatch: z.tuple([z.string(), z.string(), z.string()]) satisfies z.ZodType<MismatchKey>,
   job: z.tuple([z.string(), z.string()]) satisfies z.ZodType<JobKey>,
   reason: z.tuple([z.string(), z.string()]) satisfies z.ZodType<ReasonKey>,
   drifted: z.tuple([

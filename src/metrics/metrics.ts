@@ -32,7 +32,10 @@ export interface MetricsOptions {
   fleet: FleetRepository;
   manifests: ManifestRepository;
   clock(): Date;
-  /** Cap on `driftwarden_instance_drift` series (worst severity first). */
+  /**
+   * Cap on `driftwarden_instance_drift` series (worst severity first), and on the fleet-wide cause
+   * series (`driftwarden_manifest_mismatch` and `driftwarden_fleet_wide_drift` together).
+   */
   instanceDriftLimit: number;
   jobs: JobRepository;
   remediation: RemediationStateRepository;
@@ -72,6 +75,9 @@ export class Metrics {
   private readonly instanceDrift: Gauge<
     'instance_id' | 'account' | 'region' | 'image_id' | 'group' | 'severity'
   >;
+  private readonly manifestMismatch: Gauge<'region' | 'image_id' | 'path' | 'severity'>;
+  private readonly fleetWideDrift: Gauge<'region' | 'image_id' | 'path' | 'severity'>;
+  private readonly fleetWideCauses: Gauge;
   private readonly driftOldest: Gauge<'severity'>;
   private readonly scansTotal: Counter<'outcome'>;
   private readonly scanDuration: Histogram;
@@ -129,6 +135,23 @@ export class Metrics {
       name: 'driftwarden_instance_drift',
       help: 'Set to 1 for each drifted instance with its worst severity (capped series).',
       labelNames: ['instance_id', 'account', 'region', 'image_id', 'group', 'severity'],
+      registers,
+    });
+    this.manifestMismatch = new Gauge({
+      name: 'driftwarden_manifest_mismatch',
+      help: 'Instances of an image sharing a fleet-wide difference present since boot (a bake, manifest or boot-time cause), per image and path (capped series).',
+      labelNames: ['region', 'image_id', 'path', 'severity'],
+      registers,
+    });
+    this.fleetWideDrift = new Gauge({
+      name: 'driftwarden_fleet_wide_drift',
+      help: 'Instances of an image sharing a fleet-wide difference that appeared after boot (a mass change), per image and path, with its worst severity (capped series).',
+      labelNames: ['region', 'image_id', 'path', 'severity'],
+      registers,
+    });
+    this.fleetWideCauses = new Gauge({
+      name: 'driftwarden_fleet_wide_causes',
+      help: 'Images and paths with fleet-wide drift (both onsets), also those beyond the series cap.',
       registers,
     });
     this.driftOldest = new Gauge({
@@ -291,6 +314,7 @@ export class Metrics {
         1,
       );
     }
+    this.exportSharedCauses(snapshot);
     this.oldestOpen = snapshot.oldestOpenBySeverity;
 
     // Counters only go up: add what the database has recorded since we last looked.
@@ -375,6 +399,20 @@ export class Metrics {
         this.findings.set({ rule: rule.id, severity: rule.severity, scope }, 0);
     for (const { rule, severity, scope, count } of this.openFindings)
       this.findings.set({ rule, severity, scope }, count);
+  }
+
+  /** One series per image and path: a cause shared by an image's fleet alerts once, not per instance. */
+  private exportSharedCauses(snapshot: FleetSnapshot): void {
+    this.manifestMismatch.reset();
+    this.fleetWideDrift.reset();
+    for (const cause of snapshot.sharedCauses) {
+      const gauge = cause.onset === 'since-boot' ? this.manifestMismatch : this.fleetWideDrift;
+      gauge.set(
+        { region: cause.region, image_id: cause.imageId, path: cause.path, severity: cause.severity },
+        cause.instances,
+      );
+    }
+    this.fleetWideCauses.set(snapshot.sharedCausesTotal);
   }
 
   get contentType(): string {

@@ -25,6 +25,7 @@ import {
 import { createFleetPages, findingEquals, instanceFilterSql } from './fleet-pages.js';
 import { createLastTargetScanReader, createSnapshotReader } from './fleet-snapshot.js';
 import { createScanWriter } from './scan-writer.js';
+import { createSharedCauseReader } from './shared-causes.js';
 import { equalsFilter } from './sql-filter.js';
 import { createStatementCache } from './statement-cache.js';
 import { createTargetRelease } from './target-release.js';
@@ -51,7 +52,8 @@ function sectionBounds(section: string): { sectionLow: string; sectionHigh: stri
 export function createFleetRepository(db: Database): FleetRepository {
   const prepared = createStatementCache(db);
   const { persistScan, recordFailedScan } = createScanWriter(db);
-  const snapshot = createSnapshotReader(db);
+  const shared = createSharedCauseReader(db);
+  const snapshot = createSnapshotReader(db, shared.sharedCauses);
   const selectInstance = db.prepare<[string], InstanceRow>(
     `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?`,
   );
@@ -86,6 +88,7 @@ export function createFleetRepository(db: Database): FleetRepository {
     persistScan,
     recordFailedScan,
     snapshot,
+    pageManifestMismatches: shared.pageManifestMismatches,
     lastTargetScanAt: createLastTargetScanReader(db),
     releaseUnowned: createTargetRelease(db),
     instancesPerTarget: () =>

@@ -8,6 +8,7 @@ import {
   type Severity,
 } from '../domain/types.js';
 import type { Database } from './database.js';
+import type { SharedCauseReader } from './shared-causes.js';
 
 // Drift that counts: open, not accepted, on an instance still in the fleet.
 export const OPEN_UNACCEPTED = `FROM findings f JOIN instances i ON i.instance_id = f.instance_id
@@ -23,7 +24,15 @@ export function createLastTargetScanReader(db: Database): () => string | null {
   return () => lastTargetScan.get()?.at ?? null;
 }
 
-export function createSnapshotReader(db: Database): (driftedLimit: number) => FleetSnapshot {
+/**
+ * `sharedCauses` is read in the same transaction. The per-instance drift leaves fleet-wide findings
+ * out: they are one cause per image and path (`driftwarden_manifest_mismatch`,
+ * `driftwarden_fleet_wide_drift`), not a page per instance (docs/signal.md).
+ */
+export function createSnapshotReader(
+  db: Database,
+  sharedCauses: SharedCauseReader['sharedCauses'],
+): (driftedLimit: number) => FleetSnapshot {
   const lastSuccess = db.prepare<[], { at: string | null }>(
     "SELECT max(finished_at) AS at FROM scans WHERE outcome = 'success'",
   );
@@ -52,6 +61,7 @@ export function createSnapshotReader(db: Database): (driftedLimit: number) => Fl
     }
   >(
     `SELECT i.instance_id, i.account, i.region, i.image_id, i.grp, max(${SEVERITY_RANK_SQL}) AS rank ${OPEN_UNACCEPTED}
+       AND f.scope <> 'fleet-wide'
      GROUP BY i.instance_id ORDER BY rank DESC, i.instance_id LIMIT ?`,
   );
   const oldest = db.prepare<[], { severity: Severity; first_seen: string }>(
@@ -74,6 +84,7 @@ export function createSnapshotReader(db: Database): (driftedLimit: number) => Fl
     const scans: Record<ScanOutcome, number> = { success: 0, partial: 0, failure: 0 };
     for (const { outcome, n } of scansByOutcome.all()) scans[outcome] = n;
 
+    const causes = sharedCauses(driftedLimit);
     return {
       instancesByStatus,
       findingsByRuleSeverity: byRuleSeverity
@@ -87,6 +98,8 @@ export function createSnapshotReader(db: Database): (driftedLimit: number) => Fl
         group: r.grp,
         severity: SEVERITY_BY_RANK[r.rank] ?? 'warning',
       })),
+      sharedCauses: causes.causes,
+      sharedCausesTotal: causes.total,
       oldestOpenBySeverity,
       lastSuccessfulScanAt: lastSuccess.get()?.at ?? null,
       targetScans: targetScans.all().map((r) => ({

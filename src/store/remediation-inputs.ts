@@ -25,6 +25,8 @@ interface CandidateRow {
   change: Change;
   first_seen: string;
   for_ms: number | null;
+  /** 1: fleet-wide since boot, a replacement would reproduce it; 2: fleet-wide after boot; 0: neither. */
+  fleet_wide: 0 | 1 | 2;
 }
 
 interface OpenJobRow {
@@ -43,7 +45,8 @@ const OPEN_REPLACE = "f.resolved_at IS NULL AND f.action = 'replace'";
 /** One row per open, unaccepted `replace` finding of a candidate, grouped by instance (findings_open_replace order). */
 const CANDIDATE_ROWS = `SELECT i.instance_id, i.account, i.region, i.image_id, i.grp,
     json_extract(i.observation, '$.asgName') AS asg_name, json_extract(i.observation, '$.tags') AS tags,
-    f.rule, f.severity, f.path, f.change, f.first_seen, f.for_ms
+    f.rule, f.severity, f.path, f.change, f.first_seen, f.for_ms,
+    CASE WHEN f.scope <> 'fleet-wide' THEN 0 WHEN f.onset = 'since-boot' THEN 1 ELSE 2 END AS fleet_wide
   FROM findings f JOIN instances i ON i.instance_id = f.instance_id
   WHERE ${OPEN_REPLACE} AND f.accepted = 0 AND i.present = 1 AND i.status <> 'stale'
     -- A replaced instance is never replaced again, even if a scan that read it just before its
@@ -68,6 +71,12 @@ function toCandidates(rows: readonly CandidateRow[]): StoredCandidate[] {
       };
       byInstance.set(row.instance_id, candidate);
     }
+    // A difference every instance of the image has had since boot is no candidate for replacement: a
+    // new instance from the same image would reproduce it. It is kept aside to say why it waits.
+    if (row.fleet_wide === 1) {
+      candidate.manifestMismatches = [...(candidate.manifestMismatches ?? []), row.path];
+      continue;
+    }
     candidate.findings.push({
       rule: row.rule,
       severity: row.severity,
@@ -75,6 +84,7 @@ function toCandidates(rows: readonly CandidateRow[]): StoredCandidate[] {
       change: row.change,
       firstSeen: row.first_seen,
       forMs: row.for_ms,
+      ...(row.fleet_wide === 2 ? { fleetWide: true } : {}),
     });
   }
   return [...byInstance.values()];

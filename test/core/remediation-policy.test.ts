@@ -124,6 +124,26 @@ describe('decideReplacements', () => {
     });
   });
 
+  it('never replaces an instance whose only drift is a manifest mismatch, and says which paths', () => {
+    const mismatchOnly = candidate('i-1', {
+      findings: [],
+      manifestMismatches: ['host.files["/etc/resolv.conf"].sha256'],
+    });
+    const decision = only(decideReplacements(input({ candidates: [mismatchOnly] })));
+    expect(decision).toEqual({
+      kind: 'skip',
+      instanceId: 'i-1',
+      code: 'manifest-mismatch',
+      reason:
+        'not replaced: host.files["/etc/resolv.conf"].sha256 fleet-wide since boot; a new instance of image ami-0aaa would have it too',
+    });
+  });
+
+  it('replaces an instance for its own drift even when it also has a manifest mismatch', () => {
+    const both = candidate('i-1', { manifestMismatches: ['host.files["/etc/resolv.conf"].sha256'] });
+    expect(only(decideReplacements(input({ candidates: [both] }))).kind).toBe('start');
+  });
+
   it('skips a finding that has not persisted for its rule and names when it becomes due', () => {
     const young = finding({ rule: 'imds-downgrade', firstSeen: ago(2 * MINUTE), forMs: 5 * MINUTE });
     const decision = only(

@@ -118,7 +118,7 @@ describe('every route against the OpenAPI document', () => {
     expect(body).toEqual(document);
   });
 
-  it('fleet reads: instances, one instance, its section findings and history, findings', async () => {
+  it('fleet reads: instances, one instance, its section findings and history, findings, manifest mismatches', async () => {
     const list = await call('get', '/instances', {}, { query: { limit: '5' } });
     expect(list.status).toBe(200);
     const [first] = (list.body as Page<{ instanceId: string }>).items;
@@ -138,6 +138,10 @@ describe('every route against the OpenAPI document', () => {
 
     expect((await call('get', '/findings', {}, { query: { includeResolved: 'true' } })).status).toBe(200);
     expect((await call('get', '/findings', {}, { query: { offset: '10' } })).status).toBe(400);
+
+    // Entries are checked in test/integration/peer-consensus.test.ts, which has a fleet-wide cause.
+    expect((await call('get', '/manifest-mismatches', {}, { query: { limit: '5' } })).status).toBe(200);
+    expect((await call('get', '/manifest-mismatches', {}, { query: { cursor: 'x' } })).status).toBe(400);
   });
 
   it('scans: trigger, wait, list, one', async () => {

@@ -1,16 +1,22 @@
 // Peer consensus on the simulator: a boot-time difference shared by an image's fleet is fleet-wide, a hand-made one an outlier.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Manifest } from '../../src/domain/types.js';
-import { INGEST_TOKEN, metricValue, startHarness, type Harness } from '../support/harness.js';
-
-const RESOLV = '/etc/resolv.conf';
-const SSHD = '/etc/ssh/sshd_config';
-const BAKED_RESOLV = 'a'.repeat(64);
-const BOOT_RESOLV = 'b'.repeat(64);
-const BAKED_SSHD = 'c'.repeat(64);
-const HAND_SSHD = 'd'.repeat(64);
-const RESOLV_PATH = `host.files["${RESOLV}"].sha256`;
-const SSHD_PATH = `host.files["${SSHD}"].sha256`;
+import { packagePath } from '../../src/package-root.js';
+import {
+  BAKED_RESOLV,
+  BOOT_RESOLV,
+  RESOLV_PATH,
+  SSHD,
+  SSHD_PATH,
+  afterBootFleet,
+  bootTimeFleet,
+  exposed,
+  imageOf,
+} from '../support/consensus-fleet.js';
+import { metricValue, samples, startHarness, type Harness } from '../support/harness.js';
+import { expectReasonShown, jobs, remediationEnv } from '../support/remediation.js';
 
 interface ApiFinding {
   instanceId: string;
@@ -20,35 +26,44 @@ interface ApiFinding {
   severity: string;
 }
 
-/** Bakes an image whose manifest declares both files, and launches `count` standalone instances of it. */
-async function fleetOf(h: Harness, channel: string, count: number): Promise<string[]> {
-  const manifest: Manifest = await h.addImage({ region: 'us-east-1', channel });
-  const declared: Manifest = {
-    ...manifest,
-    host: { files: { [RESOLV]: { sha256: BAKED_RESOLV }, [SSHD]: { sha256: BAKED_SSHD } } },
-  };
-  expect((await h.post('/api/v1/manifests', declared)).status).toBe(201);
-  const launched = await h.control.launchBulk({
-    region: 'us-east-1',
-    count,
-    channel,
-    imageId: manifest.image.id,
-    group: null,
-  });
-  return launched.instanceIds;
+interface ApiMismatch {
+  region: string;
+  imageId: string;
+  path: string;
+  change: string;
+  rule: string;
+  severity: string;
+  expected: unknown;
+  actual: unknown;
+  instances: number;
+  firstSeen: string;
 }
 
-/** The agent's push of both files, stamped `at` (the daemon's now). */
-async function push(h: Harness, instanceId: string, files: Record<string, string>, at: Date): Promise<void> {
-  const host = {
-    files: Object.fromEntries(Object.entries(files).map(([path, sha256]) => [path, { sha256 }])),
-  };
-  const { status } = await h.post(
-    '/api/v1/fingerprints',
-    { instanceId, observedAt: at.toISOString(), host },
-    INGEST_TOKEN,
+/**
+ * Enforce-mode rules: the replacement rules due at once, plus both files replaced, each needing
+ * approval, so planned replacements wait as jobs and the fleet stays as it is.
+ */
+function enforceRules(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'dw-consensus-rules-'));
+  cpSync(packagePath('test/fixtures/rules-immediate'), dir, { recursive: true });
+  writeFileSync(
+    join(dir, '20-files.yaml'),
+    [
+      'rules:',
+      '  - id: file-sshd',
+      `    match: { path: 'host.files["${SSHD}"].**' }`,
+      '    severity: critical',
+      '    action: replace',
+      '    approval: required',
+      '  - id: files',
+      "    match: { path: 'host.files.**' }",
+      '    severity: warning',
+      '    action: replace',
+      '    approval: required',
+      '',
+    ].join('\n'),
   );
-  expect(status).toBe(202);
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function findingsOf(h: Harness, instanceIds: readonly string[], query: string): Promise<ApiFinding[]> {
@@ -61,29 +76,22 @@ describe('peer consensus per image', () => {
   let imageA: string[];
   let imageB: string[];
   let handMade: string[];
+  const rules = enforceRules();
 
   const findings = (query: string): Promise<ApiFinding[]> => findingsOf(h, [...imageA, ...imageB], query);
 
   beforeAll(async () => {
-    h = await startHarness({ instances: 5, regions: ['us-east-1'] });
-    imageA = await fleetOf(h, 'consensus-a', 20);
-    imageB = await fleetOf(h, 'consensus-b', 3);
-    handMade = imageA.slice(0, 2);
-    // The agents push once a scan has seen their instances (before that the push is refused).
-    await h.scan();
-    // Every instance of both images came up with cloud-init's resolv.conf; two of A had sshd edited.
-    for (const id of [...imageA, ...imageB])
-      await push(
-        h,
-        id,
-        { [RESOLV]: BOOT_RESOLV, [SSHD]: handMade.includes(id) ? HAND_SSHD : BAKED_SSHD },
-        new Date(),
-      );
-    await h.scan();
+    h = await startHarness({
+      instances: 5,
+      regions: ['us-east-1'],
+      env: remediationEnv({ DRIFTWARDEN_RULES_DIR: rules.dir }),
+    });
+    ({ imageA, imageB, handMade } = await bootTimeFleet(h));
   });
 
   afterAll(async () => {
     await h.close();
+    rules.remove();
   });
 
   it("rates image A's shared boot-time difference fleet-wide, present since boot", async () => {
@@ -121,6 +129,60 @@ describe('peer consensus per image', () => {
     ).toBe(2);
   });
 
+  it("lists image A's shared difference once as a manifest mismatch, and image B's not at all", async () => {
+    const [imageIdA, imageIdB] = [await imageOf(h, imageA[0]!), await imageOf(h, imageB[0]!)];
+    const { status, body } = await h.get<{ items: ApiMismatch[] }>('/api/v1/manifest-mismatches');
+    expect(status).toBe(200);
+    expect(body.items.filter((m) => m.imageId === imageIdA)).toEqual([
+      {
+        region: 'us-east-1',
+        imageId: imageIdA,
+        path: RESOLV_PATH,
+        change: 'changed',
+        rule: 'files',
+        severity: 'warning',
+        expected: BAKED_RESOLV,
+        actual: BOOT_RESOLV,
+        instances: 20,
+        firstSeen: expect.any(String) as unknown,
+      },
+    ]);
+    expect(body.items.filter((m) => m.imageId === imageIdB)).toEqual([]);
+    const page = await h.get<string>('/ui/manifest-mismatches');
+    expect(page.body).toContain(`data-image="${imageIdA}"`);
+    expect(page.body).not.toContain(`data-image="${imageIdB}"`);
+  });
+
+  it('plans replacements for the outliers in enforce mode, and none for the manifest mismatch', async () => {
+    const planned = (await jobs(h)).filter((j) => imageA.includes(j.instanceId));
+    expect(planned.map((j) => j.instanceId).sort()).toEqual([...handMade].sort());
+    for (const j of planned) {
+      expect(j.state).toBe('awaiting-approval');
+      // The job is for the hand-made change alone: the shared resolv.conf would come back.
+      expect(j.reason.map((r) => r.rule)).toEqual(['file-sshd']);
+    }
+    const shared = imageA.find((id) => !handMade.includes(id))!;
+    const reason = await expectReasonShown(h, shared, 'manifest-mismatch');
+    expect(reason.text).toContain(RESOLV_PATH);
+  });
+
+  it('exports the mismatch once per image and path, and per-instance drift only for the outliers', async () => {
+    const imageIdA = await imageOf(h, imageA[0]!);
+    const metrics = await h.metrics();
+    expect(
+      metricValue(metrics, 'driftwarden_manifest_mismatch', {
+        image_id: imageIdA,
+        path: exposed(RESOLV_PATH),
+      }),
+    ).toBe(20);
+    const perInstance = samples(metrics).filter(
+      (x) => x.name === 'driftwarden_instance_drift' && imageA.includes(x.labels.instance_id ?? ''),
+    );
+    expect(perInstance.map((x) => [x.labels.instance_id, x.labels.severity]).sort()).toEqual(
+      [...handMade].sort().map((id) => [id, 'critical']),
+    );
+  });
+
   it('keeps an unchanged fleet unchanged: a second scan rates the same', async () => {
     await h.scan();
     expect((await findings('scope=fleet-wide')).length).toBe(20);
@@ -145,14 +207,9 @@ describe('peer consensus: a change made by hand on every instance after boot', (
 
   beforeAll(async () => {
     h = await startHarness({ instances: 5, regions: ['us-east-1'], clock: daemonNow });
-    fleet = await fleetOf(h, 'consensus-c', 20);
-    await h.scan();
-    // Baked state at boot: compliant.
-    for (const id of fleet) await push(h, id, { [RESOLV]: BAKED_RESOLV, [SSHD]: BAKED_SSHD }, daemonNow());
-    await h.scan();
-    offsetMs = 2 * 60 * 60_000;
-    for (const id of fleet) await push(h, id, { [RESOLV]: BAKED_RESOLV, [SSHD]: HAND_SSHD }, daemonNow());
-    await h.scan();
+    fleet = await afterBootFleet(h, daemonNow, (ms) => {
+      offsetMs += ms;
+    });
   });
 
   afterAll(async () => {
@@ -169,5 +226,36 @@ describe('peer consensus: a change made by hand on every instance after boot', (
         onset: 'after-boot',
         severity: 'critical',
       });
+  });
+
+  it('is one critical cause of the image, not twenty drifted instances', async () => {
+    const imageId = await imageOf(h, fleet[0]!);
+    const metrics = await h.metrics();
+    expect(
+      metricValue(metrics, 'driftwarden_fleet_wide_drift', {
+        image_id: imageId,
+        path: exposed(SSHD_PATH),
+        severity: 'critical',
+      }),
+    ).toBe(20);
+    expect(
+      samples(metrics).filter(
+        (x) => x.name === 'driftwarden_instance_drift' && fleet.includes(x.labels.instance_id ?? ''),
+      ),
+    ).toEqual([]);
+    // Appeared after boot: not a manifest mismatch.
+    const { body } = await h.get<{ items: ApiMismatch[] }>('/api/v1/manifest-mismatches');
+    expect(body.items.filter((m) => m.imageId === imageId)).toEqual([]);
+  });
+
+  it('trips the drift-storm breaker with a pause that names the shared cause', async () => {
+    const imageId = await imageOf(h, fleet[0]!);
+    const { body } = await h.get<{ paused: boolean; reason: string | null; detail: string | null }>(
+      '/api/v1/remediation',
+    );
+    expect(body).toMatchObject({ paused: true, reason: 'drift-storm' });
+    expect(body.detail).toContain(
+      `shared cause: ${SSHD_PATH} changed after boot on image ${imageId}'s fleet (20 instances)`,
+    );
   });
 });

@@ -21,6 +21,7 @@ const DRIVEN_BY: Record<string, string> = {
   'group-unavailable': 'test/integration/remediation-reasons.test.ts',
   'group-unknown': 'test/integration/remediation-reasons.test.ts',
   'no-target-image': 'test/integration/remediation-reasons.test.ts',
+  'manifest-mismatch': 'test/integration/peer-consensus.test.ts',
 };
 
 function read(path: string): string {

@@ -237,6 +237,7 @@ describe('migrations', () => {
         '0010_retention',
         '0011_finding_scope',
         '0012_released',
+        '0013_cause',
       ]);
       // Stored before peer consensus: unrated until the next scan rates it.
       expect(store.fleet.listFindings()).toMatchObject([
@@ -281,6 +282,7 @@ describe('migrations', () => {
         '0010_retention',
         '0011_finding_scope',
         '0012_released',
+        '0013_cause',
       ]);
       expect(store.jobs.get('job-1')).toMatchObject({ state: 'awaiting-approval', note: null });
       const at = NOW.toISOString();

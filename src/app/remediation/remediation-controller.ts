@@ -1,7 +1,7 @@
 // Turns persisted drift into replacement jobs under the safety policy, and drives running jobs one step at a time.
 import { boundJobReason, DEFAULT_MAX_FINDINGS_PER_SECTION } from '../../core/finding-cap.js';
 import { newestActiveInChannel } from '../../core/manifest-status.js';
-import { evaluateDriftStorm } from '../../core/remediation-breaker.js';
+import { evaluateDriftStorm, largestSharedCause } from '../../core/remediation-breaker.js';
 import { decideQueuedStarts, decideReplacements } from '../../core/remediation-policy.js';
 import type {
   Decision,
@@ -89,10 +89,13 @@ export class RemediationController {
     const { deps } = this;
     // A storm is drift remediation would act on: report-only drift (a new build superseding a whole
     // channel, say) must not pause anything.
+    // Instances cooling down after a failed replacement are not acted on now, nor are those whose
+    // only drift is a manifest mismatch (fleet-wide since boot).
+    const drifted = candidates.filter((c) => c.coolingUntil === undefined && c.findings.length > 0);
     const storm = evaluateDriftStorm({
       scanned: record.instances.total - record.instances.stale,
-      // Instances cooling down after a failed replacement are not acted on now.
-      drifted: candidates.filter((c) => c.coolingUntil === undefined).length,
+      drifted: drifted.length,
+      sharedCause: largestSharedCause(drifted),
       maxDriftedPercent: deps.settings.breaker.maxDriftedPercent,
       minDrifted: deps.settings.breaker.minDrifted,
     });

@@ -2,7 +2,8 @@
 import { html, type Html } from './html.js';
 import { formatTime } from './components.js';
 
-export type Section = 'overview' | 'fleet' | 'manifests' | 'replacements' | 'boot-noise' | null;
+export type Section =
+  'overview' | 'fleet' | 'manifests' | 'mismatches' | 'replacements' | 'boot-noise' | null;
 
 /** What every page shows besides its own content: the render time, and the daemon's notice if any. */
 export interface PageContext {
@@ -25,6 +26,7 @@ const NAV: { section: Exclude<Section, null>; href: string; label: string }[] = 
   { section: 'overview', href: '/ui', label: 'Overview' },
   { section: 'fleet', href: '/ui/fleet', label: 'Fleet' },
   { section: 'manifests', href: '/ui/manifests', label: 'Manifests' },
+  { section: 'mismatches', href: '/ui/manifest-mismatches', label: 'Manifest mismatches' },
   { section: 'replacements', href: '/ui/replacements', label: 'Replacements' },
   { section: 'boot-noise', href: '/ui/boot-noise', label: 'Boot-time noise' },
 ];

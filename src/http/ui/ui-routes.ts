@@ -37,6 +37,7 @@ import { renderInstanceFindingsPage } from './instance-findings-page.js';
 import { renderInstancePage } from './instance-page.js';
 import { renderPage, type PageContext } from './layout.js';
 import { renderManifestPage, renderManifestsPage } from './manifests-page.js';
+import { renderMismatchesPage } from './mismatches-page.js';
 import { DEFAULT_PER_PAGE, overviewHref, renderOverviewPage, type RemediationView } from './overview-page.js';
 import { renderJobPage, renderReplacementsPage, type TablePage } from './replacements-page.js';
 import { trendWindow } from './trend-chart.js';
@@ -145,6 +146,7 @@ function errorPage(
 // Each table of a page pages on its own: its cursor has its own query parameter, the others stay.
 const instancePageQuery = z.strictObject({ history: cursorParam(CURSOR_KEYS.history).optional() });
 const manifestsQuery = z.strictObject({ cursor: cursorParam(CURSOR_KEYS.manifest).optional() });
+const mismatchesQuery = z.strictObject({ cursor: cursorParam(CURSOR_KEYS.mismatch).optional() });
 const manifestQuery = z.strictObject({ cursor: cursorParam(CURSOR_KEYS.instance).optional() });
 const replacementsQuery = z.strictObject({
   instanceId: z.string().min(1).max(100).optional(),
@@ -325,6 +327,16 @@ export function createUiRoutes(options: UiRoutesOptions): Router {
         instancesPerImage: views.instancesPerImage(page.items.map((m) => m.manifest.image.id)),
       }),
     );
+  });
+
+  router.get('/manifest-mismatches', (req, res) => {
+    const q = validateInput(mismatchesQuery, req.query, 'query');
+    const page = tablePage(
+      req,
+      fleet.pageManifestMismatches({ limit: DEFAULT_PAGE_SIZE, ...after(q.cursor) }),
+      'cursor',
+    );
+    send(res, renderMismatchesPage({ ...pageContext(), mismatches: page.items, next: page.next }));
   });
 
   router.get('/manifests/:imageId', (req, res) => {
