@@ -97,6 +97,18 @@ function zeroInstances(): Record<InstanceStatus, number> {
   return Object.fromEntries(INSTANCE_STATUSES.map((s) => [s, 0])) as Record<InstanceStatus, number>;
 }
 
+/** The snapshot counts per rule, severity and consensus scope, summed over the scopes. */
+function byRuleSeverity(counts: readonly RuleSeverityCount[]): RuleSeverityCount[] {
+  const sums = new Map<string, RuleSeverityCount>();
+  for (const { rule, severity, count } of counts) {
+    const key = `${rule}\u0000${severity}`;
+    const sum = sums.get(key);
+    if (sum) sum.count += count;
+    else sums.set(key, { rule, severity, count });
+  }
+  return [...sums.values()];
+}
+
 /** This replica's report: its snapshot's totals and the scan times of the targets it owns. */
 export function shardReport(
   fleet: FleetRepository,
@@ -108,7 +120,7 @@ export function shardReport(
   return {
     shard,
     instances: snapshot.instancesByStatus,
-    findings: snapshot.findingsByRuleSeverity,
+    findings: byRuleSeverity(snapshot.findingsByRuleSeverity),
     // A target that moved away keeps its rows here; only its owner says when it was scanned.
     targetScans: snapshot.targetScans.filter((t) => mine.has(targetId(t))),
   };
@@ -165,15 +177,12 @@ export function mergeSummary(input: FleetMergeInput): FleetSummary {
   const { shards, peers, items } = mergeTargets(input);
   const instances = zeroInstances();
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  const byRule = new Map<string, RuleSeverityCount>();
+  const findings: RuleSeverityCount[] = [];
   for (const report of reportsByShard(input).values()) {
     for (const status of INSTANCE_STATUSES) instances[status] += report.instances[status];
     for (const f of report.findings) {
       bySeverity[f.severity] += f.count;
-      const key = `${f.rule}\u0000${f.severity}`;
-      const sum = byRule.get(key);
-      if (sum) sum.count += f.count;
-      else byRule.set(key, { ...f });
+      findings.push(f);
     }
   }
   const stale = items.filter((t) => t.state === 'stale').length;
@@ -185,7 +194,7 @@ export function mergeSummary(input: FleetMergeInput): FleetSummary {
     findings: {
       total: SEVERITIES.reduce((sum, s) => sum + bySeverity[s], 0),
       bySeverity,
-      byRule: [...byRule.values()].sort(
+      byRule: byRuleSeverity(findings).sort(
         (a, b) => compareStrings(a.rule, b.rule) || compareStrings(a.severity, b.severity),
       ),
     },
