@@ -28,6 +28,7 @@ import { ScanThread } from './scan-thread-client.js';
 import { startThreadPool } from './thread-priority.js';
 import { acquireDatabaseLock, type DatabaseLock, type Store } from './store/index.js';
 import { pendingMigrations } from './store/migrations.js';
+import { limitHeapGrowth } from './heap-growth.js';
 
 export { createRuntime, expandTargets, type Runtime, type RuntimeOptions } from './runtime.js';
 
@@ -58,6 +59,8 @@ const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config, logger } = options;
+  // Before the scan thread starts and the first requests arrive (src/heap-growth.ts).
+  limitHeapGrowth();
   // Before anything is opened: a second daemon on the same database is refused at once.
   const lock = options.lock ?? acquireDatabaseLock(config.database.path);
   let metrics: Metrics | null = null;
