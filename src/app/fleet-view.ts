@@ -7,7 +7,7 @@ import {
   type InstanceStatus,
   type Severity,
 } from '../domain/types.js';
-import type { FindingListKey, FleetRepository } from './ports.js';
+import type { FindingListKey, FleetSnapshot } from './ports.js';
 
 /** Open findings of one rule and severity, as the metrics count them (accepted ones left out). */
 export interface RuleSeverityCount {
@@ -109,13 +109,12 @@ function byRuleSeverity(counts: readonly RuleSeverityCount[]): RuleSeverityCount
   return [...sums.values()];
 }
 
-/** This replica's report: its snapshot's totals and the scan times of the targets it owns. */
+/** This replica's report: its last snapshot's totals and the scan times of the targets it owns. */
 export function shardReport(
-  fleet: FleetRepository,
+  snapshot: Pick<FleetSnapshot, 'instancesByStatus' | 'findingsByRuleSeverity' | 'targetScans'>,
   shard: number,
   owned: readonly { account: string | null; region: string }[],
 ): ShardReport {
-  const snapshot = fleet.snapshot(0);
   const mine = new Set(owned.map(targetId));
   return {
     shard,

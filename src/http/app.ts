@@ -33,7 +33,7 @@ export interface HttpAppOptions extends Omit<ApiRoutesOptions, 'requireScope' | 
   /** Sharded with peers: shared-input writes are fanned out to them; absent, every write stays here. */
   fanOut?: FanOutOptions;
   /** The fleet view's shards, targets and peers (`/api/v1/fleet/…`, `/ui/fleet`). */
-  fleetView: Omit<FleetViewOptions, 'fleet' | 'clock'>;
+  fleetView: Omit<FleetViewOptions, 'fleet' | 'snapshot' | 'clock'>;
   /** Shown in the header of every web UI page (`demo`: what it acts on). */
   uiNotice?: string | undefined;
 }
@@ -86,6 +86,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const fleetViewOptions: FleetViewOptions = {
     ...options.fleetView,
     fleet: options.fleet,
+    snapshot: () => options.metrics.fleetSnapshot(),
     clock: options.clock,
   };
   const fleetView = createFleetView(fleetViewOptions);

@@ -14,7 +14,7 @@ import {
   type PeerOutcome,
   type ShardReport,
 } from '../app/fleet-view.js';
-import type { FleetRepository } from '../app/ports.js';
+import type { FleetRepository, FleetSnapshot } from '../app/ports.js';
 import { CHANGES, SEVERITIES, type Change } from '../domain/types.js';
 import { findingsQuery } from './api-routes.js';
 import { instanceStatusCountsSchema } from './api-schemas.js';
@@ -25,7 +25,10 @@ import { readPeers, type PeerRead } from './peer-read.js';
 import { validateInput } from './validate-input.js';
 
 export interface FleetViewOptions {
+  /** Pages of this replica's findings (`/fleet/findings`). */
   fleet: FleetRepository;
+  /** The fleet's aggregates of the last scan (the metrics' snapshot), not read per request. */
+  snapshot(): FleetSnapshot;
   shard: number;
   shardCount: number;
   /** Every configured target with its shard, from the same assignment every replica computes. */
@@ -94,7 +97,7 @@ async function peerList(options: FleetViewOptions): Promise<ResolvedPeer[]> {
 
 export function createFleetView(options: FleetViewOptions): FleetView {
   const owned = options.targets.filter((t) => t.shard === options.shard);
-  const report = (): ShardReport => shardReport(options.fleet, options.shard, owned);
+  const report = (): ShardReport => shardReport(options.snapshot(), options.shard, owned);
 
   const mergeInput = async (): Promise<FleetMergeInput> => {
     const reads = await readPeers(

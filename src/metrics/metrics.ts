@@ -70,6 +70,7 @@ export class Metrics {
   private readonly clockRegistry = new Registry();
   private rendered: string | null = null;
   private changes = 0;
+  private lastFleet: FleetSnapshot | null = null;
   private readonly instances: Gauge<'state'>;
   private readonly findings: Gauge<'rule' | 'severity' | 'scope'>;
   private readonly instanceDrift: Gauge<
@@ -291,11 +292,22 @@ export class Metrics {
   }
 
   /**
+   * The fleet's aggregates as the gauges show them: those of the last refresh (read from the
+   * database only when there was none yet). The fleet view reports these, so a read costs the same
+   * however large the fleet.
+   */
+  fleetSnapshot(): FleetSnapshot {
+    if (this.lastFleet === null) this.refreshFleet();
+    return this.lastFleet ?? this.options.fleet.snapshot(this.options.instanceDriftLimit);
+  }
+
+  /**
    * The fleet part (instances, findings, scans): walks the big tables, so only a scan should call
    * it; a scan on its own thread passes the snapshot it read there.
    */
   refreshFleet(snapshot: FleetSnapshot = this.options.fleet.snapshot(this.options.instanceDriftLimit)): void {
     this.changed();
+    this.lastFleet = snapshot;
     for (const state of INSTANCE_STATUSES) this.instances.set({ state }, snapshot.instancesByStatus[state]);
 
     this.openFindings = snapshot.findingsByRuleSeverity;

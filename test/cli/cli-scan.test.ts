@@ -38,6 +38,7 @@ const FINDING_KEYS = [
   'actual',
   'firstSeen',
   'accepted',
+  'scope',
 ];
 
 describe('scan --once', () => {
@@ -113,6 +114,8 @@ describe('scan --once', () => {
         actual: 'optional',
         firstSeen: expect.any(String) as unknown,
         accepted: false,
+        // Two drifted instances are too few peers for consensus (signal.minPeers).
+        scope: 'unrated',
       });
     });
 

@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { startSimulator, SimulatorControl, type Simulator } from '@driftwarden/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestsForImages } from '../../src/demo/demo-manifests.js';
-import { packagePath } from '../../src/package-root.js';
 import { runCli } from '../cli/run-cli.js';
 import { freePort } from '../support/free-port.js';
-import { spawnServe, type ServeProcess } from '../support/serve-process.js';
+import { serveEnv, spawnServe, type ServeProcess } from '../support/serve-process.js';
 
 const COUNT = 3;
 const ACCOUNT_A = '111122223333';
@@ -81,17 +80,12 @@ interface Targets {
 function env(index: number): NodeJS.ProcessEnv {
   const sharded = index < COUNT;
   return {
-    PATH: process.env.PATH,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    DRIFTWARDEN_LOG_LEVEL: 'info',
-    DRIFTWARDEN_DATABASE_PATH: join(dir, sharded ? `shard-${index}.db` : 'unsharded.db'),
-    DRIFTWARDEN_HTTP_HOST: '127.0.0.1',
-    DRIFTWARDEN_HTTP_PORT: new URL(urls[index]!).port,
-    DRIFTWARDEN_AWS_ENDPOINT: sim.url,
-    DRIFTWARDEN_TARGETS: JSON.stringify(TARGETS),
-    DRIFTWARDEN_RULES_DIR: packagePath('rules'),
+    ...serveEnv({
+      databasePath: join(dir, sharded ? `shard-${index}.db` : 'unsharded.db'),
+      url: urls[index]!,
+      awsEndpoint: sim.url,
+      targets: TARGETS,
+    }),
     DRIFTWARDEN_SCHEDULE: '*/2 * * * * *',
     ...(sharded
       ? {

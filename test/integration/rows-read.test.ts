@@ -160,6 +160,8 @@ it.each([
   // One instance's jobs (open, finished), its waiting reason, its audit entries.
   [`/ui/replacements?instanceId=${jobby}`, 3, UI_PAGE],
   [`/api/v1/acceptances?limit=${API_PAGE}`, 1, API_PAGE],
+  [`/api/v1/fleet/findings?limit=${API_PAGE}`, 1, API_PAGE],
+  [`/api/v1/manifest-mismatches?limit=${API_PAGE}`, 1, API_PAGE],
 ])('%s reads at most (page + 1) per listing plus a constant', async (path, listings, page) => {
   const rows = await rowsFor(path);
   const bound = listings * (page + 1) + CONSTANT_ROWS;
@@ -193,6 +195,15 @@ it.each([
       plan.slice(1).some((step) => step.startsWith('SCAN ')),
       where,
     ).toBe(false);
+  }
+});
+
+it('the fleet view reports the snapshot of the last scan: no statement runs per read', async () => {
+  // The daemon takes the snapshot at start and after each scan; here the first read takes it.
+  await rowsFor('/api/v1/fleet/summary');
+  for (const path of ['/api/v1/fleet/summary', '/api/v1/fleet/targets', '/api/v1/fleet/shard', '/ui/fleet']) {
+    await rowsFor(path);
+    expect(rowsRead.statements, `${path} ran:\n${topStatements()}`).toBe(0);
   }
 });
 
