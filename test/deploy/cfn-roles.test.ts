@@ -31,6 +31,7 @@ const template = z.strictObject({
   Description: z.string(),
   Metadata: z.unknown().optional(),
   Parameters: z.record(z.string(), z.looseObject({ Type: z.string(), Default: z.string().optional() })),
+  Rules: z.record(z.string(), z.unknown()),
   Conditions: z.record(z.string(), z.unknown()),
   Resources: z.record(z.string(), z.looseObject({ Type: z.string(), Condition: z.string().optional() })),
   Outputs: z.record(z.string(), z.looseObject({ Value: z.unknown(), Condition: z.string().optional() })),
@@ -106,6 +107,27 @@ describe(FILE, () => {
     expect(parsed.Parameters.CreateEnforceRole?.Default).toBe('false');
     expect(scanRole.Condition).toBeUndefined();
     expect(parsed.Outputs.EnforceRoleArn?.Condition).toBe('WithEnforceRole');
+  });
+
+  it('lets the enforce role pass to EC2 only the roles PassRoleArns lists, which CreateEnforceRole=true requires', () => {
+    const passRole = enforceRole.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement).filter(
+      (s) => s.Action === 'iam:PassRole' || (Array.isArray(s.Action) && s.Action.includes('iam:PassRole')),
+    );
+    expect(passRole).toEqual([
+      {
+        Sid: 'LaunchWithTheOldInstanceProfile',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: { Ref: 'PassRoleArns' },
+        Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      },
+    ]);
+    expect(parsed.Parameters.PassRoleArns).toMatchObject({ Type: 'CommaDelimitedList', Default: '' });
+    // Empty by default (a scan-only stack needs none); a stack with the enforce role must list them.
+    expect(parsed.Rules.PassRoleArnsWithEnforceRole).toMatchObject({
+      RuleCondition: { 'Fn::Equals': [{ Ref: 'CreateEnforceRole' }, 'true'] },
+      Assertions: [{ Assert: { 'Fn::Not': [{ 'Fn::Contains': [{ Ref: 'PassRoleArns' }, ''] }] } }],
+    });
   });
 
   it('lets only the daemon principal assume each role, with the external id', () => {

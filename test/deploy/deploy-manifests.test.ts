@@ -233,9 +233,12 @@ describe('deploy/kubernetes/sharded (kustomize overlay)', () => {
   it('keeps at most one shard down by a disruption, spreads shards over nodes, and lets shards reach each other on 9750', () => {
     const pdb = one('PodDisruptionBudget').spec as {
       maxUnavailable: number;
+      unhealthyPodEvictionPolicy: string;
       selector: { matchLabels: Record<string, string> };
     };
     expect(pdb.maxUnavailable).toBe(1);
+    // A shard that is not ready (e.g. one without a target) does not block drains.
+    expect(pdb.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
     expect(matches(pdb.selector.matchLabels)).toBe(true);
     expect(matches(sts.selector.matchLabels)).toBe(true);
     const [spread] =

@@ -243,6 +243,40 @@ it('inhibits drift alerts of the same job while the scanner is stale, and unreme
   expect(deliveredTo('pager', { instance_id: 'i-0b2' })).toBeUndefined();
 });
 
+it('inhibits only the stale shard’s drift: shard 0 still pages while shard 1 is stale', async () => {
+  // Sharded (docs/scaling.md), every shard is scraped under one job and its series carry `shard`.
+  const base = { team: 'platform', job: 'dw-shards' };
+  const drift = (instanceId: string, shard: string) => ({
+    ...base,
+    instance: `driftwarden-${shard}:9750`,
+    shard,
+    alertname: 'DriftwardenCriticalDrift',
+    severity: 'critical',
+    instance_id: instanceId,
+    group: 'shards',
+  });
+  await fire(
+    {
+      ...base,
+      instance: 'driftwarden-1:9750',
+      shard: '1',
+      alertname: 'DriftwardenScannerStale',
+      severity: 'critical',
+    },
+    drift('i-0s0', '0'),
+    drift('i-0s1', '1'),
+  );
+
+  const inhibited = await waitFor('the stale shard’s drift to be inhibited', async () => {
+    const state = await alertState({ instance_id: 'i-0s1' });
+    return state?.status.state === 'suppressed' ? state : undefined;
+  });
+  expect(inhibited.status.inhibitedBy.length).toBeGreaterThan(0);
+  await waitFor('shard 0’s drift at the pager', () => deliveredTo('pager', { instance_id: 'i-0s0' }));
+  expect((await alertState({ instance_id: 'i-0s0' }))?.status.state).toBe('active');
+  expect(deliveredTo('pager', { instance_id: 'i-0s1' })).toBeUndefined();
+});
+
 it('inhibits only the stale target’s drift: drift in another account or region still pages', async () => {
   // A job of its own, so that the stale scanner fired above inhibits nothing here.
   const base = { team: 'platform', job: 'dw-targets', instance: 'dw:9750' };
