@@ -140,6 +140,8 @@ export function createFleetViews(db: Database): FleetViews {
               / CAST(@bucketMs AS INTEGER)
      ORDER BY at`,
   );
+  // Walks instances_launch_time (0014) backwards, which is this ORDER BY: SQLite matches an
+  // expression index by its text, so launch_time must stay the index's exact expression.
   const launchedSince = db.prepare<
     { since: string; limit: number },
     { instance_id: string; image_id: string; launch_time: string }

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { FRESH_INSTANCE_LIMIT } from '../../src/app/boot-noise-suggestions.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { countRowsRead, type RowsRead } from '../support/rows-read.js';
 import { serveStore, type StoreServer } from '../support/store-server.js';
@@ -22,6 +23,10 @@ const API_PAGE = 50;
  * the fleet holds. Every listing may read its page plus one row (to know whether more follow).
  */
 const CONSTANT_ROWS = 60;
+/** Every FRESH_EVERY-th instance launched inside the boot-noise window (30 minutes before the server's now). */
+const FRESH_EVERY = 50;
+const FRESH = INSTANCES / FRESH_EVERY;
+const FRESH_LAUNCH = at(50);
 
 const instanceId = (i: number): string => `i-${i.toString(16).padStart(12, '0')}`;
 const GROUPS = ['web', 'api', 'batch', 'worker'];
@@ -65,7 +70,10 @@ beforeAll(async () => {
       return scanned(
         id,
         paths.map((p) => finding(id, p)),
-        { group: GROUPS[i % GROUPS.length] ?? null },
+        {
+          group: GROUPS[i % GROUPS.length] ?? null,
+          ...(i % FRESH_EVERY === 0 ? { observation: { launchTime: FRESH_LAUNCH } } : {}),
+        },
       );
     });
   for (let round = 1; round <= ROUNDS; round++) {
@@ -196,6 +204,46 @@ it.each([
       where,
     ).toBe(false);
   }
+});
+
+/** Since the last reset: the fresh launches were read through their index; no instance scan, no sort. */
+function expectLaunchesReadByIndex(): void {
+  // Each fresh instance, its one open host finding, and the page's few other reads.
+  expect(rowsRead.rows, topStatements()).toBeLessThanOrEqual(FRESH * 2 + CONSTANT_ROWS);
+  const plans = rowsRead.plans();
+  const launches = plans.filter(({ sql }) => sql.includes("'$.launchTime'"));
+  expect(launches).toHaveLength(1);
+  for (const { sql, plan } of plans) {
+    const where = `${sql.replace(/\s+/g, ' ').slice(0, 160)}\n  ${plan.join('\n  ')}`;
+    expect(
+      plan.some((step) => /^SCAN instances\b/.test(step)),
+      where,
+    ).toBe(false);
+    if (launches.some((l) => l.sql === sql)) {
+      expect(plan, where).toContain('SEARCH instances USING INDEX instances_launch_time (<expr>>?)');
+      expect(
+        plan.some((step) => step.includes('TEMP B-TREE')),
+        where,
+      ).toBe(false);
+    }
+  }
+}
+
+it('/ui/boot-noise reads the fresh launches through their index: no pass over every instance', async () => {
+  rowsRead.reset();
+  expect((await server.page('/ui/boot-noise')).status).toBe(200);
+  expectLaunchesReadByIndex();
+});
+
+it("the store's freshInstances reads the fresh launches through their index, in its order", () => {
+  rowsRead.reset();
+  const fresh = store.views.freshInstances(at(34), FRESH_INSTANCE_LIMIT);
+  expect(fresh).toHaveLength(FRESH);
+  expect(fresh.every((i) => i.launchTime === FRESH_LAUNCH && i.findings.length === 1)).toBe(true);
+  // One launch time: the tie-breaker, instance id ascending, orders them.
+  const ids = fresh.map((i) => i.instanceId);
+  expect(ids).toEqual([...ids].sort());
+  expectLaunchesReadByIndex();
 });
 
 it('the fleet view reports the snapshot of the last scan: no statement runs per read', async () => {

@@ -238,6 +238,7 @@ describe('migrations', () => {
         '0011_finding_scope',
         '0012_released',
         '0013_cause',
+        '0014_launch_time',
       ]);
       // Stored before peer consensus: unrated until the next scan rates it.
       expect(store.fleet.listFindings()).toMatchObject([
@@ -283,6 +284,7 @@ describe('migrations', () => {
         '0011_finding_scope',
         '0012_released',
         '0013_cause',
+        '0014_launch_time',
       ]);
       expect(store.jobs.get('job-1')).toMatchObject({ state: 'awaiting-approval', note: null });
       const at = NOW.toISOString();
