@@ -54,6 +54,12 @@ export interface DaemonOptions extends RuntimeOptions {
   uiNotice?: string;
 }
 
+/**
+ * Shutdown's wait for a replacement step in progress: then its AWS call (or webhook) is aborted and the
+ * step runs again at the next start, so SIGTERM ends the daemon within seconds in every state.
+ */
+const STEP_GRACE_MS = 5_000;
+
 /** Retention runs after a scan when the previous pass is at least this old: often enough for daily growth. */
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -181,6 +187,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     return report;
   });
   // Also in mode off: jobs already running (from before a mode change) finish instead of freezing.
+  const stopScans = async (): Promise<void> => {
+    await scans.stop();
+    await scanThread?.close();
+  };
   const remediationTimer = setInterval(() => {
     remediation
       .tick()
@@ -281,9 +291,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     // Nothing else may keep a daemon that cannot serve alive: the timer and the scan thread would
     // hold the event loop open with no API to stop it through.
     clearInterval(remediationTimer);
-    await scans.stop();
-    await scanThread?.close();
-    await remediation.idle();
+    await Promise.all([stopScans(), remediation.stop(STEP_GRACE_MS)]);
     runtime.close();
     lock.release();
     throw error;
@@ -328,10 +336,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         logger.info('shutting down: finishing requests, aborting the running scan');
         if (task !== null) await task.destroy();
         clearInterval(remediationTimer);
-        await scans.stop();
-        await scanThread?.close();
-        // A job step in progress finishes; its next step is saved, so the next start resumes there.
-        await remediation.idle();
+        // Side by side: a step in progress gets its grace while the scan thread closes.
+        await Promise.all([stopScans(), remediation.stop(STEP_GRACE_MS)]);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         // Give in-flight requests a moment, then cut what is left (e.g. a slow `?wait=true` client).
@@ -483,12 +489,12 @@ export function createRemediationController(
     ...(afterTick ? { afterTick } : {}),
     logger,
     manifest: (imageId) => store.manifests.get(imageId)?.manifest ?? null,
-    actionsFor: (job) => ({
-      ec2: new Ec2Actions(clients.ec2(keyOf(job))),
-      asg: new AsgActions(clients.autoScaling(keyOf(job)), clients.ec2(keyOf(job))),
+    actionsFor: (job, signal) => ({
+      ec2: new Ec2Actions(clients.ec2(keyOf(job)), signal),
+      asg: new AsgActions(clients.autoScaling(keyOf(job)), clients.ec2(keyOf(job)), signal),
     }),
     isRetryableActionError: isRetryableAwsError,
-    postWebhook: (body) => postWebhook(settings.webhook, body),
+    postWebhook: (body, signal) => postWebhook(settings.webhook, body, signal),
     settings: {
       mode: settings.mode,
       maxConcurrent: settings.maxConcurrent,

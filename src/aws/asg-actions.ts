@@ -10,14 +10,17 @@ import { DescribeLaunchTemplateVersionsCommand, type EC2Client } from '@aws-sdk/
 import type { AsgPort, GroupFacts } from '../app/remediation/actions-port.js';
 
 export class AsgActions implements AsgPort {
+  /** `signal` aborts the call in flight (shutdown): the job's step is left as a crash would leave it. */
   constructor(
     private readonly client: AutoScalingClient,
     private readonly ec2: EC2Client,
+    private readonly signal?: AbortSignal,
   ) {}
 
   async launchTemplateImage(name: string): Promise<string | null> {
     const out = await this.client.send(
       new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
+      { abortSignal: this.signal },
     );
     const template = out.AutoScalingGroups?.[0]?.LaunchTemplate;
     if (!template?.LaunchTemplateId) return null;
@@ -26,6 +29,7 @@ export class AsgActions implements AsgPort {
         LaunchTemplateId: template.LaunchTemplateId,
         Versions: [template.Version ?? '$Default'],
       }),
+      { abortSignal: this.signal },
     );
     return versions.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.ImageId ?? null;
   }
@@ -33,6 +37,7 @@ export class AsgActions implements AsgPort {
   async describe(name: string): Promise<GroupFacts | null> {
     const out = await this.client.send(
       new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }),
+      { abortSignal: this.signal },
     );
     const group = out.AutoScalingGroups?.[0];
     if (!group) return null;
@@ -52,11 +57,14 @@ export class AsgActions implements AsgPort {
   async setDesired(name: string, desired: number): Promise<void> {
     await this.client.send(
       new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: desired }),
+      { abortSignal: this.signal },
     );
   }
 
   async setMaxSize(name: string, max: number): Promise<void> {
-    await this.client.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MaxSize: max }));
+    await this.client.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MaxSize: max }), {
+      abortSignal: this.signal,
+    });
   }
 
   async terminateInGroup(instanceId: string, decrementDesired: boolean): Promise<void> {
@@ -65,6 +73,7 @@ export class AsgActions implements AsgPort {
         InstanceId: instanceId,
         ShouldDecrementDesiredCapacity: decrementDesired,
       }),
+      { abortSignal: this.signal },
     );
   }
 }

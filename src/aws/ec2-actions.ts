@@ -38,12 +38,18 @@ function toFacts(i: Instance): InstanceFacts {
 }
 
 export class Ec2Actions implements Ec2Port {
-  constructor(private readonly client: EC2Client) {}
+  /** `signal` aborts the call in flight (shutdown): the job's step is left as a crash would leave it. */
+  constructor(
+    private readonly client: EC2Client,
+    private readonly signal?: AbortSignal,
+  ) {}
 
   /** The instance, or null when EC2 does not know it (any more). */
   async describe(instanceId: string): Promise<InstanceFacts | null> {
     try {
-      const out = await this.client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+      const out = await this.client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }), {
+        abortSignal: this.signal,
+      });
       const instance = out.Reservations?.flatMap((r) => r.Instances ?? [])[0];
       return instance ? toFacts(instance) : null;
     } catch (error) {
@@ -56,6 +62,7 @@ export class Ec2Actions implements Ec2Port {
   async findByJob(jobId: string): Promise<InstanceFacts[]> {
     const out = await this.client.send(
       new DescribeInstancesCommand({ Filters: [{ Name: `tag:${JOB_TAG}`, Values: [jobId] }] }),
+      { abortSignal: this.signal },
     );
     return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).map(toFacts);
   }
@@ -63,6 +70,7 @@ export class Ec2Actions implements Ec2Port {
   async userData(instanceId: string): Promise<string | null> {
     const out = await this.client.send(
       new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: 'userData' }),
+      { abortSignal: this.signal },
     );
     return out.UserData?.Value || null;
   }
@@ -97,6 +105,7 @@ export class Ec2Actions implements Ec2Port {
           },
         ],
       }),
+      { abortSignal: this.signal },
     );
     const id = out.Instances?.[0]?.InstanceId;
     if (!id) throw new Error('RunInstances returned no instance');
@@ -107,6 +116,7 @@ export class Ec2Actions implements Ec2Port {
   async health(instanceId: string): Promise<InstanceHealth> {
     const out = await this.client.send(
       new DescribeInstanceStatusCommand({ InstanceIds: [instanceId], IncludeAllInstances: true }),
+      { abortSignal: this.signal },
     );
     const status = out.InstanceStatuses?.[0];
     if (!status || GONE.has(status.InstanceState?.Name ?? '')) return 'gone';
@@ -118,7 +128,9 @@ export class Ec2Actions implements Ec2Port {
   }
 
   async terminate(instanceId: string): Promise<void> {
-    await this.client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+    await this.client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }), {
+      abortSignal: this.signal,
+    });
   }
 
   async findSnapshots(jobId: string): Promise<{ snapshotId: string; volumeId: string }[]> {
@@ -127,6 +139,7 @@ export class Ec2Actions implements Ec2Port {
         OwnerIds: ['self'],
         Filters: [{ Name: `tag:${JOB_TAG}`, Values: [jobId] }],
       }),
+      { abortSignal: this.signal },
     );
     return (out.Snapshots ?? []).map((s) => ({ snapshotId: s.SnapshotId ?? '', volumeId: s.VolumeId ?? '' }));
   }
@@ -140,6 +153,7 @@ export class Ec2Actions implements Ec2Port {
           { ResourceType: 'snapshot', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
         ],
       }),
+      { abortSignal: this.signal },
     );
     return out.SnapshotId ?? '';
   }

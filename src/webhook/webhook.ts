@@ -13,8 +13,15 @@ export function signBody(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-/** Resolves to the HTTP status; network failures reject (and are retried by the job runner). */
-export async function postWebhook(target: WebhookTarget | null, payload: unknown): Promise<number> {
+/**
+ * Resolves to the HTTP status; network failures reject (and are retried by the job runner). `signal`
+ * (shutdown) aborts the delivery in flight; the job's step runs again at the next start.
+ */
+export async function postWebhook(
+  target: WebhookTarget | null,
+  payload: unknown,
+  signal?: AbortSignal,
+): Promise<number> {
   if (target === null) throw new Error('remediation.webhook is not configured');
   const body = JSON.stringify(payload);
   const response = await fetch(target.url, {
@@ -26,7 +33,9 @@ export async function postWebhook(target: WebhookTarget | null, payload: unknown
       'x-driftwarden-job': (payload as { jobId?: string }).jobId ?? '',
     },
     body,
-    signal: AbortSignal.timeout(target.timeoutMs),
+    signal: signal
+      ? AbortSignal.any([AbortSignal.timeout(target.timeoutMs), signal])
+      : AbortSignal.timeout(target.timeoutMs),
   });
   await response.body?.cancel();
   return response.status;

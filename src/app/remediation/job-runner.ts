@@ -22,14 +22,15 @@ export const SYSTEM_ACTOR = 'driftwarden';
 
 export interface JobRunnerDeps {
   jobs: JobRepository;
-  actionsFor: (job: ReplacementJob) => ReplacementActions;
+  /** `signal` aborts the actions' calls in flight (shutdown). */
+  actionsFor: (job: ReplacementJob, signal?: AbortSignal) => ReplacementActions;
   /** The adapters' word on their own errors (the AWS SDK's classification): may a later attempt succeed? */
   isRetryableActionError: (error: unknown) => boolean;
   manifest: (imageId: string) => Manifest | null;
   settings: StrategySettings & { maxAttempts: number; retryBaseMs: number };
   clock: () => Date;
   logger: Logger;
-  postWebhook: (body: unknown) => Promise<number>;
+  postWebhook: (body: unknown, signal?: AbortSignal) => Promise<number>;
   /** Called when a job reaches a terminal state (metrics, logs). */
   onFinished?: (job: ReplacementJob) => void;
 }
@@ -42,14 +43,19 @@ function isRetryable(error: unknown, deps: JobRunnerDeps): boolean {
 /**
  * One step per call. The current step is always saved before it runs, and a step checks the world
  * before it acts, so a crash at any point re-runs the same step safely: no second launch (ClientToken
- * and job tag), no second termination (the instance is already leaving).
+ * and job tag), no second termination (the instance is already leaving). An aborted `signal` (shutdown)
+ * cuts the step's call in flight and rejects with nothing saved: the job is left as a crash leaves it.
  */
-export async function advanceJob(jobId: string, deps: JobRunnerDeps): Promise<ReplacementJob | null> {
+export async function advanceJob(
+  jobId: string,
+  deps: JobRunnerDeps,
+  signal?: AbortSignal,
+): Promise<ReplacementJob | null> {
   const job = deps.jobs.get(jobId);
   if (job === null || job.state !== 'running') return job;
   const now = deps.clock();
   if (job.nextAttemptAt !== null && Date.parse(job.nextAttemptAt) > now.getTime()) return job;
-  return advanceWith(job.strategy, job, now, deps);
+  return advanceWith(job.strategy, job, now, deps, signal);
 }
 
 /** The saved job is still the strategy's own (a save never changes a job's strategy). */
@@ -62,6 +68,7 @@ async function advanceWith<S extends StrategyName>(
   initial: JobOf<S>,
   now: Date,
   deps: JobRunnerDeps,
+  signal: AbortSignal | undefined,
 ): Promise<ReplacementJob> {
   const strategy = STRATEGIES[name];
   let job = initial;
@@ -76,7 +83,7 @@ async function advanceWith<S extends StrategyName>(
 
   const ctx: StepContext<S> = {
     job,
-    actions: deps.actionsFor(job),
+    actions: deps.actionsFor(job, signal),
     now,
     settings: deps.settings,
     log,
@@ -89,7 +96,7 @@ async function advanceWith<S extends StrategyName>(
       job = saveOwn({ data: { ...job.data, ...patch } });
       ctx.job = job;
     },
-    postWebhook: deps.postWebhook,
+    postWebhook: (body) => deps.postWebhook(body, signal),
   };
 
   let outcome: StepOutcome;
@@ -100,6 +107,9 @@ async function advanceWith<S extends StrategyName>(
     // failure of the replacement nor an attempt. Saving its outcome would fail too, so the job stays
     // at its saved step, which the next tick runs again (every step may run twice).
     if (storageFailure(error) !== null) throw error;
+    // Cut by shutdown: not an attempt either. Its intent was saved before the call, so the next start
+    // runs the same step again, exactly as after a crash.
+    if (signal?.aborted) throw error;
     const attempts = job.attempts + 1;
     const message = namedErrorMessage(error);
     if (isRetryable(error, deps) && !shouldGiveUp(attempts, deps.settings.maxAttempts)) {

@@ -51,6 +51,10 @@ type Explained = { subject: 'instance' | 'job'; reason: SubjectReason } | null;
 
 export class RemediationController {
   private ticking: Promise<void> | null = null;
+  /** Set by stop(): no step starts after it. */
+  private stopping = false;
+  /** Aborted by stop() after its grace: cuts the AWS call (or webhook) of the step in progress. */
+  private readonly shutdown = new AbortController();
 
   constructor(private readonly deps: RemediationControllerDeps) {}
 
@@ -127,6 +131,7 @@ export class RemediationController {
 
   /** Starts approved jobs the budgets allow, then advances every running job by one step. */
   tick(): Promise<void> {
+    if (this.stopping) return this.ticking ?? Promise.resolve();
     this.ticking ??= this.runTick().finally(() => {
       this.ticking = null;
       this.deps.afterTick?.();
@@ -136,6 +141,26 @@ export class RemediationController {
 
   async idle(): Promise<void> {
     await this.ticking;
+  }
+
+  /**
+   * Shutdown: starts no further step, lets the step in progress finish within `graceMs`, then aborts
+   * its call in flight. An aborted step saves nothing: its intent was saved before the call, so the
+   * next start runs it again (as after a crash; every step may run twice).
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const ticking = this.ticking;
+    if (ticking !== null) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([ticking.catch(() => undefined), graceOver]);
+      clearTimeout(timer);
+    }
+    this.shutdown.abort();
+    await ticking?.catch(() => undefined);
   }
 
   /**
@@ -164,9 +189,14 @@ export class RemediationController {
       ...started,
     ];
     for (const jobId of running) {
+      if (this.stopping) break;
       try {
-        await advanceJob(jobId, deps);
+        await advanceJob(jobId, deps, this.shutdown.signal);
       } catch (error) {
+        if (this.shutdown.signal.aborted) {
+          deps.logger.info({ jobId }, 'replacement step cut by shutdown; the next start runs it again');
+          break;
+        }
         deps.logger.error(
           { jobId, err: errorMessage(error), code: storageFailure(error)?.code },
           'advancing a replacement job failed',

@@ -7,6 +7,8 @@ export async function runServe(command: Command): Promise<void> {
   const config = loadCliConfig(command.optsWithGlobals<GlobalOptions>());
   const logger = cliLogger(config, 1);
   const stopOnSignal = trapSignals(logger);
+  // From here a SIGTERM stops the daemon in order, even before it serves.
+  logger.info({ pid: process.pid }, 'driftwarden starting');
   // Before the daemon's modules load (most of a second): a second daemon is refused at once.
   const { acquireDatabaseLock } = await import('../../store/database-lock.js');
   const lock = acquireDatabaseLock(config.database.path);
