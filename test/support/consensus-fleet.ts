@@ -86,22 +86,47 @@ export async function bootTimeFleet(h: Harness): Promise<BootTimeFleet> {
   return { imageA, imageB, handMade };
 }
 
+/** A hand-edited resolv.conf, unlike both the baked one and cloud-init's. */
+export const HAND_RESOLV = 'e'.repeat(64);
+
+/** An image's 20 instances: the files their agents push at boot, and after the hand edit on every one. */
+export interface AfterBootEdit {
+  channel: string;
+  atBoot: Record<string, string>;
+  edited: Record<string, string>;
+}
+
+/** Compliant at boot, then sshd_config changed by hand on every instance. */
+export const SSHD_EDITED: AfterBootEdit = {
+  channel: 'consensus-c',
+  atBoot: { [RESOLV]: BAKED_RESOLV, [SSHD]: BAKED_SSHD },
+  edited: { [RESOLV]: BAKED_RESOLV, [SSHD]: HAND_SSHD },
+};
+
+/** cloud-init's resolv.conf since boot, then resolv.conf edited by hand: same path and change, another value. */
+export const RESOLV_REEDITED: AfterBootEdit = {
+  channel: 'consensus-d',
+  atBoot: { [RESOLV]: BOOT_RESOLV, [SSHD]: BAKED_SSHD },
+  edited: { [RESOLV]: HAND_RESOLV, [SSHD]: BAKED_SSHD },
+};
+
 /**
- * 20 instances of one image, compliant at boot, then sshd_config changed by hand on every one of
- * them two hours later (past `signal.freshWindow`), and scanned. `daemonNow` is the harness's
- * clock; `advance` moves it on by the given milliseconds.
+ * 20 instances of one image pushed as they booted, then edited by hand on every one of them two
+ * hours later (past `signal.freshWindow`), and scanned. `daemonNow` is the harness's clock; `advance`
+ * moves it on by the given milliseconds.
  */
 export async function afterBootFleet(
   h: Harness,
+  edit: AfterBootEdit,
   daemonNow: () => Date,
   advance: (ms: number) => void,
 ): Promise<string[]> {
-  const fleet = await fleetOf(h, 'consensus-c', 20);
+  const fleet = await fleetOf(h, edit.channel, 20);
   await h.scan();
-  for (const id of fleet) await push(h, id, { [RESOLV]: BAKED_RESOLV, [SSHD]: BAKED_SSHD }, daemonNow());
+  for (const id of fleet) await push(h, id, edit.atBoot, daemonNow());
   await h.scan();
   advance(2 * 60 * 60_000);
-  for (const id of fleet) await push(h, id, { [RESOLV]: BAKED_RESOLV, [SSHD]: HAND_SSHD }, daemonNow());
+  for (const id of fleet) await push(h, id, edit.edited, daemonNow());
   await h.scan();
   return fleet;
 }
