@@ -1,19 +1,15 @@
 // Peer consensus on the simulator: a boot-time difference shared by an image's fleet is fleet-wide, a hand-made one an outlier.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packagePath } from '../../src/package-root.js';
 import {
   BAKED_RESOLV,
   BOOT_RESOLV,
   RESOLV_PATH,
   RESOLV_REEDITED,
-  SSHD,
   SSHD_EDITED,
   SSHD_PATH,
   afterBootFleet,
   bootTimeFleet,
+  enforceRules,
   type AfterBootEdit,
   exposed,
   imageOf,
@@ -40,33 +36,6 @@ interface ApiMismatch {
   actual: unknown;
   instances: number;
   firstSeen: string;
-}
-
-/**
- * Enforce-mode rules: the replacement rules due at once, plus both files replaced, each needing
- * approval, so planned replacements wait as jobs and the fleet stays as it is.
- */
-function enforceRules(): { dir: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'dw-consensus-rules-'));
-  cpSync(packagePath('test/fixtures/rules-immediate'), dir, { recursive: true });
-  writeFileSync(
-    join(dir, '20-files.yaml'),
-    [
-      'rules:',
-      '  - id: file-sshd',
-      `    match: { path: 'host.files["${SSHD}"].**' }`,
-      '    severity: critical',
-      '    action: replace',
-      '    approval: required',
-      '  - id: files',
-      "    match: { path: 'host.files.**' }",
-      '    severity: warning',
-      '    action: replace',
-      '    approval: required',
-      '',
-    ].join('\n'),
-  );
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function findingsOf(h: Harness, instanceIds: readonly string[], query: string): Promise<ApiFinding[]> {

@@ -1,6 +1,10 @@
 // The peer-consensus fleets of issue 14 on the simulator: image A's shared boot-time difference with two hand-made outliers, image B too small to rate, and a change pushed to a whole fleet after boot.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Manifest } from '../../src/domain/types.js';
+import { packagePath } from '../../src/package-root.js';
 import { INGEST_TOKEN, type Harness } from './harness.js';
 
 export const RESOLV = '/etc/resolv.conf';
@@ -129,4 +133,31 @@ export async function afterBootFleet(
   for (const id of fleet) await push(h, id, edit.edited, daemonNow());
   await h.scan();
   return fleet;
+}
+
+/**
+ * Enforce-mode rules: the replacement rules due at once, plus both files replaced, each needing
+ * approval, so planned replacements wait as jobs and the fleet stays as it is.
+ */
+export function enforceRules(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'dw-consensus-rules-'));
+  cpSync(packagePath('test/fixtures/rules-immediate'), dir, { recursive: true });
+  writeFileSync(
+    join(dir, '20-files.yaml'),
+    [
+      'rules:',
+      '  - id: file-sshd',
+      `    match: { path: 'host.files["${SSHD}"].**' }`,
+      '    severity: critical',
+      '    action: replace',
+      '    approval: required',
+      '  - id: files',
+      "    match: { path: 'host.files.**' }",
+      '    severity: warning',
+      '    action: replace',
+      '    approval: required',
+      '',
+    ].join('\n'),
+  );
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
