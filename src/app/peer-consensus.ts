@@ -15,7 +15,7 @@ export function votes(pair: Pair): boolean {
 
 /**
  * `assessed[i]` is the outcome of `pairs[i]`. `firstSeen` holds the open findings' first-seen times
- * (`openFindingKey`); a finding not open yet is first seen `now`.
+ * (`openFindingKey`); a finding not open yet, or open with another actual value, is first seen `now`.
  */
 export function rateByPeers(
   pairs: readonly Pair[],

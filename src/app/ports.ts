@@ -297,10 +297,11 @@ export interface FleetRepository {
   getInstance(instanceId: string): StoredInstance | null;
   listFindings(query?: FindingQuery): StoredFinding[];
   /**
-   * When each open finding of these instances was first seen, keyed by `openFindingKey`: the scan's
-   * peer consensus needs it before the scan is persisted (a new finding is first seen now).
+   * When each scanned finding that is already open with the same actual value was first seen, keyed
+   * by `openFindingKey`: the scan's peer consensus needs it before the scan is persisted. A new
+   * finding, or one whose actual value changed since, is absent (first seen now).
    */
-  openFindingsFirstSeen(instanceIds: readonly string[]): Map<string, string>;
+  openFindingsFirstSeen(scanned: readonly ScannedInstance[]): Map<string, string>;
   /** Open findings per section of one instance (`sections` in order; an index range count each). */
   countOpenFindings(instanceId: string, sections: readonly string[]): SectionCount[];
   listScans(limit?: number): ScanRecord[];

@@ -114,7 +114,7 @@ export async function runScanCycle(deps: ScanCycleDeps, options: ScanCycleOption
   const maxPerSection = deps.maxFindingsPerSection ?? DEFAULT_MAX_FINDINGS_PER_SECTION;
   const assessed = pairs.map((pair) => assessPair(pair, manifests, ruleSet, acceptances, maxPerSection));
   // Consensus needs when each open finding was first seen; one indexed read of the paired instances.
-  const firstSeen = deps.fleet.openFindingsFirstSeen(assessed.map((s) => s.observation.instanceId));
+  const firstSeen = deps.fleet.openFindingsFirstSeen(assessed);
   const scanned = rateByPeers(
     pairs,
     assessed,

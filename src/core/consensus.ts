@@ -103,11 +103,17 @@ function onsetOf(showing: readonly ShowingInstance[], freshWindowMs: number): Fi
   return sinceBoot * 2 > showing.length ? 'since-boot' : 'after-boot';
 }
 
+/**
+ * Far below one instance and far above a product's rounding error: 0.7 * 10 is 7.000000000000001
+ * and 0.29 * 100 is 28.999999999999996, which must count as 7 and 29 instances.
+ */
+const SHARE_TOLERANCE = 1e-9;
+
 /** The scope of a difference shown by `showing` of `peers` voters (peers ≥ minPeers). */
 export function scopeOf(showing: number, peers: number, settings: ConsensusSettings): FindingScope {
   // One instance is always an outlier, whatever the shares: a person's change is never fleet-wide.
-  if (showing <= Math.max(1, Math.floor(settings.outlierShare * peers))) return 'outlier';
-  if (showing >= settings.fleetWideShare * peers) return 'fleet-wide';
+  if (showing <= Math.max(1, Math.floor(settings.outlierShare * peers + SHARE_TOLERANCE))) return 'outlier';
+  if (showing >= settings.fleetWideShare * peers - SHARE_TOLERANCE) return 'fleet-wide';
   return 'unrated';
 }
 

@@ -5,6 +5,7 @@ import {
   type FleetRepository,
   type InstanceQuery,
   type ScanRecord,
+  type ScannedInstance,
   type SectionCount,
   type StoredFinding,
   type StoredInstance,
@@ -15,6 +16,7 @@ import {
   FINDING_TABLES,
   INSTANCE_COLUMNS,
   SCAN_COLUMNS,
+  toJsonColumn,
   toScanRecord,
   toStoredFinding,
   toStoredInstance,
@@ -70,9 +72,9 @@ export function createFleetRepository(db: Database): FleetRepository {
   // Served by the open-findings index (instance_id, path, change) of migration 0001.
   const selectFirstSeen = db.prepare<
     [string],
-    { instance_id: string; path: string; change: string; first_seen: string }
+    { instance_id: string; path: string; change: string; first_seen: string; actual: string }
   >(
-    `SELECT instance_id, path, change, first_seen FROM findings
+    `SELECT instance_id, path, change, first_seen, actual FROM findings
      WHERE resolved_at IS NULL AND instance_id IN (SELECT value FROM json_each(?))`,
   );
   const selectScan = db.prepare<[string], ScanRow>(`SELECT ${SCAN_COLUMNS} FROM scans WHERE scan_id = ?`);
@@ -140,13 +142,26 @@ export function createFleetRepository(db: Database): FleetRepository {
       return statement.all(params).map(toStoredFinding);
     },
 
-    openFindingsFirstSeen(instanceIds: readonly string[]): Map<string, string> {
+    openFindingsFirstSeen(scanned: readonly ScannedInstance[]): Map<string, string> {
+      // The actual value each scanned finding has now, in the column's encoding: the scan writer
+      // rewrites a changed actual in place and keeps first_seen, but for consensus the new value was
+      // first seen now.
+      const actualNow = new Map<string, string>();
+      for (const item of scanned)
+        for (const f of item.findings)
+          actualNow.set(
+            openFindingKey(item.observation.instanceId, f.path, f.change),
+            toJsonColumn(f.actual),
+          );
+      const instanceIds = scanned.map((s) => s.observation.instanceId);
       const firstSeen = new Map<string, string>();
       // A chunk at a time, like the scan writer: one JSON parameter per chunk, rows held briefly.
       for (let start = 0; start < instanceIds.length; start += FIRST_SEEN_CHUNK) {
         const ids = JSON.stringify(instanceIds.slice(start, start + FIRST_SEEN_CHUNK));
-        for (const row of selectFirstSeen.all(ids))
-          firstSeen.set(openFindingKey(row.instance_id, row.path, row.change), row.first_seen);
+        for (const row of selectFirstSeen.all(ids)) {
+          const key = openFindingKey(row.instance_id, row.path, row.change);
+          if (actualNow.get(key) === row.actual) firstSeen.set(key, row.first_seen);
+        }
       }
       return firstSeen;
     },

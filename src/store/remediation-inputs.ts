@@ -105,9 +105,12 @@ export function createRemediationInputs(db: Database): RemediationInputs {
      FROM replacement_jobs WHERE state IN (${OPEN_JOB_STATES.map((s) => `'${s}'`).join(', ')})
      ORDER BY created_at DESC, job_id`,
   );
+  // A fleet-wide difference since boot is no drift a replacement acts on (as for the candidates): a
+  // job waiting on it alone is obsolete.
   const drift = db.prepare<[string], { instance_id: string; drifting: number; accepted: number }>(
     `SELECT f.instance_id, max(f.accepted = 0) AS drifting, max(f.accepted = 1) AS accepted FROM findings f
-     WHERE ${OPEN_REPLACE} AND f.instance_id IN (SELECT value FROM json_each(?)) GROUP BY f.instance_id`,
+     WHERE ${OPEN_REPLACE} AND f.instance_id IN (SELECT value FROM json_each(?))
+       AND NOT (f.scope = 'fleet-wide' AND f.onset IS 'since-boot') GROUP BY f.instance_id`,
   );
   const health = db.prepare<[string], { grp: string; size: number; unhealthy: number }>(
     `SELECT grp, count(*) AS size,

@@ -41,13 +41,15 @@ export function createSharedCauseReader(db: Database): SharedCauseReader {
   const mismatchColumns = `i.region, f.image_id, f.path, min(f.change) AS change, min(f.rule) AS rule,
     max(${SEVERITY_RANK_SQL}) AS rank, min(f.expected) AS expected, min(f.actual) AS actual,
     count(*) AS instances, min(f.first_seen) AS first_seen`;
-  const mismatchGroup = `${FLEET_WIDE} AND f.onset = 'since-boot' GROUP BY f.image_id, i.region, f.path`;
+  const mismatches = `${FLEET_WIDE} AND f.onset = 'since-boot'`;
+  const mismatchOrder = 'GROUP BY f.image_id, i.region, f.path ORDER BY f.image_id, i.region, f.path LIMIT ?';
   const firstMismatches = db.prepare<[number], MismatchRow>(
-    `SELECT ${mismatchColumns} ${mismatchGroup} ORDER BY f.image_id, i.region, f.path LIMIT ?`,
+    `SELECT ${mismatchColumns} ${mismatches} ${mismatchOrder}`,
   );
+  // The cursor is on the group keys, so it filters rows before grouping: a page groups only the
+  // findings at and after it (SQLite moves such a HAVING term to WHERE itself; this does not rely on it).
   const mismatchesAfter = db.prepare<[string, string, string, number], MismatchRow>(
-    `SELECT ${mismatchColumns} ${mismatchGroup} HAVING (f.image_id, i.region, f.path) > (?, ?, ?)
-     ORDER BY f.image_id, i.region, f.path LIMIT ?`,
+    `SELECT ${mismatchColumns} ${mismatches} AND (f.image_id, i.region, f.path) > (?, ?, ?) ${mismatchOrder}`,
   );
   const causes = db.prepare<[number], CauseRow>(
     `SELECT i.region, f.image_id, f.path, f.onset, max(${SEVERITY_RANK_SQL}) AS rank, count(*) AS instances

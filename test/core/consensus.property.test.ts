@@ -4,6 +4,7 @@ import {
   DEFAULT_CONSENSUS_SETTINGS,
   consensusGroups,
   rateConsensus,
+  scopeOf,
   type ConsensusDifference,
   type ConsensusInstance,
   type ConsensusSettings,
@@ -106,6 +107,28 @@ describe('peer consensus (properties)', () => {
     );
   });
 
+  it('rates a share exactly at a threshold by that threshold, whatever the floating-point rounding', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 500 }).chain((peers) =>
+          fc
+            .tuple(fc.integer({ min: 0, max: peers - 1 }), fc.integer({ min: 1, max: peers }))
+            .filter(([outliers, fleetWide]) => outliers < fleetWide)
+            .map(([outliers, fleetWide]) => ({ peers, outliers, fleetWide })),
+        ),
+        ({ peers, outliers, fleetWide }) => {
+          const shares: ConsensusSettings = {
+            ...DEFAULT_CONSENSUS_SETTINGS,
+            outlierShare: outliers / peers,
+            fleetWideShare: fleetWide / peers,
+          };
+          if (outliers >= 1) expect(scopeOf(outliers, peers, shares)).toBe('outlier');
+          if (fleetWide > Math.max(1, outliers)) expect(scopeOf(fleetWide, peers, shares)).toBe('fleet-wide');
+        },
+      ),
+    );
+  });
+
   it('does not let stale instances vote: adding non-voting instances changes no verdict of the voters', () => {
     fc.assert(
       fc.property(
@@ -158,6 +181,15 @@ describe('peer consensus', () => {
       DEFAULT_CONSENSUS_SETTINGS,
     );
     expect(afterBoot.get('i-0000')).toEqual([{ scope: 'fleet-wide', onset: 'after-boot' }]);
+  });
+
+  it('rates 7 of 10 fleet-wide at a share of 0.7, and 29 of 100 an outlier at 0.29', () => {
+    // 0.7 * 10 is 7.000000000000001 and 0.29 * 100 is 28.999999999999996 in floating point.
+    const shares = { ...DEFAULT_CONSENSUS_SETTINGS, outlierShare: 0.29, fleetWideShare: 0.7 };
+    expect(scopeOf(7, 10, shares)).toBe('fleet-wide');
+    expect(scopeOf(29, 100, shares)).toBe('outlier');
+    expect(scopeOf(30, 100, shares)).toBe('unrated');
+    expect(scopeOf(6, 10, shares)).toBe('unrated');
   });
 
   it('rates a share between the outlier and fleet-wide shares as unrated', () => {

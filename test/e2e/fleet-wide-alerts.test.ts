@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   RESOLV_PATH,
+  SSHD_EDITED,
   SSHD_PATH,
   afterBootFleet,
   bootTimeFleet,
@@ -127,7 +128,7 @@ describe('a change made by hand on every instance of an image after boot', () =>
 
   beforeAll(async () => {
     h = await startHarness({ instances: 5, regions: ['us-east-1'], clock: daemonNow });
-    const fleet = await afterBootFleet(h, daemonNow, (ms) => {
+    const fleet = await afterBootFleet(h, SSHD_EDITED, daemonNow, (ms) => {
       offsetMs += ms;
     });
     imageId = await imageOf(h, fleet[0]!);

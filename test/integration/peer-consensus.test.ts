@@ -1,17 +1,16 @@
 // Peer consensus on the simulator: a boot-time difference shared by an image's fleet is fleet-wide, a hand-made one an outlier.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packagePath } from '../../src/package-root.js';
 import {
   BAKED_RESOLV,
   BOOT_RESOLV,
   RESOLV_PATH,
-  SSHD,
+  RESOLV_REEDITED,
+  SSHD_EDITED,
   SSHD_PATH,
   afterBootFleet,
   bootTimeFleet,
+  enforceRules,
+  type AfterBootEdit,
   exposed,
   imageOf,
 } from '../support/consensus-fleet.js';
@@ -37,33 +36,6 @@ interface ApiMismatch {
   actual: unknown;
   instances: number;
   firstSeen: string;
-}
-
-/**
- * Enforce-mode rules: the replacement rules due at once, plus both files replaced, each needing
- * approval, so planned replacements wait as jobs and the fleet stays as it is.
- */
-function enforceRules(): { dir: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'dw-consensus-rules-'));
-  cpSync(packagePath('test/fixtures/rules-immediate'), dir, { recursive: true });
-  writeFileSync(
-    join(dir, '20-files.yaml'),
-    [
-      'rules:',
-      '  - id: file-sshd',
-      `    match: { path: 'host.files["${SSHD}"].**' }`,
-      '    severity: critical',
-      '    action: replace',
-      '    approval: required',
-      '  - id: files',
-      "    match: { path: 'host.files.**' }",
-      '    severity: warning',
-      '    action: replace',
-      '    approval: required',
-      '',
-    ].join('\n'),
-  );
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function findingsOf(h: Harness, instanceIds: readonly string[], query: string): Promise<ApiFinding[]> {
@@ -198,25 +170,40 @@ describe('peer consensus per image', () => {
   });
 });
 
-describe('peer consensus: a change made by hand on every instance after boot', () => {
-  let h: Harness;
-  let fleet: string[];
-  // The daemon's clock: moved two hours on, past signal.freshWindow (30m) after the launches.
+/**
+ * A harness whose daemon clock moves two hours on (past signal.freshWindow, 30m, after the launches)
+ * between the boot pushes and the hand edit; the simulator's launch times stay on the real clock.
+ */
+function afterBootHarness(edit: AfterBootEdit): () => { h: Harness; fleet: string[] } {
+  let started: { h: Harness; fleet: string[] } | undefined;
   let offsetMs = 0;
   const daemonNow = (): Date => new Date(Date.now() + offsetMs);
 
   beforeAll(async () => {
-    h = await startHarness({ instances: 5, regions: ['us-east-1'], clock: daemonNow });
-    fleet = await afterBootFleet(h, daemonNow, (ms) => {
-      offsetMs += ms;
-    });
+    const h = await startHarness({ instances: 5, regions: ['us-east-1'], clock: daemonNow });
+    started = {
+      h,
+      fleet: await afterBootFleet(h, edit, daemonNow, (ms) => {
+        offsetMs += ms;
+      }),
+    };
   });
 
   afterAll(async () => {
-    await h.close();
+    await started?.h.close();
   });
 
+  return () => {
+    if (started === undefined) throw new Error('the after-boot harness did not start');
+    return started;
+  };
+}
+
+describe('peer consensus: a change made by hand on every instance after boot', () => {
+  const started = afterBootHarness(SSHD_EDITED);
+
   it('is fleet-wide, appeared after boot, and keeps its critical severity', async () => {
+    const { h, fleet } = started();
     const open = await findingsOf(h, fleet, '');
     expect(open).toHaveLength(20);
     for (const f of open)
@@ -229,6 +216,7 @@ describe('peer consensus: a change made by hand on every instance after boot', (
   });
 
   it('is one critical cause of the image, not twenty drifted instances', async () => {
+    const { h, fleet } = started();
     const imageId = await imageOf(h, fleet[0]!);
     const metrics = await h.metrics();
     expect(
@@ -249,6 +237,7 @@ describe('peer consensus: a change made by hand on every instance after boot', (
   });
 
   it('trips the drift-storm breaker with a pause that names the shared cause', async () => {
+    const { h, fleet } = started();
     const imageId = await imageOf(h, fleet[0]!);
     const { body } = await h.get<{ paused: boolean; reason: string | null; detail: string | null }>(
       '/api/v1/remediation',
@@ -257,5 +246,20 @@ describe('peer consensus: a change made by hand on every instance after boot', (
     expect(body.detail).toContain(
       `shared cause: ${SSHD_PATH} changed after boot on image ${imageId}'s fleet (20 instances)`,
     );
+  });
+});
+
+describe('peer consensus: a boot-time difference edited by hand on every instance after boot', () => {
+  const started = afterBootHarness(RESOLV_REEDITED);
+
+  it('rates the new value after boot: it was first seen now, not when the old one was', async () => {
+    const { h, fleet } = started();
+    const open = await findingsOf(h, fleet, '');
+    expect(open).toHaveLength(20);
+    for (const f of open)
+      expect(f).toMatchObject({ path: RESOLV_PATH, scope: 'fleet-wide', onset: 'after-boot' });
+    const imageId = await imageOf(h, fleet[0]!);
+    const { body } = await h.get<{ items: ApiMismatch[] }>('/api/v1/manifest-mismatches');
+    expect(body.items.filter((m) => m.imageId === imageId)).toEqual([]);
   });
 });

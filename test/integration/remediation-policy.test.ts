@@ -1,5 +1,14 @@
 // The safety policy in enforce mode: drift storms, protection, approval, maintenance windows, maxPerHour.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BOOT_RESOLV,
+  HAND_SSHD,
+  RESOLV,
+  SSHD,
+  bootTimeFleet,
+  enforceRules,
+  push,
+} from '../support/consensus-fleet.js';
 import { ADMIN_TOKEN, INGEST_TOKEN, metricValue, startHarness, type Harness } from '../support/harness.js';
 import {
   FAST_LIFECYCLE,
@@ -183,6 +192,37 @@ describe('maintenance windows', () => {
     expect(mutatingCalls(h, since)).toEqual([]);
     expect((await expectReasonShown(h, id!, 'outside-window')).text).toMatch(
       /^outside maintenance window; next opens at \S+T02:00:00\.000Z \(in /,
+    );
+  });
+});
+
+describe("a waiting job whose drift turns out to be the whole fleet's since boot", () => {
+  let h: Harness;
+  const rules = enforceRules();
+  beforeAll(async () => {
+    h = await startHarness({
+      instances: 5,
+      regions: ['us-east-1'],
+      env: remediationEnv({ DRIFTWARDEN_RULES_DIR: rules.dir }),
+    });
+  });
+  afterAll(async () => {
+    await h.close();
+    rules.remove();
+  });
+
+  it('is cancelled: a replacement from the same image would bring the drift back', async () => {
+    const { imageA, handMade } = await bootTimeFleet(h);
+    const waiting = (await jobs(h)).filter((j) => handMade.includes(j.instanceId));
+    expect(waiting.map((j) => j.state)).toEqual(['awaiting-approval', 'awaiting-approval']);
+    // The rest of image A's fleet reports the same sshd_config, within signal.freshWindow of launch:
+    // what looked like two hand-made changes is the image's since boot, like its resolv.conf.
+    for (const id of imageA.filter((i) => !handMade.includes(i)))
+      await push(h, id, { [RESOLV]: BOOT_RESOLV, [SSHD]: HAND_SSHD }, new Date());
+    await h.scan();
+    const after = (await jobs(h)).filter((j) => imageA.includes(j.instanceId));
+    expect(after.map((j) => [j.jobId, j.state]).sort()).toEqual(
+      waiting.map((j) => [j.jobId, 'cancelled']).sort(),
     );
   });
 });

@@ -1,6 +1,10 @@
 // The peer-consensus fleets of issue 14 on the simulator: image A's shared boot-time difference with two hand-made outliers, image B too small to rate, and a change pushed to a whole fleet after boot.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Manifest } from '../../src/domain/types.js';
+import { packagePath } from '../../src/package-root.js';
 import { INGEST_TOKEN, type Harness } from './harness.js';
 
 export const RESOLV = '/etc/resolv.conf';
@@ -86,22 +90,74 @@ export async function bootTimeFleet(h: Harness): Promise<BootTimeFleet> {
   return { imageA, imageB, handMade };
 }
 
+/** A hand-edited resolv.conf, unlike both the baked one and cloud-init's. */
+export const HAND_RESOLV = 'e'.repeat(64);
+
+/** An image's 20 instances: the files their agents push at boot, and after the hand edit on every one. */
+export interface AfterBootEdit {
+  channel: string;
+  atBoot: Record<string, string>;
+  edited: Record<string, string>;
+}
+
+/** Compliant at boot, then sshd_config changed by hand on every instance. */
+export const SSHD_EDITED: AfterBootEdit = {
+  channel: 'consensus-c',
+  atBoot: { [RESOLV]: BAKED_RESOLV, [SSHD]: BAKED_SSHD },
+  edited: { [RESOLV]: BAKED_RESOLV, [SSHD]: HAND_SSHD },
+};
+
+/** cloud-init's resolv.conf since boot, then resolv.conf edited by hand: same path and change, another value. */
+export const RESOLV_REEDITED: AfterBootEdit = {
+  channel: 'consensus-d',
+  atBoot: { [RESOLV]: BOOT_RESOLV, [SSHD]: BAKED_SSHD },
+  edited: { [RESOLV]: HAND_RESOLV, [SSHD]: BAKED_SSHD },
+};
+
 /**
- * 20 instances of one image, compliant at boot, then sshd_config changed by hand on every one of
- * them two hours later (past `signal.freshWindow`), and scanned. `daemonNow` is the harness's
- * clock; `advance` moves it on by the given milliseconds.
+ * 20 instances of one image pushed as they booted, then edited by hand on every one of them two
+ * hours later (past `signal.freshWindow`), and scanned. `daemonNow` is the harness's clock; `advance`
+ * moves it on by the given milliseconds.
  */
 export async function afterBootFleet(
   h: Harness,
+  edit: AfterBootEdit,
   daemonNow: () => Date,
   advance: (ms: number) => void,
 ): Promise<string[]> {
-  const fleet = await fleetOf(h, 'consensus-c', 20);
+  const fleet = await fleetOf(h, edit.channel, 20);
   await h.scan();
-  for (const id of fleet) await push(h, id, { [RESOLV]: BAKED_RESOLV, [SSHD]: BAKED_SSHD }, daemonNow());
+  for (const id of fleet) await push(h, id, edit.atBoot, daemonNow());
   await h.scan();
   advance(2 * 60 * 60_000);
-  for (const id of fleet) await push(h, id, { [RESOLV]: BAKED_RESOLV, [SSHD]: HAND_SSHD }, daemonNow());
+  for (const id of fleet) await push(h, id, edit.edited, daemonNow());
   await h.scan();
   return fleet;
+}
+
+/**
+ * Enforce-mode rules: the replacement rules due at once, plus both files replaced, each needing
+ * approval, so planned replacements wait as jobs and the fleet stays as it is.
+ */
+export function enforceRules(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'dw-consensus-rules-'));
+  cpSync(packagePath('test/fixtures/rules-immediate'), dir, { recursive: true });
+  writeFileSync(
+    join(dir, '20-files.yaml'),
+    [
+      'rules:',
+      '  - id: file-sshd',
+      `    match: { path: 'host.files["${SSHD}"].**' }`,
+      '    severity: critical',
+      '    action: replace',
+      '    approval: required',
+      '  - id: files',
+      "    match: { path: 'host.files.**' }",
+      '    severity: warning',
+      '    action: replace',
+      '    approval: required',
+      '',
+    ].join('\n'),
+  );
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -219,7 +219,10 @@ export interface RemediationInputs {
   failedSince(since: string): Map<string, string>;
   /** Every open job (`OPEN_JOB_STATES`), newest created first. */
   openJobs(): OpenJob[];
-  /** Open `replace` drift of these instances; an instance without any is absent. */
+  /**
+   * Open `replace` drift of these instances, leaving out fleet-wide differences since boot (a
+   * replacement would reproduce them); an instance without any is absent.
+   */
   replaceDrift(instanceIds: readonly string[]): Map<string, ReplaceDrift>;
   /**
    * Size and unhealthy count (last observed state not `running`, not being replaced by a running
