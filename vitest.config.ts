@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,6 +10,13 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // At least two workers: vitest's default (cores - 1) is one on a 2-core runner, and most files
+    // wait on child daemons and the simulator rather than compute.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // One module cache per worker instead of one per file: re-importing the AWS SDK clients in every
+    // file cost about 75 s of a run. Tests keep no state in modules (each opens its own store,
+    // simulator, registry and server), and the suite passes in any file order.
+    isolate: false,
     globalSetup: ['./test/support/global-setup.ts'],
   },
 });

@@ -1,9 +1,9 @@
-// kill -9 at random points during a replacement wave, 24 times: every drifted instance is still replaced
+// kill -9 at random points during a replacement wave, 12 times (the adversarial e2e suite kills 30 times): every drifted instance is still replaced
 // exactly once, nothing is launched twice for one job, nothing is orphaned, and the database is intact.
 import { afterAll, expect, it } from 'vitest';
 import { KILL_STORM_GROUP, orphans, runKillStorm, type KillStorm } from '../support/kill-storm.js';
 
-const KILLS = 24;
+const KILLS = 12;
 let storm: KillStorm | null = null;
 
 afterAll(async () => {
@@ -14,7 +14,7 @@ it(`survives ${KILLS} SIGKILLs during replacement without a double launch, doubl
   storm = await runKillStorm(KILLS, 20261126);
   const { sim, drifted, jobs } = storm;
   // The kills must land inside replacements, not only at start-up or idle.
-  expect(storm.killedMidJob).toBeGreaterThanOrEqual(10);
+  expect(storm.killedMidJob).toBeGreaterThanOrEqual(5);
 
   // Exactly one job per drifted instance, all succeeded; nothing else was replaced.
   const targets = [...drifted.standalone, ...drifted.members];
