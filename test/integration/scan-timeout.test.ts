@@ -8,9 +8,10 @@ beforeAll(async () => {
   h = await startHarness({
     instances: 20,
     seed: 2,
-    // Listing threads take about a second to load the SDK on a busy machine, the whole of this
-    // test's timeout: here the scan lists on its own thread (list-threads.test.ts covers them).
-    env: { DRIFTWARDEN_SCAN_TIMEOUT: '1s', DRIFTWARDEN_AWS_LIST_THREADS: '0' },
+    // Listing threads take about a second to load the SDK on a busy machine: here the scan lists on
+    // its own thread (list-threads.test.ts covers them). The timeout leaves a loaded machine (the
+    // suite runs two files at once) room for a whole scan; the fault below is well beyond it.
+    env: { DRIFTWARDEN_SCAN_TIMEOUT: '5s', DRIFTWARDEN_AWS_LIST_THREADS: '0' },
   });
 });
 afterAll(async () => {
@@ -23,7 +24,7 @@ it('records a region slower than scan.timeout as stale and keeps the scan', asyn
     region: 'eu-west-1',
     operation: 'DescribeInstances',
     kind: 'latency',
-    latencyMs: 3000,
+    latencyMs: 15_000,
   });
   const scan = await h.scan();
   expect(scan.outcome).toBe('partial');
