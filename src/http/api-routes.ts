@@ -29,6 +29,7 @@ import { refuseDuplicateJsonKeys } from '../manifests/json-syntax-error.js';
 import type { Scope } from './auth.js';
 import { CURSOR_KEYS, encodeCursor, pageAnswer, pageParams } from './cursor.js';
 import { encodeFindingCursor, sectionFindingsQuery } from './finding-cursor.js';
+import { errorMessage, storageFailure } from '../domain/errors.js';
 import { HttpProblem } from './problem.js';
 import { validateInput } from './validate-input.js';
 import type { RequestHandler } from 'express';
@@ -263,7 +264,9 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
   router.post('/scans', options.requireScope('scan'), async (req, res) => {
     const report = options.scans.trigger();
     if (req.query.wait === 'true') {
-      const done = await report;
+      const done = await report.catch((error: unknown) => {
+        throw scanFailed(error);
+      });
       // Bounded like every read: the first page of open findings, and how many more there are.
       const findings = fleet.listFindings({ limit: SCAN_FINDINGS_LIMIT });
       const omitted = Math.max(0, done.record.findings - findings.length);
@@ -321,4 +324,20 @@ export function createApiRoutes(options: ApiRoutesOptions): Router {
   });
 
   return router;
+}
+
+/**
+ * A scan that a `?wait=true` caller waited for and that failed without a report (its thread crashed
+ * or ran out of memory, or shutdown stopped it): the answer says why, as the daemon's log does. A
+ * storage failure keeps its own status (503, 507).
+ */
+function scanFailed(error: unknown): unknown {
+  if (storageFailure(error) !== null) return error;
+  return new HttpProblem(
+    500,
+    'Scan failed',
+    `the scan failed: ${errorMessage(error)}; the daemon keeps serving and the next scan tries again`,
+    {},
+    { cause: error },
+  );
 }

@@ -128,8 +128,15 @@ describe('scan.maxHeapMb: a scan that needs more memory than the limit', () => {
 
   it('fails the scan naming the setting, keeps serving, and starts a new thread for the next scan', async () => {
     for (let attempt = 1; attempt <= 2; attempt++) {
-      const answer = await h.post('/api/v1/scans?wait=true', undefined, SCAN_TOKEN);
+      const answer = await h.post<{ title: string; detail: string }>(
+        '/api/v1/scans?wait=true',
+        undefined,
+        SCAN_TOKEN,
+      );
       expect(answer.status).toBe(500);
+      // The caller who waited learns why, as the log says it.
+      expect(answer.body.title).toBe('Scan failed');
+      expect(answer.body.detail).toContain('more than scan.maxHeapMb (64 MiB); raise it');
       expect((await h.get('/healthz')).status).toBe(200);
     }
     // Each attempt ran on a thread of its own, and the log says why it ended and what to change.
