@@ -22,7 +22,12 @@ export default class SummaryReporter implements Reporter {
           if (annotation.type === SUMMARY) lines.push(annotation.message);
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed' || moduleFailed) failed++;
+        // A test left out by a filter (`-t`, `.skip`) stays skipped even in a failed file.
+        else if (
+          state === 'failed' ||
+          (moduleFailed && test.options.mode !== 'skip' && test.options.mode !== 'todo')
+        )
+          failed++;
         else skipped++;
       }
       if (moduleFailed && tests === 0) failed++;
