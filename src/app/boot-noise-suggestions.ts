@@ -1,5 +1,5 @@
 // Boot-noise suggestions from the stored fleet (fresh instances and their open host findings), and their opt-in application as acceptances.
-import { findAcceptance } from '../core/acceptance.js';
+import { AcceptanceIndex } from '../core/acceptance.js';
 import {
   freshSince,
   suggestBootNoise,
@@ -70,17 +70,17 @@ export function applyBootNoise(
   const ruleOf = new Map<string, string>();
   for (const i of fresh)
     for (const f of i.findings) ruleOf.set(`${i.instanceId} ${f.path} ${f.change}`, f.rule);
-  const active: Acceptance[] = sources.acceptances.active(at);
+  const active = new AcceptanceIndex<Acceptance>(sources.acceptances.active(at));
   const created: Acceptance[] = [];
   for (const s of suggestions) {
     for (const instanceId of s.instanceIds) {
       const rule = ruleOf.get(`${instanceId} ${s.path} ${s.change}`);
-      if (rule === undefined || findAcceptance({ instanceId, rule }, active) !== null) continue;
+      if (rule === undefined || active.find({ instanceId, rule }) !== null) continue;
       const acceptance = sources.acceptances.add(
         { instanceId, rule, reason: bootNoiseReason(s), until, createdBy: BOOT_NOISE_ACTOR },
         at,
       );
-      active.push(acceptance);
+      active.add(acceptance);
       created.push(acceptance);
     }
   }

@@ -1,7 +1,7 @@
 // One level-triggered scan: collect every target, pair, diff, classify, persist. Reads everything afresh.
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import { findAcceptance, type AcceptanceScope } from '../core/acceptance.js';
+import { AcceptanceIndex, type AcceptanceScope } from '../core/acceptance.js';
 import { classifyDifferences } from '../core/classify.js';
 import { DEFAULT_CONSENSUS_SETTINGS, type ConsensusSettings } from '../core/consensus.js';
 import { diffPair } from '../core/diff.js';
@@ -112,7 +112,8 @@ export async function runScanCycle(deps: ScanCycleDeps, options: ScanCycleOption
   });
   const ruleSet = deps.ruleSet();
   const maxPerSection = deps.maxFindingsPerSection ?? DEFAULT_MAX_FINDINGS_PER_SECTION;
-  const assessed = pairs.map((pair) => assessPair(pair, manifests, ruleSet, acceptances, maxPerSection));
+  const acceptanceIndex = new AcceptanceIndex(acceptances);
+  const assessed = pairs.map((pair) => assessPair(pair, manifests, ruleSet, acceptanceIndex, maxPerSection));
   // Consensus needs when each open finding was first seen; one indexed read of the paired instances.
   const firstSeen = deps.fleet.openFindingsFirstSeen(assessed);
   const scanned = rateByPeers(
@@ -242,7 +243,7 @@ function assessPair(
   pair: Pair,
   manifests: readonly ResolvedManifest[],
   ruleSet: RuleSet,
-  acceptances: readonly AcceptanceScope[],
+  acceptances: AcceptanceIndex<AcceptanceScope>,
   maxPerSection: number,
 ): ScannedInstance {
   const { instance } = pair;
@@ -260,7 +261,7 @@ function assessPair(
   const classified = classifyDifferences(diffPair(pair, manifests), ruleSet, context);
   const findings = capFindings(classified, maxPerSection, ruleSet, context).map((f): ScannedFinding => ({
     ...f,
-    acceptanceId: findAcceptance({ instanceId: instance.instanceId, rule: f.rule }, acceptances)?.id ?? null,
+    acceptanceId: acceptances.find({ instanceId: instance.instanceId, rule: f.rule })?.id ?? null,
     // Rated by the consensus step once every instance is assessed.
     scope: 'unrated',
     onset: null,

@@ -6,7 +6,7 @@ import {
   type ScanRecord,
   type ScannedInstance,
 } from '../app/ports.js';
-import { findAcceptance, type AcceptanceScope } from '../core/acceptance.js';
+import { AcceptanceIndex, type AcceptanceScope } from '../core/acceptance.js';
 import { targetKey } from '../core/shard-assignment.js';
 import type { Finding, FindingOnset, FindingScope, InstanceStatus } from '../domain/types.js';
 import type { Database } from './database.js';
@@ -302,11 +302,10 @@ export function createScanWriter(db: Database): ScanWriter {
    */
   function reapplyAcceptances(
     findings: { id: number; instance_id: string; rule: string; acceptance_id: number | null }[],
-    acceptances: readonly AcceptanceScope[],
+    acceptances: AcceptanceIndex<AcceptanceScope>,
   ): void {
     for (const f of findings) {
-      const acceptanceId =
-        findAcceptance({ instanceId: f.instance_id, rule: f.rule }, acceptances)?.id ?? null;
+      const acceptanceId = acceptances.find({ instanceId: f.instance_id, rule: f.rule })?.id ?? null;
       if (acceptanceId !== f.acceptance_id)
         setAcceptance.run({ id: f.id, accepted: acceptanceId === null ? 0 : 1, acceptanceId });
     }
@@ -343,9 +342,10 @@ export function createScanWriter(db: Database): ScanWriter {
       recordTargetScan.run({ ...target, scanId, seenAt: finishedAt });
     }
     // A failed target proves nothing: keep its instances and findings, only say they are stale.
+    const acceptances = new AcceptanceIndex(input.acceptances);
     for (const target of uniqueTargets(input.staleTargets)) {
       markStale.run({ ...target, seen: '[]' });
-      reapplyAcceptances(selectUntouchedOpenFindings.all({ ...target, seen: '[]' }), input.acceptances);
+      reapplyAcceptances(selectUntouchedOpenFindings.all({ ...target, seen: '[]' }), acceptances);
     }
 
     return insertRecord(

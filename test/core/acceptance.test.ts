@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   acceptanceMatches,
+  AcceptanceIndex,
   acceptanceState,
-  findAcceptance,
   resolveAcceptanceUntil,
   type AcceptanceScope,
 } from '../../src/core/acceptance.js';
@@ -33,24 +33,34 @@ describe('acceptanceMatches', () => {
   });
 });
 
-describe('findAcceptance', () => {
+describe('AcceptanceIndex', () => {
+  const find = (scopes: readonly AcceptanceScope[], f = finding) => new AcceptanceIndex(scopes).find(f);
+
   it('returns null when nothing matches', () => {
-    expect(findAcceptance(finding, [])).toBeNull();
-    expect(findAcceptance(finding, [{ id: 1, instanceId: 'i-00000002', rule: null }])).toBeNull();
+    expect(find([])).toBeNull();
+    expect(find([{ id: 1, instanceId: 'i-00000002', rule: null }])).toBeNull();
   });
 
-  it('picks the matching acceptance with the lowest id, whatever the order given', () => {
+  it('finds what a walk over every acceptance finds: the matching one with the lowest id, in any order', () => {
     const scope = fc.record({
       id: fc.integer({ min: 1, max: 50 }),
       instanceId: fc.constantFrom(null, 'i-00000001', 'i-00000002'),
       rule: fc.constantFrom(null, 'imds-downgrade', 'tag-drift'),
     });
+    const probe = fc.record({
+      instanceId: fc.constantFrom('i-00000001', 'i-00000002', 'i-00000003'),
+      rule: fc.constantFrom('imds-downgrade', 'tag-drift', 'other'),
+    });
     fc.assert(
-      fc.property(fc.uniqueArray(scope, { selector: (s) => s.id, maxLength: 8 }), (scopes) => {
-        const found = findAcceptance(finding, scopes);
-        const matching = scopes.filter((s) => acceptanceMatches(s, finding)).map((s) => s.id);
+      fc.property(fc.uniqueArray(scope, { selector: (s) => s.id, maxLength: 12 }), probe, (scopes, f) => {
+        const found = find(scopes, f);
+        const matching = scopes.filter((s) => acceptanceMatches(s, f)).map((s) => s.id);
         expect(found?.id ?? null).toBe(matching.length ? Math.min(...matching) : null);
-        expect(findAcceptance(finding, [...scopes].reverse())).toBe(found);
+        expect(find([...scopes].reverse(), f)).toBe(found);
+        // Added one at a time, as boot-noise application does, it answers the same.
+        const grown = new AcceptanceIndex<AcceptanceScope>();
+        for (const s of scopes) grown.add(s);
+        expect(grown.find(f)).toBe(found);
       }),
     );
   });
@@ -59,7 +69,7 @@ describe('findAcceptance', () => {
     const scopes: (AcceptanceScope & { reason: string })[] = [
       { id: 7, instanceId: null, rule: 'imds-downgrade', reason: 'fleet-wide' },
     ];
-    expect(findAcceptance(finding, scopes)?.reason).toBe('fleet-wide');
+    expect(new AcceptanceIndex(scopes).find(finding)?.reason).toBe('fleet-wide');
   });
 });
 
