@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Tests that need Debian packages (prometheus, prometheus-alertmanager, docker-compose, chromium); `.ci/run` installs them first.
@@ -9,6 +10,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two files at once even on 2 cores (vitest's default there is one): the kill storm alone takes
+    // about 80 s, mostly waiting on restarts and the simulated lifecycle, while the rest runs beside it.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     globalSetup: ['./test/support/global-setup.ts'],
   },
 });
