@@ -130,6 +130,8 @@ async function finishedScans(url: string): Promise<ScanRow[]> {
 }
 
 interface Sample {
+  /** When the request started (epoch ms), to tell requests made while a scan ran from the rest. */
+  at: number;
   ms: number;
   ok: boolean;
 }
@@ -138,6 +140,7 @@ interface Sample {
 async function readUntil(url: string, offset: number, deadline: number, samples: Map<ReadPath, Sample[]>) {
   for (let n = offset; performance.now() < deadline; n++) {
     const path = PATHS[n % PATHS.length] as ReadPath;
+    const at = Date.now();
     const started = performance.now();
     let ok = false;
     try {
@@ -147,7 +150,7 @@ async function readUntil(url: string, offset: number, deadline: number, samples:
     } catch {
       ok = false;
     }
-    samples.get(path)?.push({ ms: performance.now() - started, ok });
+    samples.get(path)?.push({ at, ms: performance.now() - started, ok });
   }
 }
 
@@ -262,9 +265,23 @@ async function benchSize(size: number): Promise<void> {
       return finished >= windowStart && finished <= windowEnd;
     });
     const durations = during.map((s) => Date.parse(s.finishedAt) - Date.parse(s.startedAt));
+    // Requests made while a scan ran (any scan that overlapped the window) and between scans.
+    const scanning = (await finishedScans(url)).map((s) => [
+      Date.parse(s.startedAt),
+      Date.parse(s.finishedAt),
+    ]);
+    const duringScan = (at: number): boolean => scanning.some(([from, to]) => at >= from! && at <= to!);
+    const p99Of = (list: Sample[]): string =>
+      list.length
+        ? percentile(
+            list.map((s) => s.ms),
+            99,
+          ).toFixed(0)
+        : '—';
 
     const out: string[] = [
-      `  ${'path'.padEnd(18)} ${'requests'.padStart(8)} ${'errors'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}  goal`,
+      `  ${'path'.padEnd(18)} ${'requests'.padStart(8)} ${'errors'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ` +
+        `${'p99 scan'.padStart(9)} ${'p99 idle'.padStart(9)}  goal`,
     ];
     for (const path of PATHS) {
       const list = samples.get(path) ?? [];
@@ -275,7 +292,9 @@ async function benchSize(size: number): Promise<void> {
       const goal = P99_GOALS_MS[path];
       out.push(
         `  ${path.padEnd(18)} ${String(list.length).padStart(8)} ${String(errors).padStart(6)} ` +
-          `${p50.toFixed(0).padStart(8)} ${p99.toFixed(0).padStart(8)}  ` +
+          `${p50.toFixed(0).padStart(8)} ${p99.toFixed(0).padStart(8)} ` +
+          `${p99Of(list.filter((s) => duringScan(s.at))).padStart(9)} ` +
+          `${p99Of(list.filter((s) => !duringScan(s.at))).padStart(9)}  ` +
           (goal === undefined ? '—' : `p99 ≤ ${goal} ms: ${verdict(p99 <= goal && errors === 0)}`),
       );
     }

@@ -45,6 +45,10 @@ const STATE_WRITE_PATHS = /^\/(manifests|remediation|replacements)(\/|$)/;
 export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: Express hashed every answer (SHA-1 of the whole body) for conditional requests that
+  // Prometheus, the web UI and API clients do not make; at 100,000 instances under load that was
+  // about 4 % of the main thread.
+  app.disable('etag');
   app.set('query parser', 'simple');
   const requireScope = createAuthenticator(options.tokens);
 

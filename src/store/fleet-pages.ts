@@ -27,6 +27,7 @@ import {
 } from './fleet-rows.js';
 import { equalsFilter, type SqlFilter } from './sql-filter.js';
 import { createStatementCache } from './statement-cache.js';
+import { cachedPerQueryUntilChange, createChangeStamp } from './change-stamp.js';
 
 /** Present instances matching the filter (gone instances left the fleet; getInstance still finds them). */
 export function instanceFilterSql(filter: InstanceFilter): SqlFilter {
@@ -67,6 +68,9 @@ export type FleetPages = Pick<
   'pageInstances' | 'countInstances' | 'pageFindings' | 'pageHistory' | 'pageScans'
 >;
 
+/** Pages of findings kept between two changes of the database (one entry per filter and cursor). */
+const FINDING_PAGES_CACHED = 32;
+
 export function createFleetPages(db: Database): FleetPages {
   const prepared = createStatementCache(db);
 
@@ -78,6 +82,38 @@ export function createFleetPages(db: Database): FleetPages {
     }
     return { where, params };
   };
+
+  const readFindingPage = (
+    filter: FindingFilter,
+    page: PageRequest<FindingListKey>,
+  ): Page<StoredFinding, FindingListKey> => {
+    const { where, params } = findingFilterSql(filter);
+    if (page.after !== undefined) {
+      where.push(
+        '(f.instance_id, f.path, f.change, f.id) > (@afterInstance, @afterPath, @afterChange, @afterId)',
+      );
+      const [afterInstance, afterPath, afterChange, afterId] = page.after;
+      Object.assign(params, { afterInstance, afterPath, afterChange, afterId });
+    }
+    const rows = prepared<Record<string, unknown>, FindingRow>(
+      `SELECT ${FINDING_COLUMNS} FROM ${FINDING_TABLES} ${whereClause(where)}
+       ORDER BY f.instance_id, f.path, f.change, f.id LIMIT @limit`,
+    ).all({ ...params, limit: page.limit + 1 });
+    return toPage(rows.map(toStoredFinding), page.limit, (f): FindingListKey => [
+      f.instanceId,
+      f.path,
+      f.change,
+      f.id,
+    ]);
+  };
+  // Dashboards, scripts and the web UI ask for the same pages (the first above all) many times
+  // between two scans: each is read once per change of the database, not once per request.
+  const cachedFindingPages = cachedPerQueryUntilChange(
+    createChangeStamp(db),
+    FINDING_PAGES_CACHED,
+    ({ filter, page }: { filter: FindingFilter; page: PageRequest<FindingListKey> }) =>
+      readFindingPage(filter, page),
+  );
 
   return {
     pageInstances(filter: InstanceFilter, page: PageRequest<InstanceKey>): Page<StoredInstance, InstanceKey> {
@@ -101,24 +137,7 @@ export function createFleetPages(db: Database): FleetPages {
       filter: FindingFilter,
       page: PageRequest<FindingListKey>,
     ): Page<StoredFinding, FindingListKey> {
-      const { where, params } = findingFilterSql(filter);
-      if (page.after !== undefined) {
-        where.push(
-          '(f.instance_id, f.path, f.change, f.id) > (@afterInstance, @afterPath, @afterChange, @afterId)',
-        );
-        const [afterInstance, afterPath, afterChange, afterId] = page.after;
-        Object.assign(params, { afterInstance, afterPath, afterChange, afterId });
-      }
-      const rows = prepared<Record<string, unknown>, FindingRow>(
-        `SELECT ${FINDING_COLUMNS} FROM ${FINDING_TABLES} ${whereClause(where)}
-         ORDER BY f.instance_id, f.path, f.change, f.id LIMIT @limit`,
-      ).all({ ...params, limit: page.limit + 1 });
-      return toPage(rows.map(toStoredFinding), page.limit, (f): FindingListKey => [
-        f.instanceId,
-        f.path,
-        f.change,
-        f.id,
-      ]);
+      return cachedFindingPages({ filter, page });
     },
 
     pageHistory(instanceId: string, page: PageRequest<HistoryKey>): Page<StoredFinding, HistoryKey> {

@@ -106,8 +106,9 @@ export function createFleetViews(db: Database): FleetViews {
     [],
     { account: string | null; region: string; grp: string | null; status: InstanceStatus; n: number }
   >(
+    // Read from instances_present_counts (0015) alone, in its order: no row of the table is visited.
     `SELECT account, region, grp, status, count(*) AS n FROM instances WHERE present = 1
-     GROUP BY account, region, grp, status ORDER BY region, account, grp, status`,
+     GROUP BY region, account, grp, status ORDER BY region, account, grp, status`,
   );
   const regions = db.prepare<[], { v: string }>(
     'SELECT DISTINCT region AS v FROM instances WHERE present = 1 ORDER BY v',

@@ -298,3 +298,35 @@ it('a deep page costs what the first page costs', async () => {
   const rows = await rowsFor(href);
   expect(rows, topStatements()).toBeLessThanOrEqual(API_PAGE + 1 + 1);
 });
+
+it('a page of findings asked again before anything changes reads no finding; after a change it is read again', async () => {
+  const path = `/api/v1/findings?limit=${API_PAGE}&rule=imds-downgrade`;
+  const readsFindings = (): boolean => rowsRead.bySql().some(({ sql }) => /\bFROM findings\b/.test(sql));
+  const first = (await server.get<{ items: { id: number }[] }>(path)).body.items;
+  expect(first.length).toBeGreaterThan(0);
+  await rowsFor(path);
+  expect(readsFindings(), topStatements()).toBe(false);
+  // Any commit (here an acceptance) may change what the page shows: the next request reads it again.
+  store.acceptances.add(
+    { instanceId: busy, rule: null, reason: 'cache check', until: at(24 * 60), createdBy: 'test' },
+    at(60),
+  );
+  await rowsFor(path);
+  expect(readsFindings(), topStatements()).toBe(true);
+});
+
+it("the overview's counts and filters read an index, never the instances' rows", async () => {
+  // A change first, so the overview computes its aggregates again instead of answering from memory.
+  store.acceptances.add(
+    { instanceId: busy, rule: 'imds-downgrade', reason: 'plan check', until: at(24 * 60), createdBy: 'test' },
+    at(60),
+  );
+  rowsRead.reset();
+  expect((await server.page('/ui')).status).toBe(200);
+  const counts = rowsRead
+    .plans()
+    .filter(({ sql }) => /GROUP BY region, account, grp, status|DISTINCT (region|grp)/.test(sql));
+  expect(counts.length).toBe(3);
+  for (const { sql, plan } of counts)
+    expect(plan.join('\n'), sql).toMatch(/^(SCAN|SEARCH) instances USING COVERING INDEX \w+/m);
+});

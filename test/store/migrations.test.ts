@@ -239,6 +239,7 @@ describe('migrations', () => {
         '0012_released',
         '0013_cause',
         '0014_launch_time',
+        '0015_status_counts',
       ]);
       // Stored before peer consensus: unrated until the next scan rates it.
       expect(store.fleet.listFindings()).toMatchObject([
@@ -285,6 +286,7 @@ describe('migrations', () => {
         '0012_released',
         '0013_cause',
         '0014_launch_time',
+        '0015_status_counts',
       ]);
       expect(store.jobs.get('job-1')).toMatchObject({ state: 'awaiting-approval', note: null });
       const at = NOW.toISOString();

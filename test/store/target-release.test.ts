@@ -186,7 +186,12 @@ describe('migration 0012_released', () => {
 
     const store = openStore(tmp.dbPath(), { now: () => new Date(T0) });
     try {
-      expect(store.migrationsApplied).toEqual(['0012_released', '0013_cause', '0014_launch_time']);
+      expect(store.migrationsApplied).toEqual([
+        '0012_released',
+        '0013_cause',
+        '0014_launch_time',
+        '0015_status_counts',
+      ]);
       expect(store.fleet.getInstance('i-1')).toMatchObject({ present: true, releasedAt: null });
       expect(store.fleet.listFindings()).toMatchObject([{ resolvedAt: null, resolvedReason: null }]);
       expect(store.fleet.releaseUnowned([], at(10))).toEqual([
