@@ -260,17 +260,15 @@ async function benchSize(size: number): Promise<void> {
     await Promise.all(Array.from({ length: CLIENTS }, (_, c) => readUntil(url, c, deadline, samples)));
     const windowEnd = Date.now();
     const rss = peakRssMiB(daemon.pid!);
-    const during = (await finishedScans(url)).filter((s) => {
+    const scans = await finishedScans(url);
+    const during = scans.filter((s) => {
       const finished = Date.parse(s.finishedAt);
       return finished >= windowStart && finished <= windowEnd;
     });
     const durations = during.map((s) => Date.parse(s.finishedAt) - Date.parse(s.startedAt));
     // Requests made while a scan ran (any scan that overlapped the window) and between scans.
-    const scanning = (await finishedScans(url)).map((s) => [
-      Date.parse(s.startedAt),
-      Date.parse(s.finishedAt),
-    ]);
-    const duringScan = (at: number): boolean => scanning.some(([from, to]) => at >= from! && at <= to!);
+    const duringScan = (at: number): boolean =>
+      scans.some((s) => at >= Date.parse(s.startedAt) && at <= Date.parse(s.finishedAt));
     const p99Of = (list: Sample[]): string =>
       list.length
         ? percentile(

@@ -22,6 +22,7 @@ import {
   SEVERITIES,
   type HostObservation,
 } from '../domain/types.js';
+import { errorMessage, storageFailure } from '../domain/errors.js';
 import { MAX_SKIPPED } from '../host/skips.js';
 import { hostSectionSchema } from '../manifests/manifest-schema.js';
 import { parseManifestObject } from '../manifests/parse-manifest.js';
@@ -29,7 +30,6 @@ import { refuseDuplicateJsonKeys } from '../manifests/json-syntax-error.js';
 import type { Scope } from './auth.js';
 import { CURSOR_KEYS, encodeCursor, pageAnswer, pageParams } from './cursor.js';
 import { encodeFindingCursor, sectionFindingsQuery } from './finding-cursor.js';
-import { errorMessage, storageFailure } from '../domain/errors.js';
 import { HttpProblem } from './problem.js';
 import { validateInput } from './validate-input.js';
 import type { RequestHandler } from 'express';

@@ -12,6 +12,7 @@ import type {
   StoredFinding,
   StoredInstance,
 } from '../app/ports.js';
+import { cachedPerQueryUntilChange, createChangeStamp } from './change-stamp.js';
 import type { Database } from './database.js';
 import {
   FINDING_COLUMNS,
@@ -27,7 +28,6 @@ import {
 } from './fleet-rows.js';
 import { equalsFilter, type SqlFilter } from './sql-filter.js';
 import { createStatementCache } from './statement-cache.js';
-import { cachedPerQueryUntilChange, createChangeStamp } from './change-stamp.js';
 
 /** Present instances matching the filter (gone instances left the fleet; getInstance still finds them). */
 export function instanceFilterSql(filter: InstanceFilter): SqlFilter {
